@@ -1,0 +1,48 @@
+"""A stateful, Stripe-compatible API for offline use and tests.
+
+    emulator = Emulator()
+    client = stripe.StripeClient(
+        "sk_test_emulator",
+        base_addresses={"api": "http://emulator"},
+        http_client=WSGIClient(emulator),
+    )
+
+or over HTTP with `serve(emulator, port=12111)` / `python -m stripe_emulator`.
+"""
+
+import threading
+
+from werkzeug.serving import make_server
+
+from .app import Emulator
+from .transport import WSGIClient
+from .webhooks import sign
+
+__all__ = ["Emulator", "Server", "WSGIClient", "serve", "sign"]
+
+
+class Server:
+    """An emulator served over HTTP from a background thread."""
+
+    def __init__(self, emulator, host, port):
+        self.emulator = emulator
+        self._server = make_server(host, port, emulator, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self):
+        """Start answering; return self."""
+        self._thread.start()
+        return self
+
+    def stop(self):
+        """Stop answering and stop webhook deliveries."""
+        self._server.shutdown()
+        self._server.server_close()
+        self.emulator.close()
+
+
+def serve(emulator=None, host="127.0.0.1", port=0):
+    """Serve an emulator (a new one by default) on `host:port` (0 picks a free port)."""
+    return Server(emulator or Emulator(), host, port).start()

@@ -1,0 +1,140 @@
+"""Customers: create, retrieve, update, delete, list and search."""
+
+import re
+
+from .errors import invalid
+from .routes import route
+from .store import deleted, list_object, now, random_token
+
+_UPDATABLE = ("description", "email", "name", "phone", "preferred_locales", "metadata")
+_CLAUSE = re.compile(r"\s*(email|name|metadata\['([^']+)'\])\s*:\s*'((?:[^'\\]|\\.)*)'\s*")
+
+
+@route("POST", "/v1/customers", "customers.create", "CustomerCreateParams")
+def create_customer(store, params):
+    """Create a customer."""
+    customer = store.add(
+        {
+            "id": store.new_id("cus"),
+            "object": "customer",
+            "address": None,
+            "balance": 0,
+            "created": now(),
+            "currency": None,
+            "default_source": None,
+            "delinquent": False,
+            "description": params.get("description"),
+            "email": params.get("email"),
+            "invoice_prefix": random_token(8).upper(),
+            "invoice_settings": {
+                "custom_fields": None,
+                "default_payment_method": None,
+                "footer": None,
+                "rendering_options": None,
+            },
+            "livemode": False,
+            "metadata": params.get("metadata") or {},
+            "name": params.get("name"),
+            "next_invoice_sequence": 1,
+            "phone": params.get("phone"),
+            "preferred_locales": params.get("preferred_locales") or [],
+            "shipping": None,
+            "tax_exempt": "none",
+            "test_clock": None,
+        }
+    )
+    store.emit("customer.created", customer)
+    return customer
+
+
+@route("GET", "/v1/customers/<customer>", "customers.retrieve", "CustomerRetrieveParams")
+def retrieve_customer(store, params, customer):
+    """Retrieve a customer; a deleted one answers `deleted: true` as on Stripe."""
+    return store.get("customer", customer)
+
+
+@route("POST", "/v1/customers/<customer>", "customers.update", "CustomerUpdateParams")
+def update_customer(store, params, customer):
+    """Update a customer's contact fields and metadata."""
+    obj = _live(store, customer)
+    previous = {}
+    for key in _UPDATABLE:
+        if key in params:
+            previous[key] = obj[key]
+            obj[key] = _merge_metadata(obj[key], params[key]) if key == "metadata" else params[key]
+    store.emit("customer.updated", obj, previous)
+    return obj
+
+
+def _merge_metadata(current, update):
+    if update == "":
+        return {}
+    merged = {**current, **update}
+    return {k: v for k, v in merged.items() if v != ""}
+
+
+@route("DELETE", "/v1/customers/<customer>", "customers.delete", "CustomerDeleteParams")
+def delete_customer(store, params, customer):
+    """Delete a customer; later retrieves answer `deleted: true`."""
+    obj = _live(store, customer)
+    snapshot = store.render(obj)
+    obj.clear()
+    obj.update({**deleted(snapshot)})
+    store.emit("customer.deleted", snapshot)
+    return obj
+
+
+def _live(store, customer_id, param=None):
+    obj = store.get("customer", customer_id, param)
+    if obj.get("deleted"):
+        raise invalid(param, f"No such customer: '{customer_id}'", "resource_missing")
+    return obj
+
+
+def live_customer(store, customer_id, param):
+    """A customer that exists and is not deleted."""
+    return _live(store, customer_id, param)
+
+
+@route("GET", "/v1/customers", "customers.list", "CustomerListParams")
+def list_customers(store, params):
+    """List customers, optionally by exact `email` (case-sensitive, as on Stripe)."""
+    return store.page(
+        "customer",
+        params,
+        "/v1/customers",
+        lambda c: not c.get("deleted") and params.get("email", c["email"]) == c["email"],
+    )
+
+
+@route("GET", "/v1/customers/search", "customers.search", "CustomerSearchParams")
+def search_customers(store, params):
+    """Search customers with clauses like `email:'a@b.co' AND name:'Jo'`."""
+    clauses = _parse_query(params["query"])
+    limit = params.get("limit", 10)
+    found = [
+        store.render(c)
+        for c in (store.objects[i] for i in reversed(store.by_type["customer"]))
+        if not c.get("deleted") and all(_holds(c, clause) for clause in clauses)
+    ]
+    result = list_object(found[:limit], "/v1/customers/search", len(found) > limit)
+    result.update(object="search_result", next_page=None, total_count=len(found))
+    return result
+
+
+def _parse_query(query):
+    clauses = []
+    for part in re.split(r"\s+AND\s+", query.strip()):
+        match = _CLAUSE.fullmatch(part)
+        if not match:
+            raise invalid("query", f"Unsupported search query: {query!r}")
+        field, meta_key, value = match.groups()
+        clauses.append((field, meta_key, value.replace("\\'", "'")))
+    return clauses
+
+
+def _holds(customer, clause):
+    field, meta_key, value = clause
+    if meta_key:
+        return customer["metadata"].get(meta_key) == value
+    return (customer[field] or "").lower() == value.lower()

@@ -1,0 +1,65 @@
+"""Stripe's error objects, raised inside the emulator and rendered as Stripe renders them."""
+
+
+class StripeAPIError(Exception):
+    """An error answered in Stripe's shape: `{"error": {"type", "code", "param", "message"}}`."""
+
+    def __init__(
+        self,
+        message,
+        *,
+        status=400,
+        type="invalid_request_error",
+        code=None,
+        param=None,
+        should_retry=None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.type = type
+        self.code = code
+        self.param = param
+        # Stripe sends `Stripe-Should-Retry` on some errors; the SDK obeys it.
+        self.should_retry = should_retry
+
+    def body(self):
+        """The JSON body Stripe sends with this error."""
+        error = {"type": self.type, "message": self.message}
+        if self.code:
+            error["code"] = self.code
+            error["doc_url"] = f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
+        if self.param:
+            error["param"] = self.param
+        return {"error": error}
+
+
+def missing(param):
+    """A required parameter was not sent."""
+    return StripeAPIError(
+        f"Missing required param: {param}.", code="parameter_missing", param=param
+    )
+
+
+def unknown(param):
+    """A parameter the API version does not declare was sent."""
+    return StripeAPIError(
+        f"Received unknown parameter: {param}", code="parameter_unknown", param=param
+    )
+
+
+def invalid(param, message, code=None):
+    """A parameter has a value the API refuses."""
+    return StripeAPIError(message, code=code, param=param)
+
+
+def no_such(kind, object_id, param=None):
+    """An id that names nothing (404 `resource_missing`)."""
+    return StripeAPIError(
+        f"No such {kind}: '{object_id}'", status=404, code="resource_missing", param=param
+    )
+
+
+def state(message, code=None):
+    """An operation the object's state does not allow."""
+    return StripeAPIError(message, code=code)

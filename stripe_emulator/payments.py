@@ -1,0 +1,167 @@
+"""The PaymentIntent made when an invoice is finalized, and the InvoicePayment tying them."""
+
+from .routes import route
+from .store import list_object, now, random_token
+
+
+def open_payment(store, invoice):
+    """Create the invoice's PaymentIntent and its default InvoicePayment."""
+    created = now()
+    intent = store.add(
+        {
+            "id": store.new_id("pi"),
+            "object": "payment_intent",
+            "amount": invoice["amount_due"],
+            "amount_capturable": 0,
+            "amount_received": 0,
+            "canceled_at": None,
+            "cancellation_reason": None,
+            "capture_method": "automatic",
+            "confirmation_method": "automatic",
+            "created": created,
+            "currency": invoice["currency"],
+            "customer": invoice["customer"],
+            "description": f"Invoice {invoice['number']}",
+            "last_payment_error": None,
+            "latest_charge": None,
+            "livemode": False,
+            "metadata": {},
+            "payment_method": None,
+            "payment_method_types": ["card"],
+            "processing": None,
+            "status": "requires_payment_method",
+        }
+    )
+    intent["client_secret"] = f"{intent['id']}_secret_{random_token(25)}"
+    payment = store.add(
+        {
+            "id": store.new_id("inpay"),
+            "object": "invoice_payment",
+            "amount_paid": None,
+            "amount_requested": invoice["amount_due"],
+            "created": created,
+            "currency": invoice["currency"],
+            "invoice": invoice["id"],
+            "is_default": True,
+            "livemode": False,
+            "payment": {"type": "payment_intent", "payment_intent": intent["id"]},
+            "status": "open",
+            "status_transitions": {"canceled_at": None, "paid_at": None},
+        }
+    )
+    invoice["_payment_intent"] = intent["id"]
+    invoice["_invoice_payment"] = payment["id"]
+
+
+def _parts(store, invoice):
+    intent = store.objects.get(invoice.get("_payment_intent"))
+    payment = store.objects.get(invoice.get("_invoice_payment"))
+    return intent, payment
+
+
+def settle(store, invoice, out_of_band=False):
+    """Mark the invoice paid: by its PaymentIntent succeeding, or out of band."""
+    intent, payment = _parts(store, invoice)
+    moment = now()
+    if intent and not out_of_band:
+        intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None)
+        store.emit("payment_intent.succeeded", intent)
+    elif intent:
+        intent.update(status="canceled", canceled_at=moment, cancellation_reason="void_invoice")
+    if payment and out_of_band:
+        payment["status"] = "canceled"
+        payment["status_transitions"]["canceled_at"] = moment
+    elif payment:
+        payment.update(status="paid", amount_paid=invoice["amount_due"])
+        payment["status_transitions"]["paid_at"] = moment
+    invoice.update(
+        status="paid",
+        amount_paid=invoice["amount_due"],
+        amount_remaining=0,
+        attempted=invoice["attempted"] or not out_of_band,
+        attempt_count=invoice["attempt_count"] + (0 if out_of_band else 1),
+    )
+    invoice["status_transitions"]["paid_at"] = moment
+    store.emit("invoice.paid", invoice)
+    if not out_of_band:
+        store.emit("invoice.payment_succeeded", invoice)
+
+
+def fail_payment(store, invoice, message):
+    """A declined or failed attempt: the invoice stays open for another try."""
+    intent, _ = _parts(store, invoice)
+    intent.update(
+        status="requires_payment_method",
+        last_payment_error={"code": "card_declined", "message": message, "type": "card_error"},
+    )
+    invoice.update(attempted=True, attempt_count=invoice["attempt_count"] + 1)
+    store.emit("payment_intent.payment_failed", intent)
+    store.emit("invoice.payment_failed", invoice)
+
+
+def process_payment(store, invoice):
+    """A delayed method (a bank debit): the PaymentIntent is processing."""
+    intent, _ = _parts(store, invoice)
+    intent.update(status="processing", last_payment_error=None)
+    store.emit("payment_intent.processing", intent)
+
+
+def cancel_payment(store, invoice):
+    """The invoice will not be paid: cancel its PaymentIntent and InvoicePayment."""
+    intent, payment = _parts(store, invoice)
+    moment = now()
+    if intent and intent["status"] != "succeeded":
+        intent.update(status="canceled", canceled_at=moment, cancellation_reason="void_invoice")
+        store.emit("payment_intent.canceled", intent)
+    if payment and payment["status"] == "open":
+        payment["status"] = "canceled"
+        payment["status_transitions"]["canceled_at"] = moment
+
+
+def confirmation_secret(store, invoice):
+    """The includable `confirmation_secret` of an invoice, or None before finalization."""
+    intent, _ = _parts(store, invoice)
+    if intent is None:
+        return None
+    return {"client_secret": intent["client_secret"], "type": "payment_intent"}
+
+
+def invoice_payments(store, invoice):
+    """The includable `payments` list of an invoice."""
+    _, payment = _parts(store, invoice)
+    data = [store.render(payment)] if payment else []
+    return list_object(data, f"/v1/invoice_payments?invoice={invoice['id']}")
+
+
+@route(
+    "GET", "/v1/payment_intents/<intent>", "payment_intents.retrieve", "PaymentIntentRetrieveParams"
+)
+def retrieve_payment_intent(store, params, intent):
+    """Retrieve a PaymentIntent."""
+    return store.get("payment_intent", intent)
+
+
+@route(
+    "GET",
+    "/v1/invoice_payments/<payment>",
+    "invoice_payments.retrieve",
+    "InvoicePaymentRetrieveParams",
+)
+def retrieve_invoice_payment(store, params, payment):
+    """Retrieve an InvoicePayment."""
+    return store.get("invoice_payment", payment)
+
+
+@route("GET", "/v1/invoice_payments", "invoice_payments.list", "InvoicePaymentListParams")
+def list_invoice_payments(store, params):
+    """List InvoicePayments by invoice, status, or `payment[type]`/`payment[payment_intent]`."""
+    wanted = params.get("payment", {})
+
+    def match(payment):
+        return (
+            params.get("invoice", payment["invoice"]) == payment["invoice"]
+            and params.get("status", payment["status"]) == payment["status"]
+            and all(payment["payment"].get(k) == v for k, v in wanted.items())
+        )
+
+    return store.page("invoice_payment", params, "/v1/invoice_payments", match)

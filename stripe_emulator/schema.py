@@ -1,0 +1,164 @@
+"""Decode Stripe's form encoding and check it against the SDK's own request types.
+
+Each operation names the `stripe.params` TypedDict of its SDK method. A parameter that
+TypedDict does not declare is refused as `parameter_unknown`, as Stripe refuses it, so code
+that passes the emulator sends only parameters the pinned API version has.
+"""
+
+import functools
+import re
+import types
+import typing
+from decimal import Decimal, InvalidOperation
+
+import stripe.params
+from stripe._request_options import RequestOptions
+from stripe._stripe_context import StripeContext
+from stripe._stripe_object import UntypedStripeObject
+from typing_extensions import is_typeddict
+
+from .errors import StripeAPIError, invalid, missing, unknown
+
+_KEY = re.compile(r"\[([^\[\]]*)\]")
+# Options of the SDK call itself, never sent as parameters.
+_OPTION_KEYS = frozenset(RequestOptions.__annotations__)
+
+
+def decode(pairs):
+    """Turn `[("lines[0][pricing][price]", "price_1")]` into nested dicts of strings."""
+    root = {}
+    for key, value in pairs:
+        head, _, rest = key.partition("[")
+        parts = [head] + (_KEY.findall("[" + rest) if rest else [])
+        node = root
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if part == "" and i > 0:  # `expand[]`: append
+                part = str(len(node))
+            if last:
+                node[part] = value
+            else:
+                child = node.get(part)
+                if not isinstance(child, dict):
+                    child = node[part] = {}
+                node = child
+    return root
+
+
+@functools.cache
+def _hints(cls):
+    """The resolved field types of one TypedDict, cached."""
+    ns = {"StripeContext": StripeContext, "Mapping": typing.Mapping}
+    return typing.get_type_hints(cls, localns=ns)
+
+
+def params_class(name):
+    """The `stripe.params` TypedDict called `name`."""
+    return getattr(stripe.params, name)
+
+
+def check(params, cls):
+    """Validate decoded `params` against the TypedDict `cls`; return them typed."""
+    return _typed_dict(params, cls, "", top=True)
+
+
+def _path(prefix, key):
+    return f"{prefix}[{key}]" if prefix else key
+
+
+def _typed_dict(value, cls, prefix, top=False):
+    if not isinstance(value, dict):
+        raise invalid(prefix, f"Invalid object: {prefix} must be a hash")
+    hints = _hints(cls)
+    allowed = set(hints) - _OPTION_KEYS if top else set(hints)
+    for key in value:
+        if key not in allowed:
+            raise unknown(_path(prefix, key))
+    for key in cls.__required_keys__:
+        if key not in _OPTION_KEYS and key not in value:
+            raise missing(_path(prefix, key))
+    return {key: _coerce(val, hints[key], _path(prefix, key)) for key, val in value.items()}
+
+
+def _is_index_dict(value):
+    return isinstance(value, dict) and all(k.isdigit() for k in value)
+
+
+def _choices(values):
+    shown = sorted(str(v) for v in values if v != "")
+    return ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
+
+
+def _coerce(value, tp, path):
+    origin = typing.get_origin(tp)
+    if is_typeddict(tp):
+        return _typed_dict(value, tp, path)
+    if origin in (typing.Union, types.UnionType):
+        return _union(value, typing.get_args(tp), path)
+    if origin is typing.Literal:
+        if value not in typing.get_args(tp):
+            raise invalid(path, f"Invalid {path}: must be one of {_choices(typing.get_args(tp))}")
+        return value
+    if origin in (list, list):
+        if value == "":
+            return []
+        if not _is_index_dict(value):
+            raise invalid(path, f"Invalid array: {path} must be an array")
+        (item_tp,) = typing.get_args(tp)
+        items = sorted(value.items(), key=lambda kv: int(kv[0]))
+        return [_coerce(v, item_tp, f"{path}[{i}]") for i, (_, v) in enumerate(items)]
+    if origin in (dict, dict, UntypedStripeObject) or tp is UntypedStripeObject:
+        if not isinstance(value, dict):
+            raise invalid(path, f"Invalid hash: {path} must be a hash")
+        return value
+    if isinstance(value, dict):
+        raise invalid(path, f"Invalid {path}: expected a single value, got a hash")
+    if tp is int:
+        try:
+            return int(value)
+        except ValueError:
+            raise invalid(path, f"Invalid integer: {value}", "parameter_invalid_integer") from None
+    if tp is bool:
+        if value not in ("true", "false"):
+            raise invalid(path, f"Invalid boolean: {value}")
+        return value == "true"
+    if tp in (float, Decimal):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            raise invalid(path, f"Invalid decimal: {value}") from None
+    return value
+
+
+def _union(value, options, path):
+    if value == "" and any(typing.get_args(o) == ("",) for o in options):
+        return ""
+    literals = [o for o in options if typing.get_origin(o) is typing.Literal]
+    if isinstance(value, str) and literals:
+        allowed = {a for o in literals for a in typing.get_args(o)}
+        if value in allowed:
+            return value
+        # `Literal[...] | str` is the SDK leaving room for new values; the API refuses others.
+        if str in options and not any(a != "" for a in allowed):
+            return value
+        rest = [o for o in options if o is not str and o not in literals]
+        if not rest:
+            raise invalid(path, f"Invalid {path}: must be one of {_choices(allowed)}")
+        options = rest
+    shaped = [o for o in options if _fits(value, o)]
+    last_error = None
+    for option in shaped or options:
+        try:
+            return _coerce(value, option, path)
+        except StripeAPIError as error:  # try the next member of the union
+            last_error = error
+    raise last_error
+
+
+def _fits(value, tp):
+    origin = typing.get_origin(tp)
+    if isinstance(value, dict):
+        if origin in (list, list):
+            return _is_index_dict(value)
+        return is_typeddict(tp) or origin in (dict, dict, UntypedStripeObject)
+    return not is_typeddict(tp) and origin not in (list, list, dict, dict)

@@ -1,0 +1,139 @@
+"""The emulator's state: every object by id, lists in creation order, and the event log."""
+
+import os
+import string
+import threading
+import time
+from collections import defaultdict
+
+from stripe._api_version import _ApiVersion
+
+from .errors import invalid, no_such
+
+API_VERSION = _ApiVersion.CURRENT
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def now():
+    """Unix time in whole seconds, as Stripe stamps objects."""
+    return int(time.time())
+
+
+def random_token(length=24):
+    """Letters and digits from the OS's random source, like the random part of a Stripe id."""
+    number = int.from_bytes(os.urandom(length), "big")
+    digits = []
+    for _ in range(length):
+        number, digit = divmod(number, 62)
+        digits.append(_ALPHABET[digit])
+    return "".join(digits)
+
+
+def clone(value):
+    """A deep copy of JSON-like data (dicts, lists, scalars), much faster than `copy.deepcopy`."""
+    if type(value) is dict:
+        return {k: clone(v) for k, v in value.items()}
+    if type(value) is list:
+        return [clone(v) for v in value]
+    return value
+
+
+class Store:
+    """All objects of one emulated account, guarded by one re-entrant lock."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.objects = {}
+        self.by_type = defaultdict(list)
+        self.listeners = []
+        # The API request being handled, for each event's `request` field.
+        self.request = {"id": None, "idempotency_key": None}
+        self.renderers = {}
+
+    def new_id(self, prefix):
+        """A fresh id such as `in_1Q2w3E...`."""
+        return f"{prefix}_{random_token()}"
+
+    def add(self, obj):
+        """Keep a new object; return it."""
+        self.objects[obj["id"]] = obj
+        self.by_type[obj["object"]].append(obj["id"])
+        return obj
+
+    def remove(self, obj):
+        """Forget an object (its id then answers 404)."""
+        del self.objects[obj["id"]]
+        self.by_type[obj["object"]].remove(obj["id"])
+
+    def get(self, kind, object_id, param=None, label=None):
+        """The live object of type `kind` with this id, or a `resource_missing` error."""
+        obj = self.objects.get(object_id) if isinstance(object_id, str) else None
+        if obj is None or obj["object"] != kind:
+            raise no_such(label or kind, object_id, param)
+        return obj
+
+    def render(self, obj):
+        """The object as the API shows it: a deep copy without internal (`_`) keys.
+
+        Only a live object goes through its type's renderer; an answer built for one call
+        (a list, a deleted stub, a snapshot) is already in its shown form.
+        """
+        renderer = self.renderers.get(obj.get("object"))
+        live = self.objects.get(obj.get("id")) is obj
+        shown = renderer(self, obj) if renderer and live else obj
+        return {k: clone(v) for k, v in shown.items() if k[0] != "_"}
+
+    def page(self, kind, params, url, match=lambda obj: True):
+        """A Stripe list object of `kind`, newest first, with `limit`/`starting_after`."""
+        limit = params.get("limit", 10)
+        if not 1 <= limit <= 100:
+            raise invalid("limit", "Invalid limit: must be between 1 and 100")
+        ids = self.by_type[kind][::-1]
+        if "starting_after" in params:
+            ids = ids[self._index(ids, params["starting_after"], "starting_after") + 1 :]
+        elif "ending_before" in params:
+            ids = ids[: self._index(ids, params["ending_before"], "ending_before")]
+        found = [self.objects[i] for i in ids if match(self.objects[i])]
+        if "ending_before" in params:
+            found = found[-limit - 1 :]
+            data, has_more = found[-limit:], len(found) > limit
+        else:
+            data, has_more = found[:limit], len(found) > limit
+        return list_object([self.render(o) for o in data], url, has_more)
+
+    @staticmethod
+    def _index(ids, object_id, param):
+        try:
+            return ids.index(object_id)
+        except ValueError:
+            raise no_such("object", object_id, param) from None
+
+    def emit(self, event_type, obj, previous=None):
+        """Record an event carrying a snapshot of `obj`, then hand it to the listeners."""
+        event = {
+            "id": self.new_id("evt"),
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": now(),
+            "data": {"object": self.render(obj)},
+            "livemode": False,
+            "pending_webhooks": 0,
+            "request": dict(self.request),
+            "type": event_type,
+        }
+        if previous:
+            event["data"]["previous_attributes"] = previous
+        self.add(event)
+        for listener in self.listeners:
+            listener(event)
+        return event
+
+
+def list_object(data, url, has_more=False):
+    """Stripe's list envelope."""
+    return {"object": "list", "data": data, "has_more": has_more, "url": url}
+
+
+def deleted(obj):
+    """What Stripe answers for a delete."""
+    return {"id": obj["id"], "object": obj["object"], "deleted": True}

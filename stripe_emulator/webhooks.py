@@ -1,0 +1,235 @@
+"""Events, webhook endpoints, and the signed delivery of events to those endpoints."""
+
+import hashlib
+import hmac
+import json
+import queue
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+
+from .errors import invalid
+from .routes import route
+from .store import API_VERSION, now, random_token
+
+# What a delivery carries, as Stripe's own webhook requests do.
+_USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+
+
+def sign(payload, secret, timestamp):
+    """The `Stripe-Signature` header value for `payload` (bytes) at `timestamp`."""
+    signed = f"{timestamp}.".encode() + payload
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+@route("POST", "/v1/webhook_endpoints", "webhook_endpoints.create", "WebhookEndpointCreateParams")
+def create_webhook_endpoint(store, params):
+    """Register a URL for events; the answer carries its signing `secret`, once."""
+    if not params["url"].startswith(("http://", "https://")):
+        raise invalid("url", "Invalid URL: the URL must start with http:// or https://")
+    endpoint = store.add(
+        {
+            "id": store.new_id("we"),
+            "object": "webhook_endpoint",
+            "api_version": params.get("api_version") or API_VERSION,
+            "application": None,
+            "created": now(),
+            "description": params.get("description"),
+            "enabled_events": params["enabled_events"],
+            "livemode": False,
+            "metadata": params.get("metadata") or {},
+            "status": "enabled",
+            "url": params["url"],
+            "_secret": f"whsec_{random_token(32)}",
+        }
+    )
+    return {**store.render(endpoint), "secret": endpoint["_secret"]}
+
+
+@route(
+    "GET",
+    "/v1/webhook_endpoints/<endpoint>",
+    "webhook_endpoints.retrieve",
+    "WebhookEndpointRetrieveParams",
+)
+def retrieve_webhook_endpoint(store, params, endpoint):
+    """Retrieve a webhook endpoint (without its secret, as on Stripe)."""
+    return store.get("webhook_endpoint", endpoint)
+
+
+@route("GET", "/v1/webhook_endpoints", "webhook_endpoints.list", "WebhookEndpointListParams")
+def list_webhook_endpoints(store, params):
+    """List webhook endpoints."""
+    return store.page("webhook_endpoint", params, "/v1/webhook_endpoints")
+
+
+@route(
+    "DELETE",
+    "/v1/webhook_endpoints/<endpoint>",
+    "webhook_endpoints.delete",
+    "WebhookEndpointDeleteParams",
+)
+def delete_webhook_endpoint(store, params, endpoint):
+    """Delete a webhook endpoint; nothing more is delivered to it."""
+    obj = store.get("webhook_endpoint", endpoint)
+    store.remove(obj)
+    return {"id": obj["id"], "object": "webhook_endpoint", "deleted": True}
+
+
+@route("GET", "/v1/events/<event>", "events.retrieve", "EventRetrieveParams")
+def retrieve_event(store, params, event):
+    """Retrieve an event."""
+    return store.get("event", event)
+
+
+@route("GET", "/v1/events", "events.list", "EventListParams")
+def list_events(store, params):
+    """List events by `type`, `types` and `created` bounds, newest first."""
+    types = set(params.get("types") or []) | ({params["type"]} if "type" in params else set())
+    created = params.get("created")
+    bounds = created if isinstance(created, dict) else ({"eq": created} if created else {})
+    tests = {
+        "eq": lambda a, b: a == b,
+        "gt": lambda a, b: a > b,
+        "gte": lambda a, b: a >= b,
+        "lt": lambda a, b: a < b,
+        "lte": lambda a, b: a <= b,
+    }
+
+    def match(event):
+        if types and not any(_matches(t, event["type"]) for t in types):
+            return False
+        return all(tests[op](event["created"], int(v)) for op, v in bounds.items())
+
+    return store.page("event", params, "/v1/events", match)
+
+
+def _matches(pattern, event_type):
+    # `invoice.*` matches every invoice event, as in Stripe's list filter.
+    if pattern.endswith(".*"):
+        return event_type.startswith(pattern[:-1])
+    return pattern in ("*", event_type)
+
+
+class Deliverer:
+    """POSTs each event to every matching endpoint, off the request path, with retries."""
+
+    def __init__(self, store, *, attempts=5, first_retry=1.0, timeout=10.0, workers=4):
+        self.store = store
+        self.attempts = attempts
+        self.first_retry = first_retry
+        self.timeout = timeout
+        self.log = deque(maxlen=10_000)
+        self._queue = queue.Queue()
+        self._busy = 0
+        self._idle = threading.Condition()
+        self._timers = set()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"webhook-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def enqueue(self, event):
+        """Queue one delivery per enabled endpoint that listens for this event's type."""
+        endpoints = [
+            self.store.objects[i]
+            for i in self.store.by_type["webhook_endpoint"]
+            if any(_matches(t, event["type"]) for t in self.store.objects[i]["enabled_events"])
+        ]
+        if not endpoints:
+            return
+        event["pending_webhooks"] = len(endpoints)
+        payload = json.dumps(self.store.render(event), indent=2).encode()
+        for endpoint in endpoints:
+            self._put((endpoint["url"], endpoint["_secret"], event, payload, 1))
+
+    def _put(self, job):
+        with self._idle:
+            self._busy += 1
+        self._queue.put(job)
+
+    def _done(self):
+        with self._idle:
+            self._busy -= 1
+            self._idle.notify_all()
+
+    def _work(self):
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            try:
+                self._attempt(*job)
+            finally:
+                self._done()
+
+    def _attempt(self, url, secret, event, payload, attempt):
+        timestamp = int(time.time())
+        request = urllib.request.Request(
+            url,
+            data=payload,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Stripe-Signature": sign(payload, secret, timestamp),
+                "User-Agent": _USER_AGENT,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except (urllib.error.URLError, OSError):
+            status = None  # refused, reset or timed out
+        ok = status is not None and 200 <= status < 300
+        self.log.append(
+            {
+                "event": event["id"],
+                "type": event["type"],
+                "url": url,
+                "attempt": attempt,
+                "status": status,
+            }
+        )
+        if not ok and attempt < self.attempts:
+            self._retry((url, secret, event, payload, attempt + 1))
+            return
+        with self.store.lock:
+            event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
+
+    def _retry(self, job):
+        delay = self.first_retry * 2 ** (job[-1] - 2)
+        with self._idle:
+            self._busy += 1
+        timer = threading.Timer(delay, self._fire, (job,))
+        timer.daemon = True
+        self._timers.add(timer)
+        timer.start()
+
+    def _fire(self, job):
+        self._timers.discard(threading.current_thread())
+        self._queue.put(job)
+
+    def wait_idle(self, timeout=10.0):
+        """Block until every delivery, retries included, has finished; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def close(self):
+        """Stop retrying and stop the delivery threads."""
+        for timer in list(self._timers):
+            timer.cancel()
+        for _ in self._threads:
+            self._queue.put(None)

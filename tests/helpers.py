@@ -1,0 +1,65 @@
+"""Small test helpers: a webhook receiver and Stripe's signature, written out."""
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def generate_header(payload, secret, timestamp=None):
+    """A `Stripe-Signature` header for `payload`, as Stripe computes it."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    if isinstance(payload, str):
+        payload = payload.encode()
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def wait_for(predicate, timeout=10.0, interval=0.02):
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+class Receiver:
+    """A real local HTTP endpoint that records what is POSTed to it."""
+
+    def __init__(self):
+        self.received = []
+        self.failures_left = 0
+        self.delay = 0.0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(receiver.delay)
+                receiver.received.append((dict(self.headers), body))
+                failing = receiver.failures_left > 0
+                receiver.failures_left -= failing
+                self.send_response(500 if failing else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}/webhook"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def events(self):
+        """The JSON bodies received so far."""
+        return [json.loads(body) for _, body in self.received]
+
+    def close(self):
+        """Stop listening."""
+        self._server.shutdown()
+        self._server.server_close()
