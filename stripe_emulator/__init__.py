@@ -12,7 +12,7 @@ or over HTTP with `serve(emulator, port=12111)` / `python -m stripe_emulator`.
 
 import threading
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import Emulator
 from .transport import WSGIClient
@@ -21,12 +21,21 @@ from .webhooks import sign
 __all__ = ["Emulator", "Server", "WSGIClient", "serve", "sign"]
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No access log line per request: the emulator runs beside a server with its own."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
 class Server:
     """An emulator served over HTTP from a background thread."""
 
     def __init__(self, emulator, host, port):
         self.emulator = emulator
-        self._server = make_server(host, port, emulator, threaded=True)
+        self._server = make_server(
+            host, port, emulator, threaded=True, request_handler=_QuietHandler
+        )
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -1,0 +1,84 @@
+"""How many complete invoicing flows per second the emulator serves through the real SDK.
+
+A flow: create a customer, create a send_invoice invoice, add 3 lines in one call, send it,
+pay it. Each process runs its own emulator in process (the SDK's transport hands requests to
+the WSGI app directly), so the figure is the emulator plus the SDK, with no sockets.
+
+    python -m bench.emulator_flows [--flows 2000] [--processes 2]
+"""
+
+import argparse
+import multiprocessing
+import time
+
+import stripe
+
+from stripe_emulator import Emulator, WSGIClient
+
+
+class _TimedClient(WSGIClient):
+    """Counts the time spent inside the emulator, to split it from the SDK's own."""
+
+    inside = 0.0
+
+    def _call(self, *args):
+        started = time.perf_counter()
+        try:
+            return super()._call(*args)
+        finally:
+            self.inside += time.perf_counter() - started
+
+
+def run(flows):
+    """Run `flows` flows against a new emulator; return (seconds, seconds inside the emulator)."""
+    emulator = Emulator()
+    transport = _TimedClient(emulator)
+    client = stripe.StripeClient(
+        "sk_test_bench", base_addresses={"api": "http://emulator"}, http_client=transport
+    )
+    price = client.v1.prices.create(
+        {"currency": "usd", "unit_amount": 1000, "product_data": {"name": "Gold Special"}}
+    )
+    line = {"pricing": {"price": price.id}, "quantity": 1}
+    transport.inside = 0.0
+    started = time.perf_counter()
+    for i in range(flows):
+        customer = client.v1.customers.create({"email": f"bench{i}@example.com"})
+        invoice = client.v1.invoices.create(
+            {"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 30}
+        )
+        client.v1.invoices.add_lines(invoice.id, {"lines": [line] * 3})
+        client.v1.invoices.send_invoice(invoice.id)
+        client.v1.invoices.pay(invoice.id, {"paid_out_of_band": True})
+    elapsed = time.perf_counter() - started
+    emulator.close()
+    return elapsed, transport.inside
+
+
+def main(argv=None):
+    """Print flows per second for one process and for several in parallel."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flows", type=int, default=2000, help="flows per process")
+    parser.add_argument("--processes", type=int, default=multiprocessing.cpu_count())
+    args = parser.parse_args(argv)
+    run(min(args.flows, 50))  # warm up imports and caches
+    elapsed, inside = run(args.flows)
+    single = args.flows / elapsed
+    print(f"1 process:  {single:7.0f} flows/s  ({args.flows} flows in {elapsed:.2f} s)")
+    print(
+        f"            {inside / args.flows * 1000:.2f} ms per flow inside the emulator, "
+        f"{(elapsed - inside) / args.flows * 1000:.2f} ms in the SDK"
+    )
+    print(f"            emulator alone: {args.flows / inside:7.0f} flows/s")
+    if args.processes > 1:
+        with multiprocessing.Pool(args.processes) as pool:
+            started = time.perf_counter()
+            pool.map(run, [args.flows] * args.processes)
+            wall = time.perf_counter() - started
+        total = args.flows * args.processes
+        print(f"{args.processes} processes: {total / wall:7.0f} flows/s  ({total} flows)")
+    return single
+
+
+if __name__ == "__main__":
+    main()

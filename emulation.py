@@ -1,0 +1,57 @@
+"""Emulator mode: a built-in Stripe emulator, its webhook endpoint, and a sample catalog."""
+
+import os
+
+import invoicing
+from config import EMULATOR_KEY
+from stripe_emulator import Emulator, serve
+
+# Everything this server handles or records; the emulator delivers only these.
+ENABLED_EVENTS = [
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.sent",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.payment_failed",
+    "invoice.voided",
+    "invoice.marked_uncollectible",
+    "payment_intent.processing",
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+]
+
+
+def start_emulator():
+    """Serve a new emulator on a free loopback port; return its base URL."""
+    processing = float(os.environ.get("EMULATOR_PROCESSING_SECONDS", "3"))
+    return serve(Emulator(processing_seconds=processing)).url
+
+
+def register_webhook(stripe_client, domain):
+    """Point the emulator's events at `DOMAIN/webhook`; return the signing secret.
+
+    Endpoints left by an earlier run at the same URL are removed first: their secrets are
+    lost, and deliveries signed with them would only fail.
+    """
+    url = f"{domain}/webhook"
+    for endpoint in stripe_client.v1.webhook_endpoints.list({"limit": 100}).data:
+        if endpoint.url == url:
+            stripe_client.v1.webhook_endpoints.delete(endpoint.id)
+    created = stripe_client.v1.webhook_endpoints.create(
+        {"url": url, "enabled_events": ENABLED_EVENTS}
+    )
+    return created.secret
+
+
+def prepare(settings, http_client=None):
+    """Make emulator mode ready: emulator running, webhook registered, catalog seeded.
+
+    Returns the settings to use (API base and webhook secret). Under gunicorn this runs
+    once in the master (gunicorn.conf.py), and the workers inherit the result.
+    """
+    base = settings["STRIPE_API_BASE"] or start_emulator()
+    stripe_client = invoicing.make_client(EMULATOR_KEY, base, http_client)
+    secret = register_webhook(stripe_client, settings["DOMAIN"])
+    invoicing.seed_catalog(stripe_client)
+    return {"STRIPE_API_BASE": base, "STRIPE_WEBHOOK_SECRETS": [secret]}

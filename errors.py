@@ -1,0 +1,77 @@
+"""One error shape for every failure: `{"error": {"message", "field", "code"}}`."""
+
+import stripe
+from flask import current_app
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+# Codes for the HTTP errors Flask raises itself.
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+
+
+class ApiError(Exception):
+    """A failure to answer with `status` and the error JSON."""
+
+    def __init__(self, status, message, *, field=None, code="invalid"):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+def error_body(message, field=None, code="invalid"):
+    """The error JSON."""
+    return {"error": {"message": message, "field": field, "code": code}}
+
+
+def _api_error(error):
+    return error_body(error.message, error.field, error.code), error.status
+
+
+def _http_error(error):
+    code = _HTTP_CODES.get(error.code, "http_error")
+    response = error.get_response()
+    response.set_data(current_app.json.dumps(error_body(error.description, code=code)))
+    response.content_type = "application/json"
+    return response
+
+
+def _stripe_error(error):
+    # Stripe refused or failed: 502 with Stripe's own words, never our internals.
+    current_app.logger.warning(
+        "stripe error: %s code=%s status=%s request=%s",
+        type(error).__name__,
+        error.code,
+        error.http_status,
+        error.request_id,
+    )
+    message = error.user_message or "Stripe could not complete the request."
+    return error_body(message, code=error.code or "stripe_error"), 502
+
+
+def _database_error(error):
+    current_app.logger.error("database unavailable: %s", error.orig)
+    return error_body("The database is unavailable; try again.", code="database_unavailable"), 503
+
+
+def _internal_error(error):
+    original = getattr(error, "original_exception", None) or error
+    current_app.logger.exception("unhandled error", exc_info=original)
+    return error_body("Internal error.", code="internal_error"), 500
+
+
+def init_app(app):
+    """Answer every error in the one JSON shape."""
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(stripe.StripeError, _stripe_error)
+    app.register_error_handler(OperationalError, _database_error)
+    app.register_error_handler(InternalServerError, _internal_error)
+    app.register_error_handler(HTTPException, _http_error)

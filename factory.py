@@ -1,0 +1,60 @@
+"""The application factory: settings, database, Stripe client, blueprints, errors."""
+
+import logging
+
+import click
+from dotenv import load_dotenv
+from flask import Flask, current_app
+
+import api
+import config
+import emulation
+import errors
+import invoicing
+import pages
+import store
+import webhook
+
+MAX_BODY = 1024 * 1024
+
+
+def create_app(test_config=None):
+    """Build the app: settings, database, Stripe client, blueprints and error handlers."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_dotenv()
+    app.config.from_mapping(config.from_environ())
+    if test_config:
+        app.config.update(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config["MODE"] = config.mode_of(app.config["STRIPE_SECRET_KEY"])
+    if app.logger.level == logging.NOTSET:
+        app.logger.setLevel(logging.INFO)
+
+    http_client = app.config.get("STRIPE_HTTP_CLIENT")
+    if app.config["MODE"] == "emulator":
+        if not app.config["STRIPE_WEBHOOK_SECRETS"]:
+            app.config.update(emulation.prepare(app.config, http_client))
+        api_key = config.EMULATOR_KEY
+    else:
+        api_key = app.config["STRIPE_SECRET_KEY"]
+    app.extensions["stripe"] = invoicing.make_client(
+        api_key, app.config["STRIPE_API_BASE"], http_client
+    )
+    app.extensions["catalog"] = invoicing.Catalog()
+
+    store.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(webhook.bp)
+    app.register_blueprint(pages.bp)
+    app.cli.add_command(seed_catalog_command)
+    return app
+
+
+@click.command("seed-catalog")
+def seed_catalog_command():
+    """Create the sample products and prices in a test-mode account (by lookup_key)."""
+    if current_app.config["MODE"] == "live":
+        raise click.ClickException("Refusing to create sample products with a live key.")
+    invoicing.seed_catalog(current_app.extensions["stripe"])
+    click.echo("Sample catalog ready.")

@@ -1,0 +1,256 @@
+"""The Stripe calls: the catalog, customers, and an invoice created and sent in 3 calls."""
+
+import hashlib
+import threading
+import time
+
+import stripe
+from flask import current_app
+
+import store
+from errors import ApiError
+
+# The guide's "Gold Special" and two more, found again by lookup_key so a restart adds nothing.
+SAMPLE_CATALOG = (
+    ("gold_special", "Gold Special", 1000),
+    ("consulting_hour", "Consulting hour", 15000),
+    ("setup_fee", "Setup fee", 25000),
+)
+CATALOG_TTL = 300
+# An unknown price id refreshes the catalog at most this often, so bad input can't amplify.
+CATALOG_MISS_REFRESH = 5
+
+
+def make_client(api_key, api_base=None, http_client=None):
+    """One StripeClient for the app: pinned API version (the SDK's), 2 network retries."""
+    options = {"max_network_retries": 2}
+    if api_base:
+        options["base_addresses"] = {"api": api_base}
+    if http_client is not None:
+        options["http_client"] = http_client
+    return stripe.StripeClient(api_key, **options)
+
+
+def client():
+    """The app's StripeClient."""
+    return current_app.extensions["stripe"]
+
+
+def seed_catalog(stripe_client):
+    """Create the sample products and prices that are missing, by lookup_key."""
+    keys = [key for key, _, _ in SAMPLE_CATALOG]
+    found = {p.lookup_key for p in stripe_client.v1.prices.list({"lookup_keys": keys}).data}
+    for key, name, amount in SAMPLE_CATALOG:
+        if key not in found:
+            stripe_client.v1.prices.create(
+                {
+                    "currency": "usd",
+                    "unit_amount": amount,
+                    "lookup_key": key,
+                    "product_data": {"name": name},
+                },
+                {"idempotency_key": f"seed-catalog-{key}"},
+            )
+
+
+def fetch_catalog(stripe_client):
+    """The account's active one-time prices with a fixed amount, as `{id: price}`."""
+    prices = stripe_client.v1.prices.list(
+        {"active": True, "limit": 100, "expand": ["data.product"]}
+    )
+    catalog = {}
+    for price in prices.auto_paging_iter():
+        product = price.product
+        if price.type != "one_time" or price.unit_amount is None or not product.active:
+            continue
+        catalog[price.id] = {
+            "id": price.id,
+            "product": product.name,
+            "product_id": product.id,
+            "nickname": price.nickname,
+            "unit_amount": price.unit_amount,
+            "currency": price.currency,
+            "lookup_key": price.lookup_key,
+        }
+    return catalog
+
+
+class Catalog:
+    """The catalog cached in each worker, so sending an invoice costs no catalog call."""
+
+    def __init__(self):
+        self._prices = None
+        self._fetched = 0.0
+        self._lock = threading.Lock()
+
+    def prices(self):
+        """All prices, refreshed when older than CATALOG_TTL."""
+        with self._lock:
+            if self._prices is None or time.monotonic() - self._fetched > CATALOG_TTL:
+                self._refresh()
+            return self._prices
+
+    def lookup(self, price_ids):
+        """`{id: price}` for the ids asked for that exist, refreshing once for an unknown id."""
+        prices = self.prices()
+        if any(p not in prices for p in price_ids):
+            with self._lock:
+                if time.monotonic() - self._fetched > CATALOG_MISS_REFRESH:
+                    self._refresh()
+                prices = self._prices
+        return prices
+
+    def _refresh(self):
+        self._prices = fetch_catalog(client())
+        self._fetched = time.monotonic()
+
+
+def _customer_key(email, name):
+    digest = hashlib.sha256(f"{email}\n{name or ''}".encode()).hexdigest()[:32]
+    return f"customer-{digest}"
+
+
+def customer_for(session, email, name):
+    """The Stripe customer id for an email: the local database first, else one create."""
+    known = store.find_customer(session, email)
+    if known:
+        return known.stripe_id
+    # Parallel first requests for one email share the idempotency key, so Stripe makes one
+    # customer and the unique email keeps one row.
+    created = client().v1.customers.create(
+        {"email": email, **({"name": name} if name else {})},
+        {"idempotency_key": _customer_key(email, name)},
+    )
+    return store.add_customer(session, email, created.id, name).stripe_id
+
+
+def _invoice_params(order, customer_id):
+    params = {
+        "customer": customer_id,
+        "collection_method": "send_invoice",
+        "days_until_due": order.days_until_due,
+        "pending_invoice_items_behavior": "exclude",
+        "currency": order.currency,
+    }
+    if order.description:
+        params["description"] = order.description
+    if order.custom_fields:
+        params["custom_fields"] = list(order.custom_fields)
+    if current_app.config["AUTOMATIC_TAX"]:
+        params["automatic_tax"] = {"enabled": True}
+    return params
+
+
+def _create_draft(session, order):
+    customer_id = customer_for(session, order.email, order.name)
+    try:
+        return client().v1.invoices.create(_invoice_params(order, customer_id))
+    except stripe.InvalidRequestError as error:
+        if error.code != "resource_missing" or error.param != "customer":
+            raise
+    # The customer was deleted at Stripe: forget it and make a new one, once.
+    current_app.logger.warning("customer %s is gone at Stripe; creating it again", customer_id)
+    store.forget_customer(session, order.email)
+    created = client().v1.customers.create(
+        {"email": order.email, **({"name": order.name} if order.name else {})}
+    )
+    customer_id = store.add_customer(session, order.email, created.id, order.name).stripe_id
+    return client().v1.invoices.create(_invoice_params(order, customer_id))
+
+
+def send(session, order):
+    """Create, fill and send one invoice: 3 Stripe calls for a known customer, 4 for a new one."""
+    draft = _create_draft(session, order)
+    # Recorded as a draft first, so the events Stripe sends about it always find it.
+    store.record_invoice(session, _local_fields(draft.to_dict(), order))
+    session.commit()
+    lines = [{"pricing": {"price": price["id"]}, "quantity": qty} for price, qty in order.items]
+    try:
+        client().v1.invoices.add_lines(draft.id, {"lines": lines})
+        sent = client().v1.invoices.send_invoice(draft.id, {"expand": ["payments"]}).to_dict()
+    except stripe.StripeError:
+        _delete_draft(draft.id)
+        store.delete_invoice(session, draft.id)
+        session.commit()
+        raise
+    store.record_invoice(session, _local_fields(sent, order))
+    session.commit()
+    return store.get_invoice(session, sent["id"])
+
+
+def _local_fields(invoice, order):
+    payments = (invoice.get("payments") or {}).get("data") or []
+    fields = snapshot_fields(invoice)
+    fields.update(
+        customer=invoice["customer"],
+        email=order.email,
+        currency=invoice["currency"],
+        description=order.description,
+        created=invoice["created"],
+        payment_intent=payments[0]["payment"]["payment_intent"] if payments else None,
+        lines=[
+            {
+                "price": price["id"],
+                "description": price["product"],
+                "quantity": qty,
+                "amount": price["unit_amount"] * qty,
+            }
+            for price, qty in order.items
+        ],
+    )
+    return fields
+
+
+def _delete_draft(invoice_id):
+    # Leave no orphan draft behind; if even this fails, say so in the log.
+    try:
+        client().v1.invoices.delete(invoice_id)
+    except stripe.StripeError as error:
+        current_app.logger.error("could not delete draft %s: %s", invoice_id, error)
+
+
+_MIRRORED = (
+    "id",
+    "number",
+    "status",
+    "amount_due",
+    "amount_paid",
+    "due_date",
+    "hosted_invoice_url",
+    "invoice_pdf",
+)
+
+
+def snapshot_fields(invoice):
+    """The fields of a Stripe invoice (a dict) that the local record mirrors."""
+    return {key: invoice.get(key) for key in _MIRRORED}
+
+
+_ACTIONS = {
+    "void": ("void_invoice", "void"),
+    "mark-uncollectible": ("mark_uncollectible", "uncollectible"),
+}
+
+
+def close_invoice(session, invoice_id, action):
+    """Void or mark uncollectible an open invoice; 409 when its state does not allow it."""
+    method, status = _ACTIONS[action]
+    invoice = store.get_invoice(session, invoice_id)
+    if invoice is None:
+        raise ApiError(404, f"No invoice {invoice_id!r}.", code="not_found")
+    if invoice.status != "open":
+        raise ApiError(
+            409,
+            f"The invoice is {invoice.status}; only an open one can be {status}.",
+            code="invalid_state",
+        )
+    try:
+        done = getattr(client().v1.invoices, method)(invoice_id)
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            raise
+        # Stripe's state moved on (paid meanwhile, say): a conflict, in Stripe's words.
+        raise ApiError(409, error.user_message or str(error), code="invalid_state") from None
+    store.advance_status(session, invoice_id, done.status, snapshot_fields(done.to_dict()))
+    session.commit()
+    return store.get_invoice(session, invoice_id)

@@ -1,0 +1,294 @@
+"""The local database (SQLAlchemy 2): customers, invoices, and the events that changed them.
+
+Every change an event makes is one conditional UPDATE, so the record only moves forward
+whatever order events arrive in, and no read-modify-write race exists between workers.
+"""
+
+import json
+import os
+import time
+
+import click
+from flask import current_app, g
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+# paid, void and uncollectible are final: nothing moves an invoice out of them.
+STATUS_RANK = {"draft": 0, "open": 1, "paid": 2, "void": 2, "uncollectible": 2}
+FINAL = 2
+# A succeeded payment is final; otherwise the newest attempt wins.
+PAYMENT_RANK = {None: 0, "processing": 1, "failed": 2, "succeeded": 3}
+
+
+class Base(DeclarativeBase):
+    """The tables of this server."""
+
+
+class Customer(Base):
+    """One Stripe customer per lower-cased email."""
+
+    __tablename__ = "customers"
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    stripe_id: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str | None] = mapped_column(String(256))
+    created: Mapped[int] = mapped_column(BigInteger)
+
+
+class Invoice(Base):
+    """What the invoice JSON shows, kept up to date by events."""
+
+    __tablename__ = "invoices"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    status_rank: Mapped[int] = mapped_column(Integer)
+    payment: Mapped[str | None] = mapped_column(String(32))
+    payment_rank: Mapped[int] = mapped_column(Integer, default=0)
+    payment_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    payment_intent: Mapped[str | None] = mapped_column(String(255), index=True)
+    customer: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    amount_due: Mapped[int] = mapped_column(BigInteger)
+    amount_paid: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    due_date: Mapped[int | None] = mapped_column(BigInteger)
+    hosted_invoice_url: Mapped[str | None] = mapped_column(Text)
+    invoice_pdf: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    lines: Mapped[list] = mapped_column(JSON)
+    created: Mapped[int] = mapped_column(BigInteger, index=True)
+    updated: Mapped[int] = mapped_column(BigInteger)
+
+
+class Event(Base):
+    """Every verified event, stored once by its Stripe id."""
+
+    __tablename__ = "events"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(255))
+    created: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger)
+    invoice_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+
+
+def _sqlite_pragmas(connection, _record):
+    cursor = connection.cursor()
+    # WAL lets pages read while a webhook writes; the timeout queues writers instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url):
+    """An engine for `url`, with SQLite tuned for several threads and processes."""
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def init_app(app):
+    """Open the database named by the config, create tables, and wire teardown and CLI."""
+    url = app.config["DATABASE_URL"]
+    if not url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = f"sqlite:///{os.path.join(app.instance_path, 'invoicing.db')}"
+    engine = make_engine(url)
+    app.extensions["db"] = engine
+    Base.metadata.create_all(engine)
+    app.teardown_appcontext(close_session)
+    app.cli.add_command(init_db_command)
+
+
+def get_session():
+    """The request's database session, opened on first use."""
+    if "db" not in g:
+        g.db = Session(current_app.extensions["db"], expire_on_commit=False)
+    return g.db
+
+
+def close_session(_error=None):
+    """Close the request's session, if one was opened."""
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create the tables (safe to run again)."""
+    Base.metadata.create_all(current_app.extensions["db"])
+    click.echo("Database ready.")
+
+
+def ping(session):
+    """Raise if the database does not answer."""
+    session.execute(text("SELECT 1"))
+
+
+def _insert(session, model):
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def find_customer(session, email):
+    """The local customer with this (lower-cased) email, or None."""
+    return session.get(Customer, email)
+
+
+def add_customer(session, email, stripe_id, name):
+    """Keep the email → Stripe customer mapping; the first writer wins. Return the kept row."""
+    session.execute(
+        _insert(session, Customer)
+        .values(email=email, stripe_id=stripe_id, name=name, created=int(time.time()))
+        .on_conflict_do_nothing()
+    )
+    session.commit()
+    return session.scalars(
+        select(Customer).where(Customer.email == email).execution_options(populate_existing=True)
+    ).one()
+
+
+def forget_customer(session, email):
+    """Drop a mapping whose Stripe customer no longer exists."""
+    session.query(Customer).filter_by(email=email).delete()
+    session.commit()
+
+
+def record_invoice(session, fields):
+    """Insert a new invoice row, or move an existing one forward to `fields`."""
+    now = int(time.time())
+    values = {**fields, "status_rank": STATUS_RANK[fields["status"]], "updated": now}
+    session.execute(_insert(session, Invoice).values(**values).on_conflict_do_nothing())
+    advance_status(session, fields["id"], fields["status"], _changes(fields))
+
+
+def delete_invoice(session, invoice_id):
+    """Remove the row of a draft that was deleted at Stripe."""
+    session.query(Invoice).filter_by(id=invoice_id).delete()
+
+
+_MOVING = ("number", "hosted_invoice_url", "invoice_pdf", "due_date", "amount_due", "amount_paid")
+
+
+def _changes(fields):
+    changes = {k: fields[k] for k in _MOVING if k in fields}
+    if fields.get("payment_intent"):
+        changes["payment_intent"] = fields["payment_intent"]
+    return changes
+
+
+def advance_status(session, invoice_id, status, changes=None):
+    """Set the status (and fields) only if it moves the invoice forward; return True if it did."""
+    rank = STATUS_RANK[status]
+    values = {**(changes or {}), "status": status, "status_rank": rank, "updated": int(time.time())}
+    if status == "paid":
+        values.update(payment="succeeded", payment_rank=PAYMENT_RANK["succeeded"])
+    allowed = Invoice.status_rank < rank
+    if rank < FINAL:
+        allowed = Invoice.status_rank <= rank
+    result = session.execute(
+        update(Invoice).where(Invoice.id == invoice_id, allowed).values(**values)
+    )
+    return result.rowcount > 0
+
+
+def advance_payment(session, invoice_id, payment, at):
+    """Record a payment attempt's outcome unless a newer one (or success) is already known."""
+    rank = PAYMENT_RANK[payment]
+    newer = or_(
+        Invoice.payment_at < at,
+        (Invoice.payment_at == at) & (Invoice.payment_rank <= rank),
+    )
+    result = session.execute(
+        update(Invoice)
+        .where(
+            Invoice.id == invoice_id,
+            Invoice.payment_rank < PAYMENT_RANK["succeeded"],
+            newer,
+        )
+        .values(payment=payment, payment_rank=rank, payment_at=at, updated=int(time.time()))
+    )
+    return result.rowcount > 0
+
+
+def store_event(session, stripe_event, invoice_id):
+    """Keep a verified event by id; False if it was already kept (a redelivery)."""
+    result = session.execute(
+        _insert(session, Event)
+        .values(
+            id=stripe_event["id"],
+            type=stripe_event["type"],
+            created=stripe_event["created"],
+            received=int(time.time()),
+            invoice_id=invoice_id,
+            payload=json.dumps(stripe_event),
+        )
+        .on_conflict_do_nothing()
+    )
+    return result.rowcount > 0
+
+
+def invoice_by_payment_intent(session, payment_intent):
+    """The id of the local invoice that this PaymentIntent pays, or None."""
+    return session.scalar(select(Invoice.id).where(Invoice.payment_intent == payment_intent))
+
+
+def list_invoices(session, email=None, limit=100):
+    """Invoices newest first, optionally for one email."""
+    query = select(Invoice).order_by(Invoice.created.desc(), Invoice.id.desc()).limit(limit)
+    if email:
+        query = query.where(Invoice.email == email.lower())
+    return session.scalars(query).all()
+
+
+def get_invoice(session, invoice_id):
+    """One invoice, or None."""
+    return session.get(Invoice, invoice_id, populate_existing=True)
+
+
+def events_for(session, invoice_id):
+    """The events that touched an invoice, oldest first."""
+    query = (
+        select(Event.id, Event.type, Event.created)
+        .where(Event.invoice_id == invoice_id)
+        .order_by(Event.created, Event.received, Event.id)
+    )
+    return [{"id": e.id, "type": e.type, "created": e.created} for e in session.execute(query)]
+
+
+def invoice_json(invoice):
+    """The invoice as the HTTP interface shows it."""
+    return {
+        "id": invoice.id,
+        "number": invoice.number,
+        "status": invoice.status,
+        "payment": invoice.payment,
+        "customer": invoice.customer,
+        "email": invoice.email,
+        "amount_due": invoice.amount_due,
+        "amount_paid": invoice.amount_paid,
+        "currency": invoice.currency,
+        "due_date": invoice.due_date,
+        "hosted_invoice_url": invoice.hosted_invoice_url,
+        "invoice_pdf": invoice.invoice_pdf,
+        "description": invoice.description,
+        "lines": invoice.lines,
+        "created": invoice.created,
+        "updated": invoice.updated,
+    }

@@ -1,0 +1,132 @@
+"""Checks on the body of `POST /invoices`: one rule, one message, one field each."""
+
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+
+from errors import ApiError
+
+MAX_ITEMS = 250
+MAX_QUANTITY = 10_000
+MAX_DAYS = 365
+MAX_CUSTOM_FIELDS = 4
+_FIELDS = {"email", "name", "items", "days_until_due", "description", "custom_fields"}
+
+
+@dataclass(frozen=True)
+class Order:
+    """A checked request to invoice: prices come from the catalog, never from the client."""
+
+    email: str
+    name: str | None
+    items: tuple  # of (price dict from the catalog, quantity)
+    days_until_due: int
+    description: str | None
+    custom_fields: tuple  # of {"name", "value"}
+    currency: str
+
+
+def _invalid(message, field):
+    return ApiError(400, message, field=field)
+
+
+def _text(body, key, limit):
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _invalid(f"{key} must be a string.", key)
+    value = value.strip()
+    if len(value) > limit:
+        raise _invalid(f"{key} must be at most {limit} characters.", key)
+    return value or None
+
+
+def _whole(value, field, low, high):
+    # JSON true/false are ints to Python; a quantity of `true` is still wrong.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _invalid(f"{field} must be a whole number.", field)
+    if not low <= value <= high:
+        raise _invalid(f"{field} must be between {low} and {high}.", field)
+    return value
+
+
+def _email(body):
+    value = body.get("email")
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid("email is required.", "email")
+    try:
+        checked = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise _invalid(f"email is not a valid address: {error}", "email") from None
+    return checked.normalized.lower()
+
+
+def _items(body, catalog):
+    items = body.get("items")
+    if not isinstance(items, list) or not items:
+        raise _invalid("items must be a list of 1 to 250 items.", "items")
+    if len(items) > MAX_ITEMS:
+        raise _invalid(f"items can hold at most {MAX_ITEMS} items.", "items")
+    checked = []
+    for i, item in enumerate(items):
+        field = f"items[{i}]"
+        if not isinstance(item, dict):
+            raise _invalid("each item must be an object with price and quantity.", field)
+        extra = set(item) - {"price", "quantity"}
+        if extra:
+            raise _invalid(f"unknown field {sorted(extra)[0]!r}.", f"{field}.{sorted(extra)[0]}")
+        price_id = item.get("price")
+        if not isinstance(price_id, str) or not price_id:
+            raise _invalid("price is required.", f"{field}.price")
+        price = catalog.get(price_id)
+        if price is None:
+            raise _invalid(f"{price_id!r} is not a price in the catalog.", f"{field}.price")
+        quantity = _whole(item.get("quantity", 1), f"{field}.quantity", 1, MAX_QUANTITY)
+        checked.append((price, quantity))
+    currencies = {price["currency"] for price, _ in checked}
+    if len(currencies) > 1:
+        raise _invalid("all items of one invoice must share one currency.", "items")
+    return tuple(checked), currencies.pop()
+
+
+def _custom_fields(body):
+    fields = body.get("custom_fields")
+    if fields is None:
+        return ()
+    if not isinstance(fields, list) or len(fields) > MAX_CUSTOM_FIELDS:
+        raise _invalid("custom_fields must be a list of at most 4 fields.", "custom_fields")
+    checked = []
+    for i, field in enumerate(fields):
+        where = f"custom_fields[{i}]"
+        if not isinstance(field, dict) or set(field) != {"name", "value"}:
+            raise _invalid("each custom field is an object with name and value.", where)
+        for key, limit in (("name", 40), ("value", 140)):
+            value = field[key]
+            if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
+                raise _invalid(f"{key} must be 1 to {limit} characters.", f"{where}.{key}")
+        checked.append({"name": field["name"].strip(), "value": field["value"].strip()})
+    return tuple(checked)
+
+
+def parse_order(body, catalog, default_days):
+    """Check a `POST /invoices` body against the rules and the catalog; return an Order."""
+    if not isinstance(body, dict):
+        raise _invalid("The body must be a JSON object.", None)
+    unknown = set(body) - _FIELDS
+    if unknown:
+        raise _invalid(f"unknown field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
+    email = _email(body)
+    name = _text(body, "name", 256)
+    items, currency = _items(body, catalog)
+    days = body.get("days_until_due")
+    days = default_days if days is None else _whole(days, "days_until_due", 1, MAX_DAYS)
+    return Order(
+        email=email,
+        name=name,
+        items=items,
+        days_until_due=days,
+        description=_text(body, "description", 500),
+        custom_fields=_custom_fields(body),
+        currency=currency,
+    )

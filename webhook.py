@@ -1,0 +1,120 @@
+"""`POST /webhook`: verify, store once, apply, and only then answer 2xx.
+
+Stripe delivers at least once and in no particular order; the effects below are conditional
+updates (see store.py), so a redelivery changes nothing and an old event never wins.
+"""
+
+import json
+
+import stripe
+from flask import Blueprint, current_app, request
+
+import invoicing
+import store
+from errors import ApiError
+
+bp = Blueprint("webhook", __name__)
+
+
+def _verify(payload, header):
+    """The event, if `header` signs `payload` with one of our secrets (any, during a roll)."""
+    secrets = current_app.config["STRIPE_WEBHOOK_SECRETS"]
+    if not secrets:
+        raise ApiError(503, "No webhook secret is configured.", code="webhook_not_configured")
+    for secret in secrets:
+        try:
+            stripe.Webhook.construct_event(payload, header, secret)
+        except stripe.SignatureVerificationError:
+            continue
+        except ValueError:
+            raise ApiError(400, "The body is not valid JSON.", code="invalid_json") from None
+        return json.loads(payload)
+    raise ApiError(400, "The Stripe-Signature header does not verify.", code="invalid_signature")
+
+
+def _check_shape(event):
+    ok = (
+        isinstance(event, dict)
+        and isinstance(event.get("id"), str)
+        and isinstance(event.get("type"), str)
+        and isinstance(event.get("created"), int)
+        and isinstance(event.get("data"), dict)
+        and isinstance(event["data"].get("object"), dict)
+    )
+    if not ok:
+        raise ApiError(400, "The event lacks id, type, created or data.object.", code="bad_event")
+
+
+def _invoice_of(session, event):
+    """The invoice an event concerns, if any (looked up before the write transaction)."""
+    obj = event["data"]["object"]
+    if obj.get("object") == "invoice":
+        return obj.get("id")
+    if event["type"].startswith("payment_intent.") and isinstance(obj.get("id"), str):
+        found = store.invoice_by_payment_intent(session, obj["id"])
+        if found or event["type"] != "payment_intent.processing":
+            return found
+        # Not known locally: ask Stripe which invoice this PaymentIntent pays.
+        payments = invoicing.client().v1.invoice_payments.list(
+            {"payment": {"type": "payment_intent", "payment_intent": obj["id"]}, "limit": 1}
+        )
+        return payments.data[0].invoice if payments.data else None
+    return None
+
+
+def _status(status):
+    def apply(session, event, invoice_id):
+        fields = invoicing.snapshot_fields(event["data"]["object"])
+        # An event sets the mirrored fields it carries, never the id; the status is `status`.
+        changes = {k: v for k, v in fields.items() if k not in ("id", "status") and v is not None}
+        return store.advance_status(session, invoice_id, status, changes)
+
+    return apply
+
+
+def _payment(payment):
+    def apply(session, event, invoice_id):
+        return store.advance_payment(session, invoice_id, payment, event["created"])
+
+    return apply
+
+
+# One small effect per handled type; any other type is stored and acknowledged.
+HANDLERS = {
+    "invoice.paid": _status("paid"),
+    "invoice.payment_succeeded": _status("paid"),
+    "invoice.payment_failed": _payment("failed"),
+    "payment_intent.processing": _payment("processing"),
+    "invoice.finalized": _status("open"),
+    "invoice.sent": _status("open"),
+    "invoice.voided": _status("void"),
+    "invoice.marked_uncollectible": _status("uncollectible"),
+}
+
+
+def apply_event(session, event):
+    """Store the event and apply its effect in one transaction; return the outcome word."""
+    invoice_id = _invoice_of(session, event)
+    session.rollback()  # end the read above so the write transaction starts fresh
+    if not store.store_event(session, event, invoice_id):
+        session.rollback()
+        return "duplicate"
+    handler = HANDLERS.get(event["type"])
+    changed = bool(handler and invoice_id and handler(session, event, invoice_id))
+    session.commit()
+    if handler is None:
+        return "ignored"
+    return "applied" if changed else "unchanged"
+
+
+@bp.post("/webhook")
+def receive_event():
+    """Verify a Stripe event, then store and apply it before answering 200."""
+    header = request.headers.get("Stripe-Signature")
+    if not header:
+        raise ApiError(400, "The Stripe-Signature header is missing.", code="signature_missing")
+    event = _verify(request.get_data(), header)
+    _check_shape(event)
+    outcome = apply_event(store.get_session(), event)
+    current_app.logger.info("event id=%s type=%s outcome=%s", event["id"], event["type"], outcome)
+    return {"received": True, "outcome": outcome}
