@@ -17,6 +17,8 @@ def _json_body():
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "The body is not valid JSON.", code="invalid_json")
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object.")
     return body
 
 

@@ -71,6 +71,8 @@ class Invoice(Base):
     lines: Mapped[list] = mapped_column(JSON)
     created: Mapped[int] = mapped_column(BigInteger, index=True)
     updated: Mapped[int] = mapped_column(BigInteger)
+    # When this server first recorded it (microseconds): orders invoices created in one second.
+    recorded: Mapped[int] = mapped_column(BigInteger)
 
 
 class Event(Base):
@@ -173,7 +175,12 @@ def forget_customer(session, email):
 def record_invoice(session, fields):
     """Insert a new invoice row, or move an existing one forward to `fields`."""
     now = int(time.time())
-    values = {**fields, "status_rank": STATUS_RANK[fields["status"]], "updated": now}
+    values = {
+        **fields,
+        "status_rank": STATUS_RANK[fields["status"]],
+        "updated": now,
+        "recorded": time.time_ns() // 1000,
+    }
     session.execute(_insert(session, Invoice).values(**values).on_conflict_do_nothing())
     advance_status(session, fields["id"], fields["status"], _changes(fields))
 
@@ -240,8 +247,10 @@ def store_event(session, stripe_event, invoice_id):
             payload=json.dumps(stripe_event),
         )
         .on_conflict_do_nothing()
+        # RETURNING says whether the row went in; rowcount is not reliable for this on psycopg.
+        .returning(Event.id)
     )
-    return result.rowcount > 0
+    return result.first() is not None
 
 
 def invoice_by_payment_intent(session, payment_intent):
@@ -251,7 +260,7 @@ def invoice_by_payment_intent(session, payment_intent):
 
 def list_invoices(session, email=None, limit=100):
     """Invoices newest first, optionally for one email."""
-    query = select(Invoice).order_by(Invoice.created.desc(), Invoice.id.desc()).limit(limit)
+    query = select(Invoice).order_by(Invoice.created.desc(), Invoice.recorded.desc()).limit(limit)
     if email:
         query = query.where(Invoice.email == email.lower())
     return session.scalars(query).all()

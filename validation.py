@@ -110,9 +110,7 @@ def _custom_fields(body):
 
 
 def parse_order(body, catalog, default_days):
-    """Check a `POST /invoices` body against the rules and the catalog; return an Order."""
-    if not isinstance(body, dict):
-        raise _invalid("The body must be a JSON object.", None)
+    """Check a `POST /invoices` body (a JSON object) against the rules and the catalog."""
     unknown = set(body) - _FIELDS
     if unknown:
         raise _invalid(f"unknown field {sorted(unknown)[0]!r}.", sorted(unknown)[0])

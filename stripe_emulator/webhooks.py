@@ -127,6 +127,7 @@ class Deliverer:
         self._busy = 0
         self._idle = threading.Condition()
         self._timers = set()
+        self._closed = False
         self._threads = [
             threading.Thread(target=self._work, name=f"webhook-{i}", daemon=True)
             for i in range(workers)
@@ -141,7 +142,7 @@ class Deliverer:
             for i in self.store.by_type["webhook_endpoint"]
             if any(_matches(t, event["type"]) for t in self.store.objects[i]["enabled_events"])
         ]
-        if not endpoints:
+        if not endpoints or self._closed:
             return
         event["pending_webhooks"] = len(endpoints)
         payload = json.dumps(self.store.render(event), indent=2).encode()
@@ -155,7 +156,7 @@ class Deliverer:
 
     def _done(self):
         with self._idle:
-            self._busy -= 1
+            self._busy = max(0, self._busy - 1)
             self._idle.notify_all()
 
     def _work(self):
@@ -228,8 +229,12 @@ class Deliverer:
         return True
 
     def close(self):
-        """Stop retrying and stop the delivery threads."""
+        """Stop delivering: cancel retries, stop the threads, release `wait_idle`."""
+        self._closed = True
         for timer in list(self._timers):
             timer.cancel()
         for _ in self._threads:
             self._queue.put(None)
+        with self._idle:
+            self._busy = 0
+            self._idle.notify_all()

@@ -1,10 +1,14 @@
 """Fixtures shared by the emulator's and the server's tests."""
 
+import threading
+import uuid
+
 import pytest
+import requests
 import stripe
 
 from stripe_emulator import Emulator, WSGIClient
-from tests.helpers import Receiver
+from tests.helpers import Receiver, wait_for
 
 TEST_KEY = "sk_test_emulator_key"
 
@@ -43,3 +47,138 @@ def unused_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class LiveServer:
+    """A WSGI app served over real HTTP from a thread; the app can be set after binding."""
+
+    def __init__(self):
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_request(self, *args, **kwargs):
+                pass
+
+        self.app = None
+        self._server = make_server(
+            "127.0.0.1", 0, self._dispatch, threaded=True, request_handler=Quiet
+        )
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def _dispatch(self, environ, start_response):
+        return self.app(environ, start_response)
+
+    def stop(self):
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the session (each test gets its own database)."""
+    from tests.postgres import Postgres
+
+    server = Postgres().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Each storage test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'invoicing.db'}"
+    postgres = request.getfixturevalue("postgres")
+    return postgres.create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    """A SQLite database for tests that are not about storage."""
+    return f"sqlite:///{tmp_path / 'invoicing.db'}"
+
+
+def make_server(emulator, database_url, **settings):
+    """The invoicing server on a free port, its Stripe calls going to `emulator` in process.
+
+    Without `STRIPE_WEBHOOK_SECRETS` it registers its webhook with the emulator, so the
+    emulator's events reach it over real HTTP, as in emulator mode.
+    """
+    from factory import create_app
+
+    live = LiveServer()
+    config = {
+        "TESTING": True,
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_PUBLISHABLE_KEY": "",
+        "STRIPE_WEBHOOK_SECRETS": [],
+        "STRIPE_API_BASE": "http://emulator.test",
+        "STRIPE_HTTP_CLIENT": WSGIClient(emulator),
+        "DATABASE_URL": database_url,
+        "DOMAIN": live.url,
+        "DAYS_UNTIL_DUE": 30,
+        "AUTOMATIC_TAX": False,
+        **settings,
+    }
+    live.app = create_app(config)
+    return live
+
+
+class Api:
+    """`requests` against a live server, with the JSON helpers tests need."""
+
+    def __init__(self, live):
+        self.live = live
+        self.url = live.url
+        self.http = requests.Session()
+
+    def get(self, path, **kwargs):
+        return self.http.get(self.url + path, timeout=30, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self.http.post(self.url + path, json=json, timeout=60, **kwargs)
+
+    def prices(self):
+        return {p["lookup_key"]: p for p in self.get("/prices").json()["data"]}
+
+    def send(self, email="jo@example.com", items=None, **body):
+        gold = self.prices()["gold_special"]["id"]
+        items = items or [{"price": gold, "quantity": 2}]
+        return self.post("/invoices", {"email": email, "items": items, **body})
+
+    def invoice(self, invoice_id):
+        return self.get(f"/invoices/{invoice_id}").json()
+
+    def wait(self, invoice_id, **expected):
+        """Poll until the invoice shows the expected fields (webhooks arrive asynchronously)."""
+
+        def arrived():
+            shown = self.invoice(invoice_id)
+            return shown if all(shown.get(k) == v for k, v in expected.items()) else None
+
+        return wait_for(arrived)
+
+
+def _serve(emulator, url):
+    live = make_server(emulator, url)
+    api = Api(live)
+    yield api
+    # Let in-flight deliveries finish before the server and its connections go away.
+    emulator.deliverer.wait_idle(timeout=15)
+    api.http.close()
+    live.stop()
+    live.app.extensions["db"].dispose()
+
+
+@pytest.fixture
+def api(emulator, database_url):
+    """The server on SQLite and on PostgreSQL, wired to the emulator."""
+    yield from _serve(emulator, database_url)
+
+
+@pytest.fixture
+def sqlite_api(emulator, sqlite_url):
+    """The server on SQLite only, for tests that are not about storage."""
+    yield from _serve(emulator, sqlite_url)
