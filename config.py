@@ -28,6 +28,17 @@ def _int(environ, name, default, low, high):
     return value
 
 
+def _seconds(environ, name, default, high):
+    raw = environ.get(name, "").strip() or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 <= value <= high:
+        raise ConfigError(f"{name} must be between 0 and {high}, got {value}")
+    return value
+
+
 def _flag(environ, name):
     raw = environ.get(name, "").strip().lower()
     if raw not in ("", "0", "1", "true", "false", "yes", "no"):
@@ -84,4 +95,5 @@ def from_environ(environ=None):
         "DOMAIN": _url(environ, "DOMAIN", "http://localhost:4242"),
         "DAYS_UNTIL_DUE": _int(environ, "DAYS_UNTIL_DUE", 30, 1, 365),
         "AUTOMATIC_TAX": _flag(environ, "AUTOMATIC_TAX"),
+        "EMULATOR_PROCESSING_SECONDS": _seconds(environ, "EMULATOR_PROCESSING_SECONDS", 3, 3600),
     }

@@ -1,7 +1,5 @@
 """Emulator mode: a built-in Stripe emulator, its webhook endpoint, and a sample catalog."""
 
-import os
-
 import invoicing
 from config import EMULATOR_KEY
 from stripe_emulator import Emulator, serve
@@ -22,10 +20,9 @@ ENABLED_EVENTS = [
 ]
 
 
-def start_emulator():
+def start_emulator(processing_seconds):
     """Serve a new emulator on a free loopback port; return its base URL."""
-    processing = float(os.environ.get("EMULATOR_PROCESSING_SECONDS", "3"))
-    return serve(Emulator(processing_seconds=processing)).url
+    return serve(Emulator(processing_seconds=processing_seconds)).url
 
 
 def register_webhook(stripe_client, domain):
@@ -50,7 +47,7 @@ def prepare(settings, http_client=None):
     Returns the settings to use (API base and webhook secret). Under gunicorn this runs
     once in the master (gunicorn.conf.py), and the workers inherit the result.
     """
-    base = settings["STRIPE_API_BASE"] or start_emulator()
+    base = settings["STRIPE_API_BASE"] or start_emulator(settings["EMULATOR_PROCESSING_SECONDS"])
     stripe_client = invoicing.make_client(EMULATOR_KEY, base, http_client)
     secret = register_webhook(stripe_client, settings["DOMAIN"])
     invoicing.seed_catalog(stripe_client)

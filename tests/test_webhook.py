@@ -7,7 +7,6 @@ import pytest
 import requests
 
 import invoicing
-
 from tests.conftest import Api, make_server
 from tests.helpers import generate_header
 

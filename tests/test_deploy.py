@@ -1,0 +1,110 @@
+"""Start-up as users run it: configuration errors, the CLI, and gunicorn with 3 workers."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.helpers import wait_for
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def clean_env(tmp_path, **extra):
+    """The environment of a fresh shell: no Stripe settings, a temp database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'invoicing.db'}"
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "says"),
+    [
+        ("STRIPE_SECRET_KEY", "sk_nonsense", "STRIPE_SECRET_KEY"),
+        ("DATABASE_URL", "not a url", "DATABASE_URL"),
+        ("DAYS_UNTIL_DUE", "soon", "DAYS_UNTIL_DUE"),
+        ("DOMAIN", "localhost:4242", "DOMAIN"),
+        ("STRIPE_WEBHOOK_SECRET", "secret", "STRIPE_WEBHOOK_SECRET"),
+        ("EMULATOR_PROCESSING_SECONDS", "later", "EMULATOR_PROCESSING_SECONDS"),
+        ("AUTOMATIC_TAX", "maybe", "AUTOMATIC_TAX"),
+    ],
+)
+def test_bad_configuration_stops_with_one_line(tmp_path, setting, value, says):
+    env = clean_env(tmp_path, **{setting: value})
+    result = subprocess.run(
+        [sys.executable, "-c", "import server"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Configuration error:") and says in lines[0]
+
+
+def test_cli_init_db_and_seed_catalog_refuses_live(tmp_path):
+    env = clean_env(tmp_path, FLASK_APP="server")
+    flask = [sys.executable, "-m", "flask", "--app", "server"]
+    init = subprocess.run([*flask, "init-db"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert init.returncode == 0 and "Database ready" in init.stdout
+    seeded = subprocess.run(
+        [*flask, "seed-catalog"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert seeded.returncode == 0 and "Sample catalog ready" in seeded.stdout
+
+
+def test_gunicorn_with_three_workers_serves_a_full_flow(tmp_path, unused_port):
+    url = f"http://127.0.0.1:{unused_port}"
+    env = clean_env(
+        tmp_path, PORT=str(unused_port), DOMAIN=url, WEB_CONCURRENCY="3",
+        EMULATOR_PROCESSING_SECONDS="0.2",
+    )  # fmt: skip
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    process = subprocess.Popen(
+        [gunicorn, "server:app", "--bind", f"127.0.0.1:{unused_port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        def healthy():
+            try:
+                return requests.get(f"{url}/healthz", timeout=2).ok
+            except requests.ConnectionError:
+                return False
+
+        wait_for(healthy, timeout=30)
+        # Every worker sees the same Stripe state: the same catalog ids from each.
+        catalogs = {
+            tuple(sorted(p["id"] for p in requests.get(f"{url}/prices", timeout=10).json()["data"]))
+            for _ in range(12)
+        }
+        assert len(catalogs) == 1
+        gold = next(
+            p
+            for p in requests.get(f"{url}/prices").json()["data"]
+            if p["product"] == "Gold Special"
+        )
+        sent = requests.post(
+            f"{url}/invoices",
+            json={"email": "gunicorn@example.com", "items": [{"price": gold["id"], "quantity": 1}]},
+            timeout=30,
+        )
+        assert sent.status_code == 201, sent.text
+        invoice = sent.json()
+        hosted = invoice["hosted_invoice_url"].rsplit("/i/", 1)[0]
+        paid = requests.post(
+            f"{hosted}/_emulator/invoices/{invoice['id']}/payments", json={"outcome": "succeed"}
+        )
+        assert paid.ok
+        wait_for(lambda: requests.get(f"{url}/invoices/{invoice['id']}").json()["status"] == "paid")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
