@@ -1,7 +1,7 @@
 """Emulator mode: a built-in Stripe emulator, its webhook endpoint, and a sample catalog."""
 
 import invoicing
-from config import EMULATOR_KEY
+from settings import EMULATOR_KEY
 from stripe_emulator import Emulator, serve
 
 # Everything this server handles or records; the emulator delivers only these.
@@ -41,14 +41,14 @@ def register_webhook(stripe_client, domain):
     return created.secret
 
 
-def prepare(settings, http_client=None):
+def prepare(config, http_client=None):
     """Make emulator mode ready: emulator running, webhook registered, catalog seeded.
 
     Returns the settings to use (API base and webhook secret). Under gunicorn this runs
     once in the master (gunicorn.conf.py), and the workers inherit the result.
     """
-    base = settings["STRIPE_API_BASE"] or start_emulator(settings["EMULATOR_PROCESSING_SECONDS"])
+    base = config["STRIPE_API_BASE"] or start_emulator(config["EMULATOR_PROCESSING_SECONDS"])
     stripe_client = invoicing.make_client(EMULATOR_KEY, base, http_client)
-    secret = register_webhook(stripe_client, settings["DOMAIN"])
+    secret = register_webhook(stripe_client, config["DOMAIN"])
     invoicing.seed_catalog(stripe_client)
     return {"STRIPE_API_BASE": base, "STRIPE_WEBHOOK_SECRETS": [secret]}

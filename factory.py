@@ -7,26 +7,26 @@ from dotenv import load_dotenv
 from flask import Flask, current_app
 
 import api
-import config
 import emulation
 import errors
 import invoicing
 import pages
+import settings
 import store
 import webhook
 
 MAX_BODY = 1024 * 1024
 
 
-def create_app(test_config=None):
-    """Build the app: settings, database, Stripe client, blueprints and error handlers."""
+def create_app(config=None):
+    """Build the app; `config` (a mapping) overrides the environment, as tests do."""
     app = Flask(__name__, instance_relative_config=True)
     load_dotenv()
-    app.config.from_mapping(config.from_environ())
-    if test_config:
-        app.config.update(test_config)
+    app.config.from_mapping(settings.from_environ())
+    if config:
+        app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    app.config["MODE"] = config.mode_of(app.config["STRIPE_SECRET_KEY"])
+    app.config["MODE"] = settings.mode_of(app.config["STRIPE_SECRET_KEY"])
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)
 
@@ -34,7 +34,7 @@ def create_app(test_config=None):
     if app.config["MODE"] == "emulator":
         if not app.config["STRIPE_WEBHOOK_SECRETS"]:
             app.config.update(emulation.prepare(app.config, http_client))
-        api_key = config.EMULATOR_KEY
+        api_key = settings.EMULATOR_KEY
     else:
         api_key = app.config["STRIPE_SECRET_KEY"]
     app.extensions["stripe"] = invoicing.make_client(

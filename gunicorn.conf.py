@@ -25,15 +25,15 @@ def on_starting(server):
     The workers inherit its address and webhook secret through the environment, so every
     worker sees the same Stripe state.
     """
-    import config
     import emulation
+    import settings
 
-    settings = config.from_environ()
-    if config.mode_of(settings["STRIPE_SECRET_KEY"]) != "emulator":
+    current = settings.from_environ()
+    if settings.mode_of(current["STRIPE_SECRET_KEY"]) != "emulator":
         return
-    if settings["STRIPE_WEBHOOK_SECRETS"]:
+    if current["STRIPE_WEBHOOK_SECRETS"]:
         return
-    ready = emulation.prepare(settings)
+    ready = emulation.prepare(current)
     os.environ["STRIPE_API_BASE"] = ready["STRIPE_API_BASE"]
     os.environ["STRIPE_WEBHOOK_SECRET"] = ",".join(ready["STRIPE_WEBHOOK_SECRETS"])
     server.log.info("Stripe emulator at %s", ready["STRIPE_API_BASE"])

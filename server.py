@@ -4,8 +4,8 @@ import sys
 
 import stripe
 
-from config import ConfigError
 from factory import create_app
+from settings import ConfigError
 
 __all__ = ["app", "create_app"]
 

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from tests.conftest import Api, make_server
 from tests.helpers import wait_for
 
 SEND_NEW = ["customers.create", "invoices.create", "invoices.add_lines", "invoices.send_invoice"]
@@ -53,6 +54,20 @@ def test_invoice_shape_and_stripe_side(api, emulator, client):
     assert stripe_side.description == "Thanks for your business"
     assert stripe_side.custom_fields[0].value == "PO-7"
     assert client.v1.customers.retrieve(sent["customer"]).name == "Jo Bloggs"
+    assert stripe_side.automatic_tax.enabled is False
+
+
+def test_automatic_tax_is_turned_on_by_config(emulator, sqlite_url, client):
+    live = make_server(emulator, sqlite_url, AUTOMATIC_TAX=True)
+    api = Api(live)
+    try:
+        sent = api.send().json()
+        assert client.v1.invoices.retrieve(sent["id"]).automatic_tax.enabled is True
+    finally:
+        emulator.deliverer.wait_idle()
+        api.http.close()
+        live.stop()
+        live.app.extensions["db"].dispose()
 
 
 def test_paid_arrives_by_webhook(api, emulator):
