@@ -29,6 +29,69 @@ class _TimedClient(WSGIClient):
             self.inside += time.perf_counter() - started
 
 
+class _Replay(stripe.HTTPClient):
+    """Answers each call with a recorded answer: the SDK's cost alone, with no emulator."""
+
+    name = "replay"
+
+    def __init__(self, answers):
+        super().__init__()
+        self.answers = answers
+        self.next = 0
+
+    def request(self, method, url, headers, post_data=None, **kwargs):
+        answer = self.answers[self.next % len(self.answers)]
+        self.next += 1
+        return answer
+
+    def close(self):
+        pass
+
+
+class _Recording(WSGIClient):
+    answers = ()
+
+    def request(self, *args, **kwargs):
+        answer = super().request(*args, **kwargs)
+        self.answers = (*self.answers, answer)
+        return answer
+
+
+def _flow(client, line, i):
+    customer = client.v1.customers.create({"email": f"bench{i}@example.com"})
+    invoice = client.v1.invoices.create(
+        {"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 30}
+    )
+    client.v1.invoices.add_lines(invoice.id, {"lines": [line] * 3})
+    client.v1.invoices.send_invoice(invoice.id)
+    client.v1.invoices.pay(invoice.id, {"paid_out_of_band": True})
+
+
+def sdk_ceiling(flows):
+    """Flows per second of the SDK alone, replaying one flow's recorded answers."""
+    emulator = Emulator()
+    recorder = _Recording(emulator)
+    client = stripe.StripeClient(
+        "sk_test_bench", base_addresses={"api": "http://emulator"}, http_client=recorder
+    )
+    price = client.v1.prices.create(
+        {"currency": "usd", "unit_amount": 1000, "product_data": {"name": "Gold Special"}}
+    )
+    line = {"pricing": {"price": price.id}, "quantity": 1}
+    recorder.answers = ()
+    _flow(client, line, 0)
+    emulator.close()
+    replay = stripe.StripeClient(
+        "sk_test_bench",
+        base_addresses={"api": "http://emulator"},
+        http_client=_Replay(recorder.answers),
+    )
+    started = time.perf_counter()
+    for i in range(flows):
+        _flow(replay, line, i)
+    return flows / (time.perf_counter() - started)
+
+
 def run(flows):
     """Run `flows` flows against a new emulator; return (seconds, seconds inside the emulator)."""
     emulator = Emulator()
@@ -43,13 +106,7 @@ def run(flows):
     transport.inside = 0.0
     started = time.perf_counter()
     for i in range(flows):
-        customer = client.v1.customers.create({"email": f"bench{i}@example.com"})
-        invoice = client.v1.invoices.create(
-            {"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 30}
-        )
-        client.v1.invoices.add_lines(invoice.id, {"lines": [line] * 3})
-        client.v1.invoices.send_invoice(invoice.id)
-        client.v1.invoices.pay(invoice.id, {"paid_out_of_band": True})
+        _flow(client, line, i)
     elapsed = time.perf_counter() - started
     emulator.close()
     return elapsed, transport.inside
@@ -70,6 +127,8 @@ def main(argv=None):
         f"{(elapsed - inside) / args.flows * 1000:.2f} ms in the SDK"
     )
     print(f"            emulator alone: {args.flows / inside:7.0f} flows/s")
+    ceiling = sdk_ceiling(args.flows)
+    print(f"            SDK alone, replaying recorded answers: {ceiling:7.0f} flows/s")
     if args.processes > 1:
         with multiprocessing.Pool(args.processes) as pool:
             started = time.perf_counter()
