@@ -2,12 +2,14 @@
 
 from flask import Blueprint, current_app, request, url_for
 
+import emulation
 import invoicing
 import store
 from errors import ApiError
 from validation import parse_order
 
 bp = Blueprint("api", __name__)
+CURSOR_OVERLAP = 5_000_000  # microseconds
 
 
 def _json_body():
@@ -28,15 +30,17 @@ def get_config():
     return {
         "publishableKey": current_app.config["STRIPE_PUBLISHABLE_KEY"],
         "mode": current_app.config["MODE"],
+        "daysUntilDue": current_app.config["DAYS_UNTIL_DUE"],
     }
 
 
 @bp.get("/prices")
 def list_prices():
-    """The catalog: active one-time prices."""
-    prices = current_app.extensions["catalog"].prices()
+    """The catalog: active one-time prices, by currency and amount."""
+    prices = current_app.extensions["catalog"].prices().values()
     keys = ("id", "product", "product_id", "nickname", "unit_amount", "currency", "lookup_key")
-    return {"data": [{k: p[k] for k in keys} for p in prices.values()]}
+    ordered = sorted(prices, key=lambda p: (p["currency"], p["unit_amount"], p["product"]))
+    return {"data": [{k: p[k] for k in keys} for p in ordered]}
 
 
 @bp.post("/invoices")
@@ -60,10 +64,21 @@ def create_invoice():
 
 @bp.get("/invoices")
 def list_invoices():
-    """Invoices from the local database, newest first; `?email=` filters."""
+    """Invoices from the local database, newest first; `?email=` filters.
+
+    `cursor` in the answer, passed back as `?since=`, lists only what changed since.
+    """
     email = request.args.get("email", "").strip() or None
-    invoices = store.list_invoices(store.get_session(), email)
-    return {"data": [store.invoice_json(i) for i in invoices]}
+    since = request.args.get("since")
+    if since is not None and not since.isdigit():
+        raise ApiError(400, "since must be a cursor from an earlier answer.", field="since")
+    session = store.get_session()
+    cursor = store.cursor(session)
+    # A write stamped before the cursor may commit after it: look back a little, and let
+    # the page merge repeats by id.
+    after = int(since) - CURSOR_OVERLAP if since else None
+    invoices = store.list_invoices(session, email, after)
+    return {"data": [store.invoice_json(i) for i in invoices], "cursor": cursor}
 
 
 def _found(session, invoice_id):
@@ -93,6 +108,24 @@ def mark_uncollectible(invoice_id):
     """Mark an open invoice uncollectible."""
     session = store.get_session()
     return store.invoice_json(invoicing.close_invoice(session, invoice_id, "mark-uncollectible"))
+
+
+@bp.post("/invoices/<invoice_id>/test-payment")
+def post_test_payment(invoice_id):
+    """Emulator mode only: pay an open invoice as a customer would (succeed, fail, delayed)."""
+    if current_app.config["MODE"] != "emulator":
+        raise ApiError(404, "Test payments exist only in emulator mode.", code="not_found")
+    outcome = _json_body().get("outcome")
+    if outcome not in emulation.OUTCOMES:
+        raise ApiError(
+            400, f"outcome must be one of {', '.join(emulation.OUTCOMES)}.", field="outcome"
+        )
+    session = store.get_session()
+    invoice = _found(session, invoice_id)
+    if invoice.status != "open":
+        raise ApiError(409, f"The invoice is {invoice.status}.", code="invalid_state")
+    emulation.test_payment(current_app.config, invoice_id, outcome)
+    return store.invoice_json(store.get_invoice(session, invoice_id))
 
 
 @bp.get("/healthz")

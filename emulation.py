@@ -1,6 +1,11 @@
 """Emulator mode: a built-in Stripe emulator, its webhook endpoint, and a sample catalog."""
 
+import json
+
+import stripe
+
 import invoicing
+from errors import ApiError
 from settings import EMULATOR_KEY
 from stripe_emulator import Emulator, serve
 
@@ -18,6 +23,22 @@ ENABLED_EVENTS = [
     "payment_intent.succeeded",
     "payment_intent.payment_failed",
 ]
+
+
+# What a customer can do on the payment page in emulator mode.
+OUTCOMES = ("succeed", "fail", "delayed")
+
+
+def test_payment(config, invoice_id, outcome):
+    """Ask the emulator to pay an invoice as its hosted page's buttons do."""
+    http = config.get("STRIPE_HTTP_CLIENT") or stripe.RequestsClient(timeout=10)
+    url = f"{config['STRIPE_API_BASE']}/_emulator/invoices/{invoice_id}/payments"
+    body, status, _ = http.request(
+        "post", url, {"Content-Type": "application/json"}, json.dumps({"outcome": outcome})
+    )
+    if status != 200:
+        message = json.loads(body).get("error", {}).get("message", "The emulator refused.")
+        raise ApiError(409, message, code="invalid_state")
 
 
 def start_emulator(processing_seconds):

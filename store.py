@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    func,
     or_,
     select,
     text,
@@ -73,6 +74,8 @@ class Invoice(Base):
     updated: Mapped[int] = mapped_column(BigInteger)
     # When this server first recorded it (microseconds): orders invoices created in one second.
     recorded: Mapped[int] = mapped_column(BigInteger)
+    # When it last changed here (microseconds): the cursor pages poll with `?since=`.
+    changed: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class Event(Base):
@@ -174,15 +177,16 @@ def forget_customer(session, email):
 
 def record_invoice(session, fields):
     """Insert a new invoice row, or move an existing one forward to `fields`."""
-    now = int(time.time())
-    values = {
-        **fields,
-        "status_rank": STATUS_RANK[fields["status"]],
-        "updated": now,
-        "recorded": time.time_ns() // 1000,
-    }
+    values = {**fields, "status_rank": STATUS_RANK[fields["status"]], **_stamp()}
+    values["recorded"] = values["changed"]
     session.execute(_insert(session, Invoice).values(**values).on_conflict_do_nothing())
     advance_status(session, fields["id"], fields["status"], _changes(fields))
+
+
+def _stamp():
+    """The change stamps every write sets: seconds for people, microseconds for cursors."""
+    micros = time.time_ns() // 1000
+    return {"updated": micros // 1_000_000, "changed": micros}
 
 
 def delete_invoice(session, invoice_id):
@@ -203,7 +207,7 @@ def _changes(fields):
 def advance_status(session, invoice_id, status, changes=None):
     """Set the status (and fields) only if it moves the invoice forward; return True if it did."""
     rank = STATUS_RANK[status]
-    values = {**(changes or {}), "status": status, "status_rank": rank, "updated": int(time.time())}
+    values = {**(changes or {}), "status": status, "status_rank": rank, **_stamp()}
     if status == "paid":
         values.update(payment="succeeded", payment_rank=PAYMENT_RANK["succeeded"])
     allowed = Invoice.status_rank < rank
@@ -229,7 +233,7 @@ def advance_payment(session, invoice_id, payment, at):
             Invoice.payment_rank < PAYMENT_RANK["succeeded"],
             newer,
         )
-        .values(payment=payment, payment_rank=rank, payment_at=at, updated=int(time.time()))
+        .values(payment=payment, payment_rank=rank, payment_at=at, **_stamp())
     )
     return result.rowcount > 0
 
@@ -258,12 +262,19 @@ def invoice_by_payment_intent(session, payment_intent):
     return session.scalar(select(Invoice.id).where(Invoice.payment_intent == payment_intent))
 
 
-def list_invoices(session, email=None, limit=100):
-    """Invoices newest first, optionally for one email."""
+def list_invoices(session, email=None, since=None, limit=100):
+    """Invoices newest first, optionally for one email or changed after the `since` cursor."""
     query = select(Invoice).order_by(Invoice.created.desc(), Invoice.recorded.desc()).limit(limit)
     if email:
         query = query.where(Invoice.email == email.lower())
+    if since is not None:
+        query = query.where(Invoice.changed > since)
     return session.scalars(query).all()
+
+
+def cursor(session):
+    """The newest change stamp: pass it back as `since` to get only later changes."""
+    return session.scalar(select(func.max(Invoice.changed))) or 0
 
 
 def get_invoice(session, invoice_id):
