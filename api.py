@@ -2,7 +2,6 @@
 
 from flask import Blueprint, current_app, request, url_for
 
-import emulation
 import invoicing
 import store
 from errors import ApiError
@@ -12,10 +11,15 @@ bp = Blueprint("api", __name__)
 CURSOR_OVERLAP = 5_000_000  # microseconds
 
 
-def _json_body():
-    # Only JSON is accepted for changes, so a cross-site HTML form cannot post here.
-    if not request.is_json:
+@bp.before_request
+def require_json():
+    """Changes accept only JSON, so a cross-site HTML form cannot post to them."""
+    if request.method == "POST" and not request.is_json:
         raise ApiError(415, "Send the body as application/json.", code="unsupported_media_type")
+
+
+def json_body():
+    """The request's JSON object, or a 400."""
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "The body is not valid JSON.", code="invalid_json")
@@ -46,7 +50,7 @@ def list_prices():
 @bp.post("/invoices")
 def create_invoice():
     """Create and send one invoice; 201 with it."""
-    body = _json_body()
+    body = json_body()
     ids = [i.get("price") for i in body.get("items") or [] if isinstance(i, dict)]
     catalog = current_app.extensions["catalog"].lookup([i for i in ids if isinstance(i, str)])
     order = parse_order(body, catalog, current_app.config["DAYS_UNTIL_DUE"])
@@ -81,7 +85,8 @@ def list_invoices():
     return {"data": [store.invoice_json(i) for i in invoices], "cursor": cursor}
 
 
-def _found(session, invoice_id):
+def found(session, invoice_id):
+    """The local invoice with this id, or a 404."""
     invoice = store.get_invoice(session, invoice_id)
     if invoice is None:
         raise ApiError(404, f"No invoice {invoice_id!r}.", code="not_found")
@@ -92,7 +97,7 @@ def _found(session, invoice_id):
 def get_invoice(invoice_id):
     """One invoice with the events that touched it."""
     session = store.get_session()
-    shown = store.invoice_json(_found(session, invoice_id))
+    shown = store.invoice_json(found(session, invoice_id))
     shown["events"] = store.events_for(session, invoice_id)
     return shown
 
@@ -100,32 +105,17 @@ def get_invoice(invoice_id):
 @bp.post("/invoices/<invoice_id>/void")
 def void_invoice(invoice_id):
     """Void an open invoice."""
-    return store.invoice_json(invoicing.close_invoice(store.get_session(), invoice_id, "void"))
+    session = store.get_session()
+    closed = invoicing.close_invoice(session, found(session, invoice_id), "void")
+    return store.invoice_json(closed)
 
 
 @bp.post("/invoices/<invoice_id>/mark-uncollectible")
 def mark_uncollectible(invoice_id):
     """Mark an open invoice uncollectible."""
     session = store.get_session()
-    return store.invoice_json(invoicing.close_invoice(session, invoice_id, "mark-uncollectible"))
-
-
-@bp.post("/invoices/<invoice_id>/test-payment")
-def post_test_payment(invoice_id):
-    """Emulator mode only: pay an open invoice as a customer would (succeed, fail, delayed)."""
-    if current_app.config["MODE"] != "emulator":
-        raise ApiError(404, "Test payments exist only in emulator mode.", code="not_found")
-    outcome = _json_body().get("outcome")
-    if outcome not in emulation.OUTCOMES:
-        raise ApiError(
-            400, f"outcome must be one of {', '.join(emulation.OUTCOMES)}.", field="outcome"
-        )
-    session = store.get_session()
-    invoice = _found(session, invoice_id)
-    if invoice.status != "open":
-        raise ApiError(409, f"The invoice is {invoice.status}.", code="invalid_state")
-    emulation.test_payment(current_app.config, invoice_id, outcome)
-    return store.invoice_json(store.get_invoice(session, invoice_id))
+    closed = invoicing.close_invoice(session, found(session, invoice_id), "mark-uncollectible")
+    return store.invoice_json(closed)
 
 
 @bp.get("/healthz")

@@ -5,8 +5,10 @@ import logging
 import click
 from dotenv import load_dotenv
 from flask import Flask, current_app
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import api
+import auth
 import emulation
 import errors
 import invoicing
@@ -42,8 +44,16 @@ def create_app(config=None):
     )
     app.extensions["catalog"] = invoicing.Catalog()
 
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Behind N proxies: the client's address, scheme and host come from their headers.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
+
     store.init_app(app)
     errors.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)

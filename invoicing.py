@@ -232,12 +232,10 @@ _ACTIONS = {
 }
 
 
-def close_invoice(session, invoice_id, action):
+def close_invoice(session, invoice, action):
     """Void or mark uncollectible an open invoice; 409 when its state does not allow it."""
     method, status = _ACTIONS[action]
-    invoice = store.get_invoice(session, invoice_id)
-    if invoice is None:
-        raise ApiError(404, f"No invoice {invoice_id!r}.", code="not_found")
+    invoice_id = invoice.id
     if invoice.status != "open":
         raise ApiError(
             409,

@@ -3,8 +3,10 @@
 import stripe
 from flask import Blueprint, current_app, g, render_template, request
 
+import emulation
 import invoicing
 import store
+from api import found, json_body
 from errors import ApiError
 
 bp = Blueprint("pages", __name__)
@@ -52,9 +54,7 @@ def show_index():
 @bp.get("/invoices/<invoice_id>/pay")
 def show_pay_page(invoice_id):
     """Pay one invoice: the Payment Element with real keys, the emulator's test payments else."""
-    invoice = store.get_invoice(store.get_session(), invoice_id)
-    if invoice is None:
-        raise ApiError(404, f"No invoice {invoice_id!r}.", code="not_found")
+    invoice = found(store.get_session(), invoice_id)
     context = {**_banner(), "invoice": store.invoice_json(invoice), "client_secret": None}
     # Stripe sends the customer back here with these after a confirmation.
     context["returned"] = "redirect_status" in request.args
@@ -76,3 +76,29 @@ def _client_secret(invoice_id):
     except stripe.InvalidRequestError as error:
         raise ApiError(404, error.user_message or "Unknown invoice.", code="not_found") from None
     return found.confirmation_secret.client_secret if found.confirmation_secret else None
+
+
+@bp.get("/invoices/<invoice_id>/pay/status")
+def get_pay_status(invoice_id):
+    """What the payment page polls: the status and payment, nothing more (it is public)."""
+    invoice = found(store.get_session(), invoice_id)
+    return {"status": invoice.status, "payment": invoice.payment}
+
+
+@bp.post("/invoices/<invoice_id>/pay/test")
+def post_test_payment(invoice_id):
+    """Emulator mode only: pay an open invoice as a customer would (succeed, fail, delayed)."""
+    if current_app.config["MODE"] != "emulator":
+        raise ApiError(404, "Test payments exist only in emulator mode.", code="not_found")
+    if not request.is_json:
+        raise ApiError(415, "Send the body as application/json.", code="unsupported_media_type")
+    outcome = json_body().get("outcome")
+    if outcome not in emulation.OUTCOMES:
+        choices = ", ".join(emulation.OUTCOMES)
+        raise ApiError(400, f"outcome must be one of {choices}.", field="outcome")
+    session = store.get_session()
+    if found(session, invoice_id).status != "open":
+        raise ApiError(409, "Only an open invoice can be paid.", code="invalid_state")
+    emulation.test_payment(current_app.config, invoice_id, outcome)
+    invoice = store.get_invoice(session, invoice_id)
+    return {"status": invoice.status, "payment": invoice.payment}

@@ -86,6 +86,12 @@ def from_environ(environ=None):
         except ArgumentError:
             raise ConfigError("DATABASE_URL is not a valid SQLAlchemy URL") from None
     base = environ.get("STRIPE_API_BASE", "").strip()
+    admin_password = environ.get("ADMIN_PASSWORD", "")
+    if mode_of(key) == "live" and not admin_password:
+        raise ConfigError("a live key needs ADMIN_PASSWORD: every route but /webhook would be open")
+    admin_user = environ.get("ADMIN_USER", "").strip() or "admin"
+    if ":" in admin_user:
+        raise ConfigError("ADMIN_USER cannot contain ':'")
     return {
         "STRIPE_SECRET_KEY": key,
         "STRIPE_PUBLISHABLE_KEY": publishable,
@@ -96,4 +102,7 @@ def from_environ(environ=None):
         "DAYS_UNTIL_DUE": _int(environ, "DAYS_UNTIL_DUE", 30, 1, 365),
         "AUTOMATIC_TAX": _flag(environ, "AUTOMATIC_TAX"),
         "EMULATOR_PROCESSING_SECONDS": _seconds(environ, "EMULATOR_PROCESSING_SECONDS", 3, 3600),
+        "ADMIN_USER": admin_user,
+        "ADMIN_PASSWORD": admin_password,
+        "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0, 0, 10),
     }

@@ -36,7 +36,7 @@ function render(invoice) {
 
 async function refresh() {
   try {
-    render(await request(`/invoices/${invoiceId}`));
+    render(await request(`/invoices/${invoiceId}/pay/status`));
   } catch (error) {
     showError(error.message);
   } finally {
@@ -49,7 +49,7 @@ for (const button of document.querySelectorAll("#test-payments button")) {
   button.addEventListener("click", async () => {
     showError("");
     try {
-      render(await request(`/invoices/${invoiceId}/test-payment`, { method: "POST", body: { outcome: button.dataset.outcome } }));
+      render(await request(`/invoices/${invoiceId}/pay/test`, { method: "POST", body: { outcome: button.dataset.outcome } }));
     } catch (error) {
       showError(error.message);
     }

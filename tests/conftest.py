@@ -120,6 +120,9 @@ def make_server(emulator, database_url, **settings):
         "DOMAIN": live.url,
         "DAYS_UNTIL_DUE": 30,
         "AUTOMATIC_TAX": False,
+        "ADMIN_USER": "admin",
+        "ADMIN_PASSWORD": "",
+        "TRUSTED_PROXIES": 0,
         **settings,
     }
     live.app = create_app(config)
@@ -138,7 +141,10 @@ class Api:
         return self.http.get(self.url + path, timeout=30, **kwargs)
 
     def post(self, path, json=None, **kwargs):
-        return self.http.post(self.url + path, json=json, timeout=60, **kwargs)
+        # The API accepts only JSON: an empty object when a route needs no body.
+        return self.http.post(
+            self.url + path, json={} if json is None else json, timeout=60, **kwargs
+        )
 
     def prices(self):
         return {p["lookup_key"]: p for p in self.get("/prices").json()["data"]}

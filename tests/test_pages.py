@@ -55,7 +55,7 @@ def test_return_from_stripe_shows_the_status_not_a_form(test_mode):
 
 def test_test_payments_only_in_emulator_mode(test_mode):
     sent = test_mode.send().json()
-    refused = test_mode.post(f"/invoices/{sent['id']}/test-payment", {"outcome": "succeed"})
+    refused = test_mode.post(f"/invoices/{sent['id']}/pay/test", {"outcome": "succeed"})
     assert refused.status_code == 404
 
 
@@ -70,14 +70,14 @@ def test_closed_invoice_shows_its_state(sqlite_api, emulator):
 
 def test_test_payment_rules(sqlite_api):
     sent = sqlite_api.send().json()
-    bad = sqlite_api.post(f"/invoices/{sent['id']}/test-payment", {"outcome": "steal"})
+    bad = sqlite_api.post(f"/invoices/{sent['id']}/pay/test", {"outcome": "steal"})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "outcome"
-    missing = sqlite_api.post("/invoices/in_nope/test-payment", {"outcome": "succeed"})
+    missing = sqlite_api.post("/invoices/in_nope/pay/test", {"outcome": "succeed"})
     assert missing.status_code == 404
-    paid = sqlite_api.post(f"/invoices/{sent['id']}/test-payment", {"outcome": "succeed"})
+    paid = sqlite_api.post(f"/invoices/{sent['id']}/pay/test", {"outcome": "succeed"})
     assert paid.status_code == 200
     sqlite_api.wait(sent["id"], status="paid")
-    again = sqlite_api.post(f"/invoices/{sent['id']}/test-payment", {"outcome": "succeed"})
+    again = sqlite_api.post(f"/invoices/{sent['id']}/pay/test", {"outcome": "succeed"})
     assert again.status_code == 409
 
 
@@ -96,6 +96,7 @@ def test_every_response_has_security_headers(sqlite_api):
 
 def test_list_since_cursor_returns_only_changes(sqlite_api, emulator):
     first = sqlite_api.send("a@example.com").json()
+    assert emulator.deliverer.wait_idle()  # the send's webhooks change the row too
     listed = sqlite_api.get("/invoices").json()
     assert [i["id"] for i in listed["data"]] == [first["id"]] and listed["cursor"] > 0
     recent = sqlite_api.get("/invoices", params={"since": listed["cursor"]}).json()

@@ -181,7 +181,8 @@ def test_parallel_first_requests_make_one_customer(api, emulator, client):
 
 
 def test_config_prices_and_health(sqlite_api):
-    assert sqlite_api.get("/config").json() == {"publishableKey": "", "mode": "emulator"}
+    config = sqlite_api.get("/config").json()
+    assert config == {"publishableKey": "", "mode": "emulator", "daysUntilDue": 30}
     prices = sqlite_api.prices()
     assert prices["gold_special"]["product"] == "Gold Special"
     assert prices["gold_special"]["unit_amount"] == 1000
