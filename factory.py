@@ -1,7 +1,5 @@
 """The application factory: settings, database, Stripe client, blueprints, errors."""
 
-import logging
-
 import click
 from dotenv import load_dotenv
 from flask import Flask, current_app
@@ -9,9 +7,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import api
 import auth
+import cli
 import emulation
 import errors
 import invoicing
+import logs
 import pages
 import settings
 import store
@@ -29,8 +29,6 @@ def create_app(config=None):
         app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["MODE"] = settings.mode_of(app.config["STRIPE_SECRET_KEY"])
-    if app.logger.level == logging.NOTSET:
-        app.logger.setLevel(logging.INFO)
 
     http_client = app.config.get("STRIPE_HTTP_CLIENT")
     if app.config["MODE"] == "emulator":
@@ -51,6 +49,7 @@ def create_app(config=None):
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
 
+    logs.init_app(app)
     store.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
@@ -58,6 +57,7 @@ def create_app(config=None):
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)
     app.cli.add_command(seed_catalog_command)
+    cli.init_app(app)
     return app
 
 

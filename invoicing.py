@@ -141,10 +141,17 @@ def _invoice_params(order, customer_id):
     return params
 
 
-def _create_draft(session, order):
+def _options(key, step):
+    # One Stripe idempotency key per step of a try, derived from the client's key.
+    return {"idempotency_key": f"{key}:{step}"} if key else {}
+
+
+def _create_draft(session, order, key):
     customer_id = customer_for(session, order.email, order.name)
     try:
-        return client().v1.invoices.create(_invoice_params(order, customer_id))
+        return client().v1.invoices.create(
+            _invoice_params(order, customer_id), _options(key, "create")
+        )
     except stripe.InvalidRequestError as error:
         if error.code != "resource_missing" or error.param != "customer":
             raise
@@ -158,16 +165,23 @@ def _create_draft(session, order):
     return client().v1.invoices.create(_invoice_params(order, customer_id))
 
 
-def send(session, order):
-    """Create, fill and send one invoice: 3 Stripe calls for a known customer, 4 for a new one."""
-    draft = _create_draft(session, order)
+def send(session, order, key=None):
+    """Create, fill and send one invoice: 3 Stripe calls for a known customer, 4 for a new one.
+
+    `key` (the client's idempotency key and try) makes Stripe's calls idempotent too.
+    """
+    draft = _create_draft(session, order, key)
     # Recorded as a draft first, so the events Stripe sends about it always find it.
     store.record_invoice(session, _local_fields(draft.to_dict(), order))
     session.commit()
     lines = [{"pricing": {"price": price["id"]}, "quantity": qty} for price, qty in order.items]
     try:
-        client().v1.invoices.add_lines(draft.id, {"lines": lines})
-        sent = client().v1.invoices.send_invoice(draft.id, {"expand": ["payments"]}).to_dict()
+        client().v1.invoices.add_lines(draft.id, {"lines": lines}, _options(key, "lines"))
+        sent = (
+            client()
+            .v1.invoices.send_invoice(draft.id, {"expand": ["payments"]}, _options(key, "send"))
+            .to_dict()
+        )
     except stripe.StripeError:
         _delete_draft(draft.id)
         store.delete_invoice(session, draft.id)
@@ -175,6 +189,10 @@ def send(session, order):
         raise
     store.record_invoice(session, _local_fields(sent, order))
     session.commit()
+    current_app.logger.info(
+        "invoice sent invoice=%s items=%d amount_due=%d currency=%s",
+        sent["id"], len(order.items), sent["amount_due"], sent["currency"],
+    )  # fmt: skip
     return store.get_invoice(session, sent["id"])
 
 
@@ -226,6 +244,12 @@ def snapshot_fields(invoice):
     return {key: invoice.get(key) for key in _MIRRORED}
 
 
+def changes_of(fields):
+    """What a snapshot may change on the local record: never the id, nor blanks; the status
+    is applied on its own, forward only."""
+    return {k: v for k, v in fields.items() if k not in ("id", "status") and v is not None}
+
+
 _ACTIONS = {
     "void": ("void_invoice", "void"),
     "mark-uncollectible": ("mark_uncollectible", "uncollectible"),
@@ -249,6 +273,7 @@ def close_invoice(session, invoice, action):
             raise
         # Stripe's state moved on (paid meanwhile, say): a conflict, in Stripe's words.
         raise ApiError(409, error.user_message or str(error), code="invalid_state") from None
-    store.advance_status(session, invoice_id, done.status, snapshot_fields(done.to_dict()))
+    changes = changes_of(snapshot_fields(done.to_dict()))
+    store.advance_status(session, invoice_id, done.status, changes)
     session.commit()
     return store.get_invoice(session, invoice_id)

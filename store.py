@@ -90,6 +90,81 @@ class Event(Base):
     payload: Mapped[str] = mapped_column(Text)
 
 
+class IdempotencyKey(Base):
+    """A client's `Idempotency-Key` on POST /invoices: its body and the invoice it made."""
+
+    __tablename__ = "idempotency_keys"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    invoice_id: Mapped[str | None] = mapped_column(String(255))
+    # Each new try after a failure gets fresh keys at Stripe: the last try's draft is deleted.
+    attempt: Mapped[int] = mapped_column(Integer)
+    locked_at: Mapped[int] = mapped_column(BigInteger)
+    created: Mapped[int] = mapped_column(BigInteger)
+
+
+# A try that has held its key this long is presumed dead (its worker was killed).
+KEY_LOCK_SECONDS = 120
+
+
+class KeyConflictError(Exception):
+    """The key is in use by a running request, or was used with another body."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def claim_key(session, key, request_hash):
+    """Claim a key: ("replay", invoice_id) or ("run", attempt); else KeyConflictError."""
+    now = int(time.time())
+    inserted = session.execute(
+        _insert(session, IdempotencyKey)
+        .values(key=key, request_hash=request_hash, attempt=1, locked_at=now, created=now)
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKey.key)
+    ).first()
+    if inserted:
+        session.commit()
+        return "run", 1
+    row = session.scalars(
+        select(IdempotencyKey)
+        .where(IdempotencyKey.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    try:
+        if row.request_hash != request_hash:
+            raise KeyConflictError("reused")
+        if row.invoice_id:
+            return "replay", row.invoice_id
+        if row.locked_at and now - row.locked_at < KEY_LOCK_SECONDS:
+            raise KeyConflictError("in_progress")
+        row.attempt += 1
+        row.locked_at = now
+        attempt = row.attempt
+        session.commit()
+        return "run", attempt
+    finally:
+        session.rollback()
+
+
+def finish_key(session, key, invoice_id):
+    """The key's request made this invoice: later repeats replay it."""
+    session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.key == key)
+        .values(invoice_id=invoice_id, locked_at=0)
+    )
+    session.commit()
+
+
+def release_key(session, key):
+    """The key's request failed and cleaned up: a repeat may try again."""
+    session.execute(update(IdempotencyKey).where(IdempotencyKey.key == key).values(locked_at=0))
+    session.commit()
+
+
 def _sqlite_pragmas(connection, _record):
     cursor = connection.cursor()
     # WAL lets pages read while a webhook writes; the timeout queues writers instead of failing.
@@ -275,6 +350,11 @@ def list_invoices(session, email=None, since=None, limit=100):
 def cursor(session):
     """The newest change stamp: pass it back as `since` to get only later changes."""
     return session.scalar(select(func.max(Invoice.changed))) or 0
+
+
+def unfinished_invoice_ids(session):
+    """Ids of local invoices not yet paid, void or uncollectible."""
+    return list(session.scalars(select(Invoice.id).where(Invoice.status_rank < FINAL)))
 
 
 def get_invoice(session, invoice_id):

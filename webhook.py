@@ -65,9 +65,7 @@ def _invoice_of(session, event):
 def _status(status):
     def apply(session, event, invoice_id):
         fields = invoicing.snapshot_fields(event["data"]["object"])
-        # An event sets the mirrored fields it carries, never the id; the status is `status`.
-        changes = {k: v for k, v in fields.items() if k not in ("id", "status") and v is not None}
-        return store.advance_status(session, invoice_id, status, changes)
+        return store.advance_status(session, invoice_id, status, invoicing.changes_of(fields))
 
     return apply
 
@@ -92,19 +90,24 @@ HANDLERS = {
 }
 
 
+def apply_effect(session, event, invoice_id):
+    """Apply what an event means to the local invoice; True if it changed something."""
+    handler = HANDLERS.get(event["type"])
+    return bool(handler and invoice_id and handler(session, event, invoice_id))
+
+
 def apply_event(session, event):
     """Store the event and apply its effect in one transaction; return the outcome word."""
     invoice_id = _invoice_of(session, event)
     session.rollback()  # end the read above so the write transaction starts fresh
     if not store.store_event(session, event, invoice_id):
         session.rollback()
-        return "duplicate"
-    handler = HANDLERS.get(event["type"])
-    changed = bool(handler and invoice_id and handler(session, event, invoice_id))
+        return "duplicate", invoice_id
+    changed = apply_effect(session, event, invoice_id)
     session.commit()
-    if handler is None:
-        return "ignored"
-    return "applied" if changed else "unchanged"
+    if event["type"] not in HANDLERS:
+        return "ignored", invoice_id
+    return ("applied" if changed else "unchanged"), invoice_id
 
 
 @bp.post("/webhook")
@@ -115,6 +118,8 @@ def receive_event():
         raise ApiError(400, "The Stripe-Signature header is missing.", code="signature_missing")
     event = _verify(request.get_data(), header)
     _check_shape(event)
-    outcome = apply_event(store.get_session(), event)
-    current_app.logger.info("event id=%s type=%s outcome=%s", event["id"], event["type"], outcome)
+    outcome, invoice_id = apply_event(store.get_session(), event)
+    current_app.logger.info(
+        "event id=%s type=%s invoice=%s outcome=%s", event["id"], event["type"], invoice_id, outcome
+    )
     return {"received": True, "outcome": outcome}
