@@ -1,5 +1,10 @@
 """The JSON interface: catalog, invoices, and health."""
 
+import hashlib
+import json
+import re
+
+import stripe
 from flask import Blueprint, current_app, request, url_for
 
 import invoicing
@@ -47,23 +52,55 @@ def list_prices():
     return {"data": [{k: p[k] for k in keys} for p in ordered]}
 
 
+_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_KEY_CONFLICTS = {
+    "reused": "This Idempotency-Key was used with another body.",
+    "in_progress": "A request with this Idempotency-Key is still running; retry shortly.",
+}
+
+
+def _idempotency_key():
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _KEY.match(key):
+        message = "Idempotency-Key is 1 to 200 visible ASCII characters."
+        raise ApiError(400, message, field="Idempotency-Key")
+    return key
+
+
+def _created(invoice, replayed=False):
+    headers = {"Location": url_for("api.get_invoice", invoice_id=invoice.id)}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return store.invoice_json(invoice), 201, headers
+
+
 @bp.post("/invoices")
 def create_invoice():
-    """Create and send one invoice; 201 with it."""
+    """Create and send one invoice; 201 with it. A repeated Idempotency-Key replays it."""
+    key = _idempotency_key()
     body = json_body()
     ids = [i.get("price") for i in body.get("items") or [] if isinstance(i, dict)]
     catalog = current_app.extensions["catalog"].lookup([i for i in ids if isinstance(i, str)])
     order = parse_order(body, catalog, current_app.config["DAYS_UNTIL_DUE"])
     session = store.get_session()
-    invoice = invoicing.send(session, order)
-    current_app.logger.info(
-        "invoice sent id=%s items=%d amount_due=%d",
-        invoice.id,
-        len(order.items),
-        invoice.amount_due,
-    )
-    location = url_for("api.get_invoice", invoice_id=invoice.id)
-    return store.invoice_json(invoice), 201, {"Location": location}
+    if key is None:
+        return _created(invoicing.send(session, order))
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    try:
+        verdict, value = store.claim_key(session, key, digest)
+    except store.KeyConflictError as conflict:
+        message = _KEY_CONFLICTS[conflict.reason]
+        code = f"idempotency_{conflict.reason}"
+        raise ApiError(409, message, code=code, field="Idempotency-Key") from None
+    if verdict == "replay":
+        return _created(store.get_invoice(session, value), replayed=True)
+    try:
+        invoice = invoicing.send(session, order, key=f"{key}:{value}")
+    except stripe.StripeError:
+        store.release_key(session, key)
+        raise
+    store.finish_key(session, key, invoice.id)
+    return _created(invoice)
 
 
 @bp.get("/invoices")

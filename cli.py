@@ -11,7 +11,7 @@ import json
 import click
 import stripe
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 import invoicing
 import store
@@ -40,6 +40,7 @@ def replay_event(event_id):
 
 
 @click.command("sync")
+@with_appcontext
 @click.argument("invoice_id", required=False)
 @click.option("--all", "everything", is_flag=True, help="Every local invoice not yet final.")
 def sync_invoices(invoice_id, everything):

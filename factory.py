@@ -3,6 +3,7 @@
 import click
 from dotenv import load_dotenv
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import api
@@ -62,6 +63,7 @@ def create_app(config=None):
 
 
 @click.command("seed-catalog")
+@with_appcontext
 def seed_catalog_command():
     """Create the sample products and prices in a test-mode account (by lookup_key)."""
     if current_app.config["MODE"] == "live":

@@ -10,6 +10,7 @@ import time
 
 import click
 from flask import current_app, g
+from flask.cli import with_appcontext
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -210,6 +211,7 @@ def close_session(_error=None):
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create the tables (safe to run again)."""
     Base.metadata.create_all(current_app.extensions["db"])

@@ -149,10 +149,10 @@ class Api:
     def prices(self):
         return {p["lookup_key"]: p for p in self.get("/prices").json()["data"]}
 
-    def send(self, email="jo@example.com", items=None, **body):
+    def send(self, email="jo@example.com", items=None, headers=None, **body):
         gold = self.prices()["gold_special"]["id"]
         items = items or [{"price": gold, "quantity": 2}]
-        return self.post("/invoices", {"email": email, "items": items, **body})
+        return self.post("/invoices", {"email": email, "items": items, **body}, headers=headers)
 
     def invoice(self, invoice_id):
         return self.get(f"/invoices/{invoice_id}").json()
