@@ -47,10 +47,18 @@ class Postgres:
     def start(self):
         """Create the cluster and start it on a free loopback port."""
         self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
+        return self.resume()
+
+    def resume(self):
+        """Start the server (again) on its port."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
         log = os.path.join(self.root, "log")
         self._run("pg_ctl", "-D", self.data, "-o", options, "-l", log, "-w", "start")
         return self
+
+    def halt(self):
+        """Stop the server at once, keeping its data, as a crash or an outage would."""
+        self._run("pg_ctl", "-D", self.data, "-m", "immediate", "stop")
 
     def url(self, database="postgres"):
         """The SQLAlchemy URL of one database."""
@@ -64,8 +72,10 @@ class Postgres:
         return self.url(name)
 
     def stop(self):
-        """Stop the server and remove its files."""
+        """Stop the server (if running) and remove its files."""
         try:
-            self._run("pg_ctl", "-D", self.data, "-m", "immediate", "stop")
+            self.halt()
+        except subprocess.CalledProcessError:
+            pass  # already stopped
         finally:
             shutil.rmtree(self.root, ignore_errors=True)

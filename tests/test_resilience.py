@@ -1,0 +1,285 @@
+"""Proof under concurrency, disorder, duplicates, outages and killed workers."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+import invoicing
+import store
+from tests.conftest import Api, make_server
+from tests.helpers import generate_header, wait_for
+
+SECRET = "whsec_resilience_0123456789"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def hook(emulator, database_url):
+    """A server with a known webhook secret; the emulator delivers nothing by itself."""
+    live = make_server(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
+    invoicing.seed_catalog(live.app.extensions["stripe"])
+    api = Api(live)
+    yield api
+    api.http.close()
+    live.stop()
+    live.app.extensions["db"].dispose()
+
+
+def post_event(url, event, http=requests):
+    body = json.dumps(event).encode()
+    headers = {
+        "Stripe-Signature": generate_header(body, SECRET),
+        "Content-Type": "application/json",
+    }
+    return http.post(f"{url}/webhook", data=body, headers=headers, timeout=30)
+
+
+def rows(api, sql):
+    with api.live.app.extensions["db"].connect() as connection:
+        return connection.exec_driver_sql(sql).all()
+
+
+def test_parallel_sends_for_one_new_email_make_one_customer(api, client):
+    api.prices()
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda _: api.send("crowd@example.com"), range(20)))
+    assert [a.status_code for a in answers] == [201] * 20
+    assert len({a.json()["customer"] for a in answers}) == 1
+    assert len(client.v1.customers.list({"email": "crowd@example.com"}).data) == 1
+    assert rows(api, "SELECT count(*) FROM customers") == [(1,)]
+    assert len({a.json()["id"] for a in answers}) == 20
+
+
+def test_parallel_deliveries_of_one_event_apply_once(hook):
+    sent = hook.send().json()
+    event = {
+        "id": "evt_parallel", "type": "invoice.paid", "created": int(time.time()),
+        "data": {"object": {"id": sent["id"], "object": "invoice", "status": "paid",
+                            "amount_paid": 2000}},
+    }  # fmt: skip
+    barrier = threading.Barrier(20)
+
+    def deliver(_):
+        barrier.wait()
+        return post_event(hook.url, event)
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(deliver, range(20)))
+    assert [a.status_code for a in answers] == [200] * 20
+    outcomes = sorted(a.json()["outcome"] for a in answers)
+    assert outcomes == ["applied"] + ["duplicate"] * 19
+    assert rows(hook, "SELECT count(*) FROM events") == [(1,)]
+    assert hook.invoice(sent["id"])["status"] == "paid"
+
+
+# Five events per invoice, in the order Stripe made them, and the state they leave.
+STORIES = {
+    "paid": (["invoice.finalized", "invoice.sent", "invoice.payment_failed", "invoice.paid",
+              "invoice.payment_succeeded"], "paid", "succeeded"),
+    "void": (["invoice.finalized", "invoice.sent", "payment_intent.processing",
+              "invoice.payment_failed", "invoice.voided"], "void", "failed"),
+    "uncollectible": (["invoice.finalized", "invoice.sent", "invoice.payment_failed",
+                       "payment_intent.processing", "invoice.marked_uncollectible"],
+                      "uncollectible", "processing"),
+    "failed": (["invoice.finalized", "invoice.sent", "payment_intent.processing",
+                "invoice.payment_failed", "invoice.updated"], "open", "failed"),
+    "processing": (["invoice.created", "invoice.finalized", "invoice.sent",
+                    "invoice.payment_failed", "payment_intent.processing"], "open", "processing"),
+}  # fmt: skip
+STATUS_OF = {
+    "invoice.paid": "paid", "invoice.payment_succeeded": "paid", "invoice.voided": "void",
+    "invoice.marked_uncollectible": "uncollectible",
+}  # fmt: skip
+
+
+def story_events(invoice_id, intent_id, story, start):
+    types, _, _ = STORIES[story]
+    events = []
+    for step, event_type in enumerate(types):
+        if event_type.startswith("payment_intent."):
+            obj = {"id": intent_id, "object": "payment_intent"}
+        else:
+            obj = {
+                "id": invoice_id,
+                "object": "invoice",
+                "status": STATUS_OF.get(event_type, "open"),
+            }
+        events.append(
+            {
+                "id": f"evt_{invoice_id}_{step}",
+                "type": event_type,
+                "created": start + step,
+                "data": {"object": obj},
+            }
+        )
+    return events
+
+
+def test_500_events_three_times_shuffled_end_true(hook):
+    gold = hook.prices()["gold_special"]["id"]
+    items = [{"price": gold, "quantity": 1}]
+    invoices = [hook.send(f"story{i}@example.com", items).json()["id"] for i in range(100)]
+    intents = dict(rows(hook, "SELECT id, payment_intent FROM invoices"))
+    names = list(STORIES)
+    plan = {invoice: names[i % len(names)] for i, invoice in enumerate(invoices)}
+    start = int(time.time())
+    events = [
+        event
+        for invoice, story in plan.items()
+        for event in story_events(invoice, intents[invoice], story, start)
+    ]
+    assert len(events) == 500
+    deliveries = events * 3
+    random.Random(7).shuffle(deliveries)
+    sessions = threading.local()
+
+    def deliver(event):
+        if not hasattr(sessions, "http"):
+            sessions.http = requests.Session()
+        return post_event(hook.url, event, sessions.http).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(deliver, deliveries))
+    assert statuses == [200] * 1500
+    for invoice, story in plan.items():
+        _, status, payment = STORIES[story]
+        shown = hook.invoice(invoice)
+        assert (shown["status"], shown["payment"]) == (status, payment), (story, invoice)
+    assert rows(hook, "SELECT count(*), count(DISTINCT id) FROM events") == [(500, 500)]
+
+
+def test_database_outage_during_a_webhook_then_redelivery(emulator, tmp_path):
+    from tests.postgres import Postgres
+
+    database = Postgres().start()
+    live = make_server(emulator, database.url(), STRIPE_WEBHOOK_SECRETS=[SECRET])
+    invoicing.seed_catalog(live.app.extensions["stripe"])
+    api = Api(live)
+    try:
+        sent = api.send().json()
+        event = {
+            "id": "evt_outage", "type": "invoice.paid", "created": int(time.time()),
+            "data": {"object": {"id": sent["id"], "object": "invoice", "status": "paid"}},
+        }  # fmt: skip
+        database.halt()
+        during = post_event(api.url, event)
+        assert during.status_code == 503
+        assert during.json()["error"]["code"] == "database_unavailable"
+        assert "Traceback" not in during.text
+        assert api.get("/healthz").status_code == 503
+        database.resume()
+        wait_for(lambda: api.get("/healthz").status_code == 200)
+        after = post_event(api.url, event)  # Stripe redelivers what was not 2xx
+        assert after.status_code == 200 and after.json()["outcome"] == "applied"
+        assert api.invoice(sent["id"])["status"] == "paid"
+        assert [e["id"] for e in api.invoice(sent["id"])["events"]] == ["evt_outage"]
+    finally:
+        api.http.close()
+        live.stop()
+        live.app.extensions["db"].dispose()
+        database.stop()
+
+
+def _prepare_database(path, count):
+    """Invoices recorded as this server records them, for the gunicorn burst."""
+    engine = store.make_engine(f"sqlite:///{path}")
+    store.Base.metadata.create_all(engine)
+    with store.Session(engine) as session:
+        for i in range(count):
+            store.record_invoice(
+                session,
+                {
+                    "id": f"in_burst_{i}", "status": "open", "customer": "cus_burst",
+                    "email": f"b{i}@example.com", "amount_due": 1000, "amount_paid": 0,
+                    "currency": "usd", "created": 1, "lines": [],
+                },
+            )  # fmt: skip
+        session.commit()
+    engine.dispose()
+
+
+def test_killed_gunicorn_worker_loses_nothing(tmp_path, unused_port):
+    path = tmp_path / "burst.db"
+    count = 150
+    _prepare_database(path, count)
+    url = f"http://127.0.0.1:{unused_port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_"))}
+    env.update(
+        DATABASE_URL=f"sqlite:///{path}", STRIPE_WEBHOOK_SECRET=SECRET, DOMAIN=url,
+        WEB_CONCURRENCY="3", STRIPE_API_BASE="http://127.0.0.1:9",
+    )  # fmt: skip
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    master = subprocess.Popen(
+        [gunicorn, "server:app", "--bind", f"127.0.0.1:{unused_port}"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: _up(url), timeout=30)
+        events = [
+            {
+                "id": f"evt_burst_{i}", "type": "invoice.paid", "created": 100 + i,
+                "data": {"object": {"id": f"in_burst_{i}", "object": "invoice", "status": "paid"}},
+            }
+            for i in range(count)
+        ]  # fmt: skip
+        killed = threading.Event()
+
+        def deliver(event):
+            if event["id"] == "evt_burst_40":
+                workers = _children(master.pid)
+                os.kill(workers[0], signal.SIGKILL)
+                killed.set()
+            try:
+                return post_event(url, event).status_code
+            except requests.ConnectionError:
+                return None
+
+        with ThreadPoolExecutor(8) as pool:
+            first = list(pool.map(deliver, events))
+        assert killed.is_set()
+        # Stripe redelivers every event not answered 2xx; a few rounds, bounded.
+        pending = [e for e, status in zip(events, first, strict=True) if status != 200]
+        for _ in range(10):
+            if not pending:
+                break
+            time.sleep(0.5)
+            pending = [e for e in pending if _safe_status(url, e) != 200]
+        assert pending == []
+        engine = store.make_engine(f"sqlite:///{path}")
+        with engine.connect() as connection:
+            stored = connection.exec_driver_sql("SELECT count(*), count(DISTINCT id) FROM events")
+            assert stored.one() == (count, count)
+            paid = connection.exec_driver_sql("SELECT count(*) FROM invoices WHERE status='paid'")
+            assert paid.scalar() == count
+        engine.dispose()
+    finally:
+        master.terminate()
+        master.wait(timeout=30)
+
+
+def _up(url):
+    try:
+        return requests.get(f"{url}/healthz", timeout=2).ok
+    except requests.ConnectionError:
+        return False
+
+
+def _safe_status(url, event):
+    try:
+        return post_event(url, event).status_code
+    except requests.ConnectionError:
+        return None
+
+
+def _children(pid):
+    listed = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in listed.split()]
