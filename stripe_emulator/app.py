@@ -68,6 +68,11 @@ class Emulator:
         with self.store.lock:
             self._faults.clear()
 
+    def idempotency_keys(self):
+        """The `Idempotency-Key`s this emulator has saved answers for."""
+        with self.store.lock:
+            return list(self._idempotent)
+
     def reset_calls(self):
         """Forget the record of API calls."""
         with self.store.lock:

@@ -123,6 +123,10 @@ def test_idempotency_key_replays_the_first_invoice(sqlite_api, emulator, client)
     assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
     assert again.headers["Idempotent-Replayed"] == "true"
     assert emulator.calls == []  # no second invoice, no second email
+    # The key reached Stripe, one derived key per step of the first try.
+    assert {"order-1001:1:create", "order-1001:1:lines", "order-1001:1:send"} <= set(
+        emulator.idempotency_keys()
+    )
     other = sqlite_api.send("someone-else@example.com", headers=body_key)
     assert other.status_code == 409 and other.json()["error"]["field"] == "Idempotency-Key"
     assert len(client.v1.invoices.list().data) == 1
