@@ -105,11 +105,11 @@ def apply_effect(session, event, invoice_id):
     return bool(handler and invoice_id and handler(session, event, invoice_id))
 
 
-def apply_event(session, event):
+def apply_event(session, event, payload):
     """Store the event and apply its effect in one transaction; return the outcome word."""
     invoice_id = _invoice_of(session, event)
     session.rollback()  # end the read above so the write transaction starts fresh
-    if not store.store_event(session, event, invoice_id):
+    if not store.store_event(session, event, invoice_id, payload):
         session.rollback()
         return "duplicate", invoice_id
     changed = apply_effect(session, event, invoice_id)
@@ -125,9 +125,10 @@ def receive_event():
     header = request.headers.get("Stripe-Signature")
     if not header:
         raise ApiError(400, "The Stripe-Signature header is missing.", code="signature_missing")
-    event = _verify(request.get_data(), header)
+    payload = request.get_data()
+    event = _verify(payload, header)
     _check_shape(event)
-    outcome, invoice_id = apply_event(store.get_session(), event)
+    outcome, invoice_id = apply_event(store.get_session(), event, payload)
     current_app.logger.info(
         "event id=%s type=%s invoice=%s outcome=%s", event["id"], event["type"], invoice_id, outcome
     )

@@ -78,7 +78,7 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def postgres():
     """One PostgreSQL server for the session (each test gets its own database)."""
-    from tests.postgres import Postgres
+    from tools.postgres import Postgres
 
     server = Postgres().start()
     yield server

@@ -158,7 +158,7 @@ def test_500_events_three_times_shuffled_end_true(hook):
 
 
 def test_database_outage_during_a_webhook_then_redelivery(emulator, tmp_path):
-    from tests.postgres import Postgres
+    from tools.postgres import Postgres
 
     database = Postgres().start()
     live = make_server(emulator, database.url(), STRIPE_WEBHOOK_SECRETS=[SECRET])

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server from the Debian binaries, for the storage tests."""
+"""A throwaway PostgreSQL server from the Debian binaries, for tests and benchmarks."""
 
 import glob
 import os
