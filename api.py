@@ -79,9 +79,8 @@ def create_invoice():
     """Create and send one invoice; 201 with it. A repeated Idempotency-Key replays it."""
     key = _idempotency_key()
     body = json_body()
-    ids = [i.get("price") for i in body.get("items") or [] if isinstance(i, dict)]
-    catalog = current_app.extensions["catalog"].lookup([i for i in ids if isinstance(i, str)])
-    order = parse_order(body, catalog, current_app.config["DAYS_UNTIL_DUE"])
+    catalog = current_app.extensions["catalog"]
+    order = parse_order(body, catalog.lookup, current_app.config["DAYS_UNTIL_DUE"])
     session = store.get_session()
     if key is None:
         return _created(invoicing.send(session, order))

@@ -14,9 +14,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
-accesslog = "-"
+# The app logs one structured line per request (logs.py); gunicorn's access log would repeat it.
+accesslog = None
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
 def on_starting(server):

@@ -1,4 +1,6 @@
-"""One structured line per request: method, path (no query: it may hold emails), status, time."""
+"""One structured line per request: method, path (no query: it may hold emails), status, time,
+and whatever the view adds in `g.log_fields` (a webhook adds its event: id, type, invoice,
+outcome)."""
 
 import logging
 import time
@@ -14,13 +16,15 @@ def _start():
 
 def _log(response):
     took = (time.perf_counter() - g.pop("started", time.perf_counter())) * 1000
+    extra = "".join(f" {key}={value}" for key, value in g.pop("log_fields", {}).items())
     current_app.logger.info(
-        "request method=%s path=%s status=%d ms=%.1f remote=%s",
+        "request method=%s path=%s status=%d ms=%.1f remote=%s%s",
         request.method,
         request.path,
         response.status_code,
         took,
         request.remote_addr,
+        extra,
     )
     return response
 

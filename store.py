@@ -286,8 +286,13 @@ def _changes(fields):
 _statements = {}
 
 
-def _statement(session, name, shape, build):
-    dialect = session.get_bind().dialect.name
+def connection_of(target):
+    """A Session's connection, or the Connection itself: the fast paths take either."""
+    return target.connection() if isinstance(target, Session) else target
+
+
+def _statement(connection, name, shape, build):
+    dialect = connection.dialect.name
     key = (dialect, name, shape)
     statement = _statements.get(key)
     if statement is None:
@@ -318,12 +323,13 @@ def advance_status(session, invoice_id, status, changes=None):
         values.update(payment="succeeded", payment_rank=PAYMENT_RANK["succeeded"])
     columns = tuple(sorted(values))
     final = rank >= FINAL
+    connection = connection_of(session)
     statement = _statement(
-        session, "advance_status", (columns, final), _build_advance_status(columns, final)
+        connection, "advance_status", (columns, final), _build_advance_status(columns, final)
     )
     params = {f"v_{column}": values[column] for column in columns}
     params.update(p_id=invoice_id, p_rank=rank)
-    return session.connection().execute(statement, params).rowcount > 0
+    return connection.execute(statement, params).rowcount > 0
 
 
 def _build_advance_payment(_dialect):
@@ -359,8 +365,9 @@ def advance_payment(session, invoice_id, payment, at):
         "v_updated": stamp["updated"],
         "v_changed": stamp["changed"],
     }
-    statement = _statement(session, "advance_payment", None, _build_advance_payment)
-    return session.connection().execute(statement, params).rowcount > 0
+    connection = connection_of(session)
+    statement = _statement(connection, "advance_payment", None, _build_advance_payment)
+    return connection.execute(statement, params).rowcount > 0
 
 
 def _build_store_event(dialect):
@@ -386,13 +393,16 @@ def store_event(session, stripe_event, invoice_id, payload):
         "invoice_id": invoice_id,
         "payload": payload.decode() if isinstance(payload, bytes) else payload,
     }
-    statement = _statement(session, "store_event", None, _build_store_event)
-    return session.connection().execute(statement, params).first() is not None
+    connection = connection_of(session)
+    statement = _statement(connection, "store_event", None, _build_store_event)
+    return connection.execute(statement, params).first() is not None
 
 
 def invoice_by_payment_intent(session, payment_intent):
     """The id of the local invoice that this PaymentIntent pays, or None."""
-    return session.scalar(select(Invoice.id).where(Invoice.payment_intent == payment_intent))
+    table = Invoice.__table__
+    query = select(table.c.id).where(table.c.payment_intent == payment_intent)
+    return connection_of(session).execute(query).scalar()
 
 
 def list_invoices(session, email=None, since=None, limit=100):

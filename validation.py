@@ -62,12 +62,14 @@ def _email(body):
     return checked.normalized.lower()
 
 
-def _items(body, catalog):
+def _items(body, lookup):
     items = body.get("items")
     if not isinstance(items, list) or not items:
         raise _invalid("items must be a list of 1 to 250 items.", "items")
     if len(items) > MAX_ITEMS:
         raise _invalid(f"items can hold at most {MAX_ITEMS} items.", "items")
+    named = [i["price"] for i in items if isinstance(i, dict) and isinstance(i.get("price"), str)]
+    catalog = lookup(named)
     checked = []
     for i, item in enumerate(items):
         field = f"items[{i}]"
@@ -109,14 +111,17 @@ def _custom_fields(body):
     return tuple(checked)
 
 
-def parse_order(body, catalog, default_days):
-    """Check a `POST /invoices` body (a JSON object) against the rules and the catalog."""
+def parse_order(body, lookup, default_days):
+    """Check a `POST /invoices` body (a JSON object) against the rules and the catalog.
+
+    `lookup(price_ids)` answers the catalog as `{id: price}` (see invoicing.Catalog).
+    """
     unknown = set(body) - _FIELDS
     if unknown:
         raise _invalid(f"unknown field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
     email = _email(body)
     name = _text(body, "name", 256)
-    items, currency = _items(body, catalog)
+    items, currency = _items(body, lookup)
     days = body.get("days_until_due")
     days = default_days if days is None else _whole(days, "days_until_due", 1, MAX_DAYS)
     return Order(

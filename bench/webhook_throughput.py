@@ -79,7 +79,7 @@ class Gunicorn:
         environ.update(env, PORT=str(self.port), STRIPE_WEBHOOK_SECRET=SECRET)
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         self.process = subprocess.Popen(
-            [gunicorn, app, "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null"],
+            [gunicorn, app, "--bind", f"127.0.0.1:{self.port}"],
             cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -107,8 +107,9 @@ def wrk(url, events, seconds, connections, threads=2):
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(x for x in output.splitlines() if x.startswith("RESULT "))
     result = json.loads(line[len("RESULT ") :])
-    result["ok"] = result["requests"] - result["status_errors"] - result["socket_errors"]
-    result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
+    # Sent but unanswered when wrk stopped: the server finishes (and stores) them all the same.
+    result["in_flight"] = result["sent"] - result["answered"]
+    result["rate"] = result["answered"] / (result["duration_us"] / 1e6)
     return result
 
 
@@ -123,20 +124,28 @@ def run(label, app, env, folder, seconds, connections, count_url=None):
         result = wrk(server.url, events, seconds, connections)
         result["events"] = count
         result["stored"] = _stored(count_url) - stored_before if count_url else None
-        result["exhausted"] = result["requests"] >= count
+        result["exhausted"] = result["sent"] >= count
         return result
     finally:
         server.stop()
 
 
 def _stored(url):
+    """Events stored, once the count holds still (requests in flight at a stop finish late)."""
     if not url:
         return 0
     engine = store.make_engine(url)
-    with engine.connect() as connection:
-        found = connection.exec_driver_sql("SELECT count(*) FROM events").scalar()
-    engine.dispose()
-    return found
+    found = None
+    try:
+        while True:
+            with engine.connect() as connection:
+                now = connection.exec_driver_sql("SELECT count(*) FROM events").scalar()
+            if now == found:
+                return found
+            found = now
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
 
 
 def measure(seconds=20, connections=32, postgres=True):
@@ -175,17 +184,26 @@ def table(rows):
     """A Markdown table; the ratio is to the bare endpoint's events per second."""
     bare = rows["bare endpoint (verify only)"]["rate"]
     lines = [
-        "| target | events/s | p50 ms | p99 ms | ÷ bare | 2xx | stored | equal |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| target | events/s | p50 ms | p99 ms | ÷ bare | 2xx | in flight at stop | stored "
+        "| 2xx ≤ stored ≤ 2xx + in flight |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, r in rows.items():
         stored = "" if r["stored"] is None else str(r["stored"])
-        equal = "" if r["stored"] is None else ("yes" if r["stored"] == r["ok"] else "**no**")
+        equal = "" if r["stored"] is None else ("yes" if balanced(r) else "**no**")
         lines.append(
             f"| {name} | {r['rate']:.0f} | {r['p50_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} "
-            f"| {r['rate'] / bare:.2f} | {r['ok']} | {stored} | {equal} |"
+            f"| {r['rate'] / bare:.2f} | {r['ok']} | {r['in_flight']} | {stored} | {equal} |"
         )
     return "\n".join(lines)
+
+
+def balanced(result):
+    """Nothing lost: every 2xx answer stored; beyond those, only requests in flight at the stop
+    (which the server may or may not have received before wrk closed its sockets)."""
+    answered_fine = result["ok"] == result["answered"] and not result["exhausted"]
+    stored = result["stored"]
+    return answered_fine and result["ok"] <= stored <= result["ok"] + result["in_flight"]
 
 
 def main(argv=None):

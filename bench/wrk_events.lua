@@ -1,5 +1,6 @@
 -- Sends pre-signed Stripe events, each once: thread k of n takes lines k, k+n, k+2n, ...
--- The events file has one "signature<TAB>body" per line.
+-- The events file has one "signature<TAB>body" per line. Each thread counts what it sent and
+-- the 2xx answers it read, so requests still in flight when wrk stops are known.
 local threads = {}
 local counter = 0
 
@@ -17,27 +18,42 @@ function init(args)
   end
   step = tonumber(args[2])
   index = id + 1
+  sent, answered, ok = 0, 0, 0
 end
 
 function request()
   local event = events[index]
   if event == nil then
-    -- Out of events: wrk is stopped, and this request is never counted as an event.
+    -- Out of events: stop this thread; this last request is a harmless GET, never an event.
     wrk.thread:stop()
     return wrk.format("GET", "/healthz")
   end
   index = index + step
+  sent = sent + 1
   return wrk.format("POST", "/webhook", {
     ["Content-Type"] = "application/json",
     ["Stripe-Signature"] = event[1],
   }, event[2])
 end
 
+function response(status, headers, body)
+  answered = answered + 1
+  if status >= 200 and status < 300 then
+    ok = ok + 1
+  end
+end
+
 function done(summary, latency, requests)
+  local total_sent, total_answered, total_ok = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    total_sent = total_sent + thread:get("sent")
+    total_answered = total_answered + thread:get("answered")
+    total_ok = total_ok + thread:get("ok")
+  end
   local e = summary.errors
   io.write(string.format(
-    'RESULT {"requests": %d, "duration_us": %d, "status_errors": %d, "socket_errors": %d, ' ..
-    '"p50_us": %d, "p99_us": %d}\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    'RESULT {"requests": %d, "duration_us": %d, "sent": %d, "answered": %d, "ok": %d, ' ..
+    '"socket_errors": %d, "p50_us": %d, "p99_us": %d}\n',
+    summary.requests, summary.duration, total_sent, total_answered, total_ok,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
 end
