@@ -3,6 +3,7 @@ and whatever the view adds in `g.log_fields` (a webhook adds its event: id, type
 outcome)."""
 
 import logging
+import sys
 import time
 
 from flask import current_app, g, request
@@ -32,7 +33,8 @@ def _log(response):
 def init_app(app):
     """Log each request once, in key=value form, at INFO."""
     if not app.logger.handlers or app.logger.level == logging.NOTSET:
-        handler = logging.StreamHandler()
+        # These lines are the access log: stdout, as gunicorn's would be; errors go to stderr.
+        handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter(_FORMAT))
         app.logger.handlers[:] = [handler]
         app.logger.setLevel(logging.INFO)
