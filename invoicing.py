@@ -110,6 +110,13 @@ def _customer_key(email, name):
     return f"customer-{digest}"
 
 
+def _new_customer(session, email, name, options):
+    created = client().v1.customers.create(
+        {"email": email, **({"name": name} if name else {})}, options
+    )
+    return store.add_customer(session, email, created.id, name).stripe_id
+
+
 def customer_for(session, email, name):
     """The Stripe customer id for an email: the local database first, else one create."""
     known = store.find_customer(session, email)
@@ -117,11 +124,7 @@ def customer_for(session, email, name):
         return known.stripe_id
     # Parallel first requests for one email share the idempotency key, so Stripe makes one
     # customer and the unique email keeps one row.
-    created = client().v1.customers.create(
-        {"email": email, **({"name": name} if name else {})},
-        {"idempotency_key": _customer_key(email, name)},
-    )
-    return store.add_customer(session, email, created.id, name).stripe_id
+    return _new_customer(session, email, name, {"idempotency_key": _customer_key(email, name)})
 
 
 def _invoice_params(order, customer_id):
@@ -155,14 +158,14 @@ def _create_draft(session, order, key):
     except stripe.InvalidRequestError as error:
         if error.code != "resource_missing" or error.param != "customer":
             raise
-    # The customer was deleted at Stripe: forget it and make a new one, once.
+    # The customer was deleted at Stripe: forget it and make a new one, once (a fresh
+    # customer, so not under the email's idempotency key, which would answer the old one).
     current_app.logger.warning("customer %s is gone at Stripe; creating it again", customer_id)
     store.forget_customer(session, order.email)
-    created = client().v1.customers.create(
-        {"email": order.email, **({"name": order.name} if order.name else {})}
+    customer_id = _new_customer(session, order.email, order.name, {})
+    return client().v1.invoices.create(
+        _invoice_params(order, customer_id), _options(key, "create-again")
     )
-    customer_id = store.add_customer(session, order.email, created.id, order.name).stripe_id
-    return client().v1.invoices.create(_invoice_params(order, customer_id))
 
 
 def send(session, order, key=None):
@@ -227,21 +230,32 @@ def _delete_draft(invoice_id):
         current_app.logger.error("could not delete draft %s: %s", invoice_id, error)
 
 
-_MIRRORED = (
-    "id",
-    "number",
-    "status",
-    "amount_due",
-    "amount_paid",
-    "due_date",
-    "hosted_invoice_url",
-    "invoice_pdf",
-)
+_MIRRORED = {
+    "id": str,
+    "number": str,
+    "status": str,
+    "amount_due": int,
+    "amount_paid": int,
+    "due_date": int,
+    "hosted_invoice_url": str,
+    "invoice_pdf": str,
+}
+_BIGINT = 2**63
+
+
+def _fits(value, kind):
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < _BIGINT
+    return isinstance(value, kind)
 
 
 def snapshot_fields(invoice):
-    """The fields of a Stripe invoice (a dict) that the local record mirrors."""
-    return {key: invoice.get(key) for key in _MIRRORED}
+    """The fields of a Stripe invoice (a dict) that the local record mirrors; a value of the
+    wrong type (which Stripe never sends) reads as missing."""
+    return {
+        key: value if _fits(value := invoice.get(key), kind) else None
+        for key, kind in _MIRRORED.items()
+    }
 
 
 def changes_of(fields):

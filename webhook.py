@@ -58,7 +58,7 @@ def _invoice_of(db, event):
     """The invoice an event concerns, if any (looked up before the write transaction)."""
     obj = event["data"]["object"]
     if obj.get("object") == "invoice":
-        return obj.get("id")
+        return invoicing.snapshot_fields(obj)["id"]
     if event["type"].startswith("payment_intent.") and isinstance(obj.get("id"), str):
         found = store.invoice_by_payment_intent(db, obj["id"])
         if found or event["type"] != "payment_intent.processing":
@@ -72,7 +72,7 @@ def _invoice_of(db, event):
 
 
 def _status(status):
-    def apply(db, event, invoice_id):
+    def apply(db, event, invoice_id):  # the status is `status`, whatever the snapshot says
         fields = invoicing.snapshot_fields(event["data"]["object"])
         return store.advance_status(db, invoice_id, status, invoicing.changes_of(fields))
 
@@ -109,14 +109,15 @@ def apply_effect(db, event, invoice_id):
 def apply_event(engine, event, payload):
     """Store the event and apply its effect in one transaction; return (outcome, invoice id).
 
-    A plain connection, not an ORM session: this is the hot path of a burst of webhooks.
+    One plain connection, not an ORM session: this is the hot path of a burst of webhooks.
     """
     with engine.connect() as connection:
         invoice_id = _invoice_of(connection, event)
-    with engine.begin() as connection:  # commits on leaving, rolls back on an error
-        if not store.store_event(connection, event, invoice_id, payload):
-            return "duplicate", invoice_id
-        changed = apply_effect(connection, event, invoice_id)
+        connection.rollback()  # end any read above, so the write transaction starts fresh
+        with connection.begin():  # commits on leaving, rolls back on an error
+            if not store.store_event(connection, event, invoice_id, payload):
+                return "duplicate", invoice_id
+            changed = apply_effect(connection, event, invoice_id)
     if event["type"] not in HANDLERS:
         return "ignored", invoice_id
     return ("applied" if changed else "unchanged"), invoice_id
