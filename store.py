@@ -98,7 +98,8 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     invoice_id: Mapped[str | None] = mapped_column(String(255))
-    # Each new try after a failure gets fresh keys at Stripe: the last try's draft is deleted.
+    # A try after a cleaned-up failure gets fresh keys at Stripe (that try's draft is gone);
+    # a try taking over from a crashed one keeps its keys, so Stripe replays what it did.
     attempt: Mapped[int] = mapped_column(Integer)
     locked_at: Mapped[int] = mapped_column(BigInteger)
     created: Mapped[int] = mapped_column(BigInteger)
@@ -141,7 +142,6 @@ def claim_key(session, key, request_hash):
             return "replay", row.invoice_id
         if row.locked_at and now - row.locked_at < KEY_LOCK_SECONDS:
             raise KeyConflictError("in_progress")
-        row.attempt += 1
         row.locked_at = now
         attempt = row.attempt
         session.commit()
@@ -161,8 +161,11 @@ def finish_key(session, key, invoice_id):
 
 
 def release_key(session, key):
-    """The key's request failed and cleaned up: a repeat may try again."""
-    session.execute(update(IdempotencyKey).where(IdempotencyKey.key == key).values(locked_at=0))
+    """The key's request failed and cleaned up: a repeat may try again, with fresh keys."""
+    table = IdempotencyKey.__table__
+    session.execute(
+        update(table).where(table.c.key == key).values(locked_at=0, attempt=table.c.attempt + 1)
+    )
     session.commit()
 
 

@@ -155,6 +155,23 @@ def test_stripe_failure_at_each_step_then_a_retry_with_the_same_key(
     assert len(sqlite_api.get("/invoices").json()["data"]) == 1
 
 
+def test_a_crashed_try_is_taken_over_with_its_own_stripe_keys(sqlite_api, emulator):
+    import store
+
+    with store.Session(sqlite_api.live.app.extensions["db"]) as session:
+        assert store.claim_key(session, "crash-1", "h") == ("run", 1)
+        # Its worker dies: the key stays locked, then goes stale.
+        with pytest.raises(store.KeyConflictError):
+            store.claim_key(session, "crash-1", "h")
+        session.execute(
+            store.update(store.IdempotencyKey).values(locked_at=int(time.time()) - 3600)
+        )
+        session.commit()
+        assert store.claim_key(session, "crash-1", "h") == ("run", 1)  # same Stripe keys
+        store.release_key(session, "crash-1")  # a clean failure: fresh keys next time
+        assert store.claim_key(session, "crash-1", "h") == ("run", 2)
+
+
 def test_replay_and_sync_commands(emulator, sqlite_url, client):
     live = make_server(emulator, sqlite_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
     import invoicing
