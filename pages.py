@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, render_template, request
 import emulation
 import invoicing
 import store
-from api import found, json_body
+from api import found, json_body, require_json
 from errors import ApiError
 
 bp = Blueprint("pages", __name__)
@@ -90,8 +90,7 @@ def post_test_payment(invoice_id):
     """Emulator mode only: pay an open invoice as a customer would (succeed, fail, delayed)."""
     if current_app.config["MODE"] != "emulator":
         raise ApiError(404, "Test payments exist only in emulator mode.", code="not_found")
-    if not request.is_json:
-        raise ApiError(415, "Send the body as application/json.", code="unsupported_media_type")
+    require_json()
     outcome = json_body().get("outcome")
     if outcome not in emulation.OUTCOMES:
         choices = ", ".join(emulation.OUTCOMES)

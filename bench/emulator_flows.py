@@ -67,25 +67,30 @@ def _flow(client, line, i):
     client.v1.invoices.pay(invoice.id, {"paid_out_of_band": True})
 
 
+def _client(transport):
+    return stripe.StripeClient(
+        "sk_test_bench", base_addresses={"api": "http://emulator"}, http_client=transport
+    )
+
+
+def _setup(transport):
+    """A client over `transport`, and a line of a new price to put on each invoice."""
+    client = _client(transport)
+    price = client.v1.prices.create(
+        {"currency": "usd", "unit_amount": 1000, "product_data": {"name": "Gold Special"}}
+    )
+    return client, {"pricing": {"price": price.id}, "quantity": 1}
+
+
 def sdk_ceiling(flows):
     """Flows per second of the SDK alone, replaying one flow's recorded answers."""
     emulator = Emulator()
     recorder = _Recording(emulator)
-    client = stripe.StripeClient(
-        "sk_test_bench", base_addresses={"api": "http://emulator"}, http_client=recorder
-    )
-    price = client.v1.prices.create(
-        {"currency": "usd", "unit_amount": 1000, "product_data": {"name": "Gold Special"}}
-    )
-    line = {"pricing": {"price": price.id}, "quantity": 1}
+    client, line = _setup(recorder)
     recorder.answers = ()
     _flow(client, line, 0)
     emulator.close()
-    replay = stripe.StripeClient(
-        "sk_test_bench",
-        base_addresses={"api": "http://emulator"},
-        http_client=_Replay(recorder.answers),
-    )
+    replay = _client(_Replay(recorder.answers))
     started = time.perf_counter()
     for i in range(flows):
         _flow(replay, line, i)
@@ -96,13 +101,7 @@ def run(flows):
     """Run `flows` flows against a new emulator; return (seconds, seconds inside the emulator)."""
     emulator = Emulator()
     transport = _TimedClient(emulator)
-    client = stripe.StripeClient(
-        "sk_test_bench", base_addresses={"api": "http://emulator"}, http_client=transport
-    )
-    price = client.v1.prices.create(
-        {"currency": "usd", "unit_amount": 1000, "product_data": {"name": "Gold Special"}}
-    )
-    line = {"pricing": {"price": price.id}, "quantity": 1}
+    client, line = _setup(transport)
     transport.inside = 0.0
     started = time.perf_counter()
     for i in range(flows):

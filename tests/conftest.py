@@ -1,5 +1,6 @@
 """Fixtures shared by the emulator's and the server's tests."""
 
+import contextlib
 import threading
 import uuid
 
@@ -7,6 +8,7 @@ import pytest
 import requests
 import stripe
 
+import invoicing
 from stripe_emulator import Emulator, WSGIClient
 from tests.helpers import Receiver, wait_for
 
@@ -167,8 +169,15 @@ class Api:
         return wait_for(arrived)
 
 
-def _serve(emulator, url):
-    live = make_server(emulator, url)
+def serve_api(emulator, url, **settings):
+    """A fixture body: the server (see make_server) as an Api, stopped cleanly afterwards.
+
+    With webhook secrets given, the server does not prepare the emulator, so the sample
+    catalog is seeded here and the emulator delivers nothing by itself.
+    """
+    live = make_server(emulator, url, **settings)
+    if settings.get("STRIPE_WEBHOOK_SECRETS"):
+        invoicing.seed_catalog(live.app.extensions["stripe"])
     api = Api(live)
     yield api
     # Let in-flight deliveries finish before the server and its connections go away.
@@ -178,13 +187,17 @@ def _serve(emulator, url):
     live.app.extensions["db"].dispose()
 
 
+# The same, for a `with` block inside a test.
+served = contextlib.contextmanager(serve_api)
+
+
 @pytest.fixture
 def api(emulator, database_url):
     """The server on SQLite and on PostgreSQL, wired to the emulator."""
-    yield from _serve(emulator, database_url)
+    yield from serve_api(emulator, database_url)
 
 
 @pytest.fixture
 def sqlite_api(emulator, sqlite_url):
     """The server on SQLite only, for tests that are not about storage."""
-    yield from _serve(emulator, sqlite_url)
+    yield from serve_api(emulator, sqlite_url)

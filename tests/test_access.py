@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import Api, make_server
+from tests.conftest import served
 from tests.helpers import generate_header
 
 PASSWORD = "correct horse battery staple"
@@ -16,14 +16,9 @@ SECRET = "whsec_access_secret_0123456789"
 
 @pytest.fixture
 def guarded(emulator, sqlite_url):
-    live = make_server(emulator, sqlite_url, ADMIN_PASSWORD=PASSWORD)
-    api = Api(live)
-    api.http.auth = ("admin", PASSWORD)
-    yield api
-    emulator.deliverer.wait_idle()
-    api.http.close()
-    live.stop()
-    live.app.extensions["db"].dispose()
+    with served(emulator, sqlite_url, ADMIN_PASSWORD=PASSWORD) as api:
+        api.http.auth = ("admin", PASSWORD)
+        yield api
 
 
 PROTECTED = [
@@ -92,19 +87,12 @@ def test_state_changes_accept_only_json(sqlite_api):
 
 
 def test_trusted_proxies_give_the_client_address(emulator, sqlite_url, caplog):
-    live = make_server(emulator, sqlite_url, TRUSTED_PROXIES=1)
-    try:
-        with caplog.at_level(logging.INFO):
-            requests.get(
-                f"{live.url}/healthz",
-                headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"},
-                timeout=10,
-            )
-        line = next(r.getMessage() for r in caplog.records if "path=/healthz" in r.getMessage())
-        assert "remote=203.0.113.9" in line
-    finally:
-        live.stop()
-        live.app.extensions["db"].dispose()
+    with served(emulator, sqlite_url, TRUSTED_PROXIES=1) as api, caplog.at_level(logging.INFO):
+        api.get(
+            "/healthz", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        )
+    line = next(r.getMessage() for r in caplog.records if "path=/healthz" in r.getMessage())
+    assert "remote=203.0.113.9" in line
 
 
 def test_without_trusted_proxies_forwarded_headers_are_ignored(sqlite_api, caplog):
@@ -173,13 +161,9 @@ def test_a_crashed_try_is_taken_over_with_its_own_stripe_keys(sqlite_api, emulat
 
 
 def test_replay_and_sync_commands(emulator, sqlite_url, client):
-    live = make_server(emulator, sqlite_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
-    import invoicing
-
-    invoicing.seed_catalog(live.app.extensions["stripe"])
-    api = Api(live)
-    runner = live.app.test_cli_runner()
-    try:
+    with served(emulator, sqlite_url, STRIPE_WEBHOOK_SECRETS=[SECRET]) as api:
+        live = api.live
+        runner = live.app.test_cli_runner()
         sent = api.send().json()
         # A paid event stored but (say) applied by an older release: replay applies it.
         event = {
@@ -212,15 +196,11 @@ def test_replay_and_sync_commands(emulator, sqlite_url, client):
         again = runner.invoke(args=["sync", other["id"]])
         assert again.exit_code == 0 and "already current" in again.output
         assert runner.invoke(args=["sync"]).exit_code != 0
-    finally:
-        api.http.close()
-        live.stop()
-        live.app.extensions["db"].dispose()
 
 
 def test_one_log_line_per_request_and_event_without_secrets(emulator, sqlite_url, caplog):
-    live = make_server(emulator, sqlite_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
-    try:
+    with served(emulator, sqlite_url, STRIPE_WEBHOOK_SECRETS=[SECRET]) as api:
+        live = api.live
         body = json.dumps(
             {"id": "evt_log", "type": "invoice.paid", "created": 1,
              "data": {"object": {"id": "in_x", "object": "invoice", "customer_email": "p@x.io"}}}
@@ -243,6 +223,3 @@ def test_one_log_line_per_request_and_event_without_secrets(emulator, sqlite_url
         everything = "\n".join(messages)
         for secret in (SECRET, "p@x.io", "v1=", "customer_email"):
             assert secret not in everything
-    finally:
-        live.stop()
-        live.app.extensions["db"].dispose()

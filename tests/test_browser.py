@@ -40,7 +40,8 @@ def site(tmp_path):
     """The server in emulator mode, with the emulator over real HTTP (its hosted page too)."""
     from factory import create_app
 
-    emulator_server = serve(Emulator(processing_seconds=1.0, webhook_first_retry=0.1))
+    # Processing lasts longer than both pages' polling intervals, so each can show it.
+    emulator_server = serve(Emulator(processing_seconds=4.0, webhook_first_retry=0.1))
     live = LiveServer()
     live.app = create_app(
         {

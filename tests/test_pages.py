@@ -5,8 +5,7 @@ import re
 import pytest
 
 import api
-import invoicing
-from tests.conftest import Api, make_server
+from tests.conftest import serve_api
 
 TEST_KEYS = {
     "STRIPE_SECRET_KEY": "sk_test_51FakeSecretKeyForTests",
@@ -18,13 +17,7 @@ TEST_KEYS = {
 @pytest.fixture
 def test_mode(emulator, sqlite_url):
     """The server with (fake) test keys, its Stripe calls going to the emulator."""
-    live = make_server(emulator, sqlite_url, **TEST_KEYS)
-    invoicing.seed_catalog(live.app.extensions["stripe"])
-    api = Api(live)
-    yield api
-    api.http.close()
-    live.stop()
-    live.app.extensions["db"].dispose()
+    yield from serve_api(emulator, sqlite_url, **TEST_KEYS)
 
 
 def test_pay_page_mounts_the_payment_element_with_real_keys(test_mode, client):

@@ -15,7 +15,7 @@ import requests
 
 import invoicing
 import store
-from tests.conftest import Api, make_server
+from tests.conftest import Api, make_server, serve_api
 from tests.helpers import generate_header, wait_for
 
 SECRET = "whsec_resilience_0123456789"
@@ -25,13 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.fixture
 def hook(emulator, database_url):
     """A server with a known webhook secret; the emulator delivers nothing by itself."""
-    live = make_server(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
-    invoicing.seed_catalog(live.app.extensions["stripe"])
-    api = Api(live)
-    yield api
-    api.http.close()
-    live.stop()
-    live.app.extensions["db"].dispose()
+    yield from serve_api(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
 
 
 def post_event(url, event, http=requests):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from tests.conftest import Api, make_server
+from tests.conftest import served
 from tests.helpers import wait_for
 
 SEND_NEW = ["customers.create", "invoices.create", "invoices.add_lines", "invoices.send_invoice"]
@@ -58,16 +58,9 @@ def test_invoice_shape_and_stripe_side(api, emulator, client):
 
 
 def test_automatic_tax_is_turned_on_by_config(emulator, sqlite_url, client):
-    live = make_server(emulator, sqlite_url, AUTOMATIC_TAX=True)
-    api = Api(live)
-    try:
+    with served(emulator, sqlite_url, AUTOMATIC_TAX=True) as api:
         sent = api.send().json()
-        assert client.v1.invoices.retrieve(sent["id"]).automatic_tax.enabled is True
-    finally:
-        emulator.deliverer.wait_idle()
-        api.http.close()
-        live.stop()
-        live.app.extensions["db"].dispose()
+    assert client.v1.invoices.retrieve(sent["id"]).automatic_tax.enabled is True
 
 
 def test_paid_arrives_by_webhook(api, emulator):

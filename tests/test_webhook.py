@@ -6,8 +6,7 @@ import time
 import pytest
 import requests
 
-import invoicing
-from tests.conftest import Api, make_server
+from tests.conftest import serve_api
 from tests.helpers import generate_header
 
 OLD_SECRET = "whsec_old_secret_0123456789"
@@ -17,13 +16,7 @@ NEW_SECRET = "whsec_new_secret_0123456789"
 @pytest.fixture
 def hook(emulator, database_url):
     """A server with two configured secrets (a roll) and no emulator deliveries."""
-    live = make_server(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[OLD_SECRET, NEW_SECRET])
-    invoicing.seed_catalog(live.app.extensions["stripe"])
-    api = Api(live)
-    yield api
-    api.http.close()
-    live.stop()
-    live.app.extensions["db"].dispose()
+    yield from serve_api(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[OLD_SECRET, NEW_SECRET])
 
 
 def stored_events(api):
