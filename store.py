@@ -259,8 +259,11 @@ def record_invoice(session, fields):
     """Insert a new invoice row, or move an existing one forward to `fields`."""
     values = {**fields, "status_rank": STATUS_RANK[fields["status"]], **_stamp()}
     values["recorded"] = values["changed"]
-    session.execute(_insert(session, Invoice).values(**values).on_conflict_do_nothing())
-    advance_status(session, fields["id"], fields["status"], _changes(fields))
+    inserted = session.execute(
+        _insert(session, Invoice).values(**values).on_conflict_do_nothing().returning(Invoice.id)
+    ).first()
+    if inserted is None:
+        advance_status(session, fields["id"], fields["status"], _changes(fields))
 
 
 def _stamp():
