@@ -3,17 +3,10 @@
 import os
 import statistics
 import tempfile
-import threading
-
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from factory import create_app
 from stripe_emulator import Emulator, serve
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
+from tools.serving import LiveServer
 
 
 class Site:
@@ -22,13 +15,10 @@ class Site:
     def __init__(self, latency_ms=0):
         self.emulator = Emulator(latency_ms=latency_ms)
         self.emulator_server = serve(self.emulator)
-        holder = {}
-        self._server = make_server(
-            "127.0.0.1", 0, lambda e, s: holder["app"](e, s), threaded=True, request_handler=_Quiet
-        )
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._server = LiveServer()
+        self.url = self._server.url
         database = os.path.join(tempfile.mkdtemp(prefix="bench-"), "bench.db")
-        self.app = holder["app"] = create_app(
+        self.app = self._server.app = create_app(
             {
                 "STRIPE_SECRET_KEY": "",
                 "STRIPE_WEBHOOK_SECRETS": [],
@@ -39,11 +29,10 @@ class Site:
             }
         )
         self.app.logger.disabled = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self):
         """Stop both servers."""
-        self._server.shutdown()
+        self._server.stop()
         self.emulator_server.stop()
 
 

@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,17 +22,12 @@ import requests
 
 import store
 from stripe_emulator import sign
+from tools.serving import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET = "whsec_bench_secret_0123456789"
 KNOWN = 1000
 LUA = os.path.join(ROOT, "bench", "wrk_events.lua")
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _events_file(folder, count, prefix):
@@ -71,7 +65,7 @@ class Gunicorn:
     """`gunicorn APP` from the project folder with its gunicorn.conf.py, on a free port."""
 
     def __init__(self, app, env):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environ = {
             k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_"))

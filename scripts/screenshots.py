@@ -6,16 +6,15 @@
 import os
 import sys
 import tempfile
-import threading
 
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from factory import create_app  # noqa: E402 - after the path is set
 from stripe_emulator import serve  # noqa: E402
+from tools.serving import LiveServer  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -23,19 +22,13 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
 def main():
     """Start a server with its emulator, send two invoices in the page, save screenshots."""
     emulator = serve()
-    holder = {}
-    server = make_server("127.0.0.1", 0, lambda e, s: holder["app"](e, s), request_handler=_Quiet)
-    url = f"http://127.0.0.1:{server.server_port}"
+    server = LiveServer()
+    url = server.url
     database = os.path.join(tempfile.mkdtemp(), "screens.db")
-    holder["app"] = create_app(
+    server.app = create_app(
         {
             "STRIPE_SECRET_KEY": "",
             "STRIPE_WEBHOOK_SECRETS": [],
@@ -44,7 +37,6 @@ def main():
             "DOMAIN": url,
         }
     )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     out = os.path.join(ROOT, "docs")
     os.makedirs(out, exist_ok=True)
     with sync_playwright() as playwright:
@@ -72,7 +64,7 @@ def main():
         expect(page.locator("#status")).to_have_text("open")
         page.screenshot(path=os.path.join(out, "pay.png"))
         browser.close()
-    server.shutdown()
+    server.stop()
     emulator.stop()
     print(f"Wrote {out}/index.png and {out}/pay.png")
 

@@ -1,7 +1,6 @@
 """Fixtures shared by the emulator's and the server's tests."""
 
 import contextlib
-import threading
 import uuid
 
 import pytest
@@ -11,6 +10,7 @@ import stripe
 import invoicing
 from stripe_emulator import Emulator, WSGIClient
 from tests.helpers import Receiver, wait_for
+from tools.serving import LiveServer, free_port
 
 TEST_KEY = "sk_test_emulator_key"
 
@@ -44,37 +44,7 @@ def receiver():
 @pytest.fixture
 def unused_port():
     """A TCP port nothing listens on right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LiveServer:
-    """A WSGI app served over real HTTP from a thread; the app can be set after binding."""
-
-    def __init__(self):
-        from werkzeug.serving import WSGIRequestHandler, make_server
-
-        class Quiet(WSGIRequestHandler):
-            def log_request(self, *args, **kwargs):
-                pass
-
-        self.app = None
-        self._server = make_server(
-            "127.0.0.1", 0, self._dispatch, threaded=True, request_handler=Quiet
-        )
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def _dispatch(self, environ, start_response):
-        return self.app(environ, start_response)
-
-    def stop(self):
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
+    return free_port()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import requests
+
 
 def generate_header(payload, secret, timestamp=None):
     """A `Stripe-Signature` header for `payload`, as Stripe computes it."""
@@ -15,6 +17,16 @@ def generate_header(payload, secret, timestamp=None):
         payload = payload.encode()
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
     return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def post_signed(url, payload, secret, http=None):
+    """POST `payload` (bytes, or JSON-able) to `url`, signed with `secret` as Stripe signs."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    headers = {
+        "Stripe-Signature": generate_header(body, secret),
+        "Content-Type": "application/json",
+    }
+    return (http or requests).post(url, data=body, headers=headers, timeout=30)
 
 
 def wait_for(predicate, timeout=10.0, interval=0.02):

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.conftest import served
-from tests.helpers import generate_header
+from tests.helpers import post_signed
 
 PASSWORD = "correct horse battery staple"
 SECRET = "whsec_access_secret_0123456789"
@@ -200,19 +200,12 @@ def test_replay_and_sync_commands(emulator, sqlite_url, client):
 
 def test_one_log_line_per_request_and_event_without_secrets(emulator, sqlite_url, caplog):
     with served(emulator, sqlite_url, STRIPE_WEBHOOK_SECRETS=[SECRET]) as api:
-        live = api.live
-        body = json.dumps(
-            {"id": "evt_log", "type": "invoice.paid", "created": 1,
-             "data": {"object": {"id": "in_x", "object": "invoice", "customer_email": "p@x.io"}}}
-        ).encode()  # fmt: skip
+        event = {"id": "evt_log", "type": "invoice.paid", "created": 1,
+                 "data": {"object": {"id": "in_x", "object": "invoice",
+                                     "customer_email": "p@x.io"}}}  # fmt: skip
         with caplog.at_level(logging.INFO):
-            requests.post(
-                f"{live.url}/webhook",
-                data=body,
-                headers={"Stripe-Signature": generate_header(body, SECRET)},
-                timeout=10,
-            )
-            requests.get(f"{live.url}/invoices", params={"email": "p@x.io"}, timeout=10)
+            post_signed(f"{api.url}/webhook", event, SECRET)
+            api.get("/invoices", params={"email": "p@x.io"})
         messages = [r.getMessage() for r in caplog.records if r.name == "factory"]
         assert len(messages) == 2 and all(m.startswith("request ") for m in messages)
         # The webhook's one line names the request and its event.

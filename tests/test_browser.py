@@ -91,6 +91,19 @@ def watched(browser, tmp_path):
     w.close()
 
 
+def open_demo(page, site):
+    """The demo page, once its catalog has loaded."""
+    page.goto(site.url)
+    page.wait_for_selector("input.quantity")
+
+
+def open_pay_page(watched, site, page):
+    """The just-sent invoice's pay page, in a new tab."""
+    pay = watched.watch(watched.context.new_page())
+    pay.goto(site.url + page.get_attribute("#result-pay", "href"))
+    return pay
+
+
 def send_from_form(page, email="jo@example.com", po="PO-42"):
     page.fill("#email", email)
     page.fill("#name", "Jo Bloggs")
@@ -107,9 +120,8 @@ def badge(page, number):
 
 def test_send_and_pay_on_the_pay_page(site, watched):
     page = watched.page
-    page.goto(site.url)
+    open_demo(page, site)
     assert page.inner_text("#mode-banner") == "Emulator: no real money moves"
-    page.wait_for_selector("input.quantity")
     page.fill("#qty-0", "3")
     total = page.inner_text("#total")
     assert re.search(r"\d", total)
@@ -118,11 +130,7 @@ def test_send_and_pay_on_the_pay_page(site, watched):
     expect(badge(page, number)).to_have_text("open")
     watched.shot("index")
 
-    pay = watched.watch(watched.context.new_page())
-    pay.goto(
-        page.get_attribute("#result-pay", "href")
-        and site.url + page.get_attribute("#result-pay", "href")
-    )
+    pay = open_pay_page(watched, site, page)
     assert pay.inner_text("#status") == "open"
     watched.shot("pay", pay)
     pay.get_by_role("button", name="Pay", exact=True).click()
@@ -135,8 +143,7 @@ def test_send_and_pay_on_the_pay_page(site, watched):
 
 def test_pay_on_the_hosted_invoice_page(site, watched):
     page = watched.page
-    page.goto(site.url)
-    page.wait_for_selector("input.quantity")
+    open_demo(page, site)
     number = send_from_form(page)
     with watched.context.expect_page() as opened:
         page.click("#result-hosted")
@@ -151,11 +158,9 @@ def test_pay_on_the_hosted_invoice_page(site, watched):
 
 def test_failed_then_delayed_payment_shows_each_state(site, watched):
     page = watched.page
-    page.goto(site.url)
-    page.wait_for_selector("input.quantity")
+    open_demo(page, site)
     number = send_from_form(page)
-    pay = watched.watch(watched.context.new_page())
-    pay.goto(site.url + page.get_attribute("#result-pay", "href"))
+    pay = open_pay_page(watched, site, page)
     pay.get_by_role("button", name="Fail payment").click()
     expect(pay.locator("#status")).to_have_text("payment failed")
     expect(badge(page, number)).to_have_text("payment failed")
@@ -168,8 +173,7 @@ def test_failed_then_delayed_payment_shows_each_state(site, watched):
 
 def test_bad_email_is_shown_next_to_the_field(site, watched):
     page = watched.page
-    page.goto(site.url)
-    page.wait_for_selector("input.quantity")
+    open_demo(page, site)
     page.fill("#email", "not-an-email")
     page.click("#send")
     expect(page.locator("#email-error")).to_contain_text("email")
@@ -181,8 +185,7 @@ def test_bad_email_is_shown_next_to_the_field(site, watched):
 
 def test_void_an_open_invoice_and_filter(site, watched):
     page = watched.page
-    page.goto(site.url)
-    page.wait_for_selector("input.quantity")
+    open_demo(page, site)
     number = send_from_form(page, email="void@example.com")
     send_from_form(page, email="other@example.com")
     page.get_by_role("button", name=f"Void {number}").click()

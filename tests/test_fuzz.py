@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import store
-from tests.conftest import Api, make_server
-from tests.helpers import generate_header
+from tests.conftest import served
+from tests.helpers import post_signed
 
 SECRET = "whsec_fuzz_secret_0123456789"
 FUZZ = settings(
@@ -54,24 +54,18 @@ def fuzz_server(tmp_path_factory):
     from stripe_emulator import Emulator
 
     emulator = Emulator()
-    path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
-    live = make_server(emulator, f"sqlite:///{path}", STRIPE_WEBHOOK_SECRETS=[SECRET])
-    import invoicing
-
-    invoicing.seed_catalog(live.app.extensions["stripe"])
-    # An invoice for the fuzzed events to land on, so odd values reach the UPDATEs.
-    with store.Session(live.app.extensions["db"]) as session:
-        store.record_invoice(
-            session,
-            {"id": "in_fuzz", "status": "open", "customer": "cus_fuzz", "email": "f@example.com",
-             "amount_due": 100, "amount_paid": 0, "currency": "usd", "created": 1, "lines": []},
-        )  # fmt: skip
-        session.commit()
-    api = Api(live)
-    yield api
-    api.http.close()
-    live.stop()
-    live.app.extensions["db"].dispose()
+    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+    with served(emulator, url, STRIPE_WEBHOOK_SECRETS=[SECRET]) as api:
+        # An invoice for the fuzzed events to land on, so odd values reach the UPDATEs.
+        with store.Session(api.live.app.extensions["db"]) as session:
+            store.record_invoice(
+                session,
+                {"id": "in_fuzz", "status": "open", "customer": "cus_fuzz",
+                 "email": "f@example.com", "amount_due": 100, "amount_paid": 0,
+                 "currency": "usd", "created": 1, "lines": []},
+            )  # fmt: skip
+            session.commit()
+        yield api
     emulator.close()
 
 
@@ -133,12 +127,7 @@ def test_webhook_stores_nothing_unverified(fuzz_server, body, signature, content
 @FUZZ
 @given(body=json_values)
 def test_webhook_signed_but_odd_events_never_500(fuzz_server, body):
-    payload = json.dumps(body).encode()
-    answer = fuzz_server.http.post(
-        f"{fuzz_server.url}/webhook",
-        data=payload,
-        headers={"Stripe-Signature": generate_header(payload, SECRET)},
-    )
+    answer = post_signed(f"{fuzz_server.url}/webhook", body, SECRET, fuzz_server.http)
     assert_clean(answer)
     assert answer.status_code in (200, 400)
 
@@ -163,13 +152,7 @@ def test_webhook_signed_events_with_odd_objects_never_500(
     fuzz_server, event_type, obj, event_id, created
 ):
     event = {"id": event_id, "type": event_type, "created": created, "data": {"object": obj}}
-    payload = json.dumps(event).encode()
-    answer = fuzz_server.http.post(
-        f"{fuzz_server.url}/webhook",
-        data=payload,
-        headers={"Stripe-Signature": generate_header(payload, SECRET)},
-    )
-    assert_clean(answer)
+    assert_clean(post_signed(f"{fuzz_server.url}/webhook", event, SECRET, fuzz_server.http))
 
 
 def test_other_routes_take_odd_ids_and_queries(fuzz_server):

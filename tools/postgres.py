@@ -3,11 +3,12 @@
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 
 import psycopg
+
+from tools.serving import free_port
 
 
 def _bindir():
@@ -16,12 +17,6 @@ def _bindir():
         return os.path.dirname(found)
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return os.path.dirname(candidates[-1]) if candidates else None
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Postgres:
@@ -35,7 +30,7 @@ class Postgres:
             )
         self.root = tempfile.mkdtemp(prefix="invoicing-pg-")
         self.data = os.path.join(self.root, "data")
-        self.port = _free_port()
+        self.port = free_port()
         self._as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self._as_user:
             shutil.chown(self.root, "postgres", "postgres")
