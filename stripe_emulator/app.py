@@ -3,10 +3,14 @@
 import json
 import threading
 import time
+from urllib.parse import parse_qsl
 
+from werkzeug.datastructures import Authorization
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import get_host, get_input_stream, get_path_info
 
 from . import catalog, customers, hosted, invoices, payments, webhooks  # noqa: F401 - they register routes
 from .errors import StripeAPIError, invalid
@@ -15,6 +19,7 @@ from .schema import check, decode, params_class
 from .store import API_VERSION, Store, random_token
 
 _KEY_PREFIXES = ("sk_test_", "rk_test_")
+_FORM = "application/x-www-form-urlencoded"
 _INCLUDABLE = {
     "confirmation_secret": payments.confirmation_secret,
     "payments": payments.invoice_payments,
@@ -54,7 +59,7 @@ class Emulator:
                 Rule("/_emulator/deliveries", methods=["GET"], endpoint="deliveries"),
             ],
             strict_slashes=False,
-        )
+        ).bind("emulator")
 
     # Test controls, also reachable over HTTP under /_emulator/.
 
@@ -97,27 +102,30 @@ class Emulator:
     # WSGI
 
     def __call__(self, environ, start_response):
-        request = Request(environ)
         try:
-            response = self._dispatch(request)
+            response = self._dispatch(environ)
         except StripeAPIError as error:
             response = _error_response(error)
         return response(environ, start_response)
 
-    def _dispatch(self, request):
-        adapter = self._routes.bind_to_environ(request.environ)
+    def _dispatch(self, environ):
+        method, path = environ["REQUEST_METHOD"], get_path_info(environ) or "/"
         try:
-            endpoint, args = adapter.match()
+            # No routes depend on the host, so one adapter bound once serves every request.
+            endpoint, args = self._routes.match(path, method)
         except HTTPException:
             raise StripeAPIError(
-                f"Unrecognized request URL ({request.method}: {request.path}).", status=404
+                f"Unrecognized request URL ({method}: {path}).", status=404
             ) from None
         if isinstance(endpoint, str):
-            return getattr(self, f"_control_{endpoint}")(request, **args)
-        return self._api(request, endpoint, args)
+            return getattr(self, f"_control_{endpoint}")(Request(environ), **args)
+        # API calls read the environ directly: a werkzeug Request and Response cost more
+        # than the work of most calls.
+        return self._api(environ, endpoint, args)
 
-    def _api(self, request, route, args):
-        _authenticate(request)
+    def _api(self, environ, route, args):
+        method = environ["REQUEST_METHOD"]
+        _authenticate(environ.get("HTTP_AUTHORIZATION", ""))
         with self.store.lock:
             self.calls.append(route.operation)
             fault = self._take_fault(route.operation)
@@ -130,14 +138,13 @@ class Emulator:
                 type="api_error",
                 should_retry=False,
             )
-        source = request.form if request.method == "POST" else request.args
-        params = check(decode(source.items(multi=True)), params_class(route.params))
-        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+        params = check(decode(_fields(environ)), params_class(route.params))
+        key = environ.get("HTTP_IDEMPOTENCY_KEY") if method == "POST" else None
         with self.store.lock:
             if key:
                 fingerprint = (
-                    request.method,
-                    request.path,
+                    method,
+                    get_path_info(environ),
                     json.dumps(params, sort_keys=True, default=str),
                 )
                 saved = self._idempotent.get(key)
@@ -149,27 +156,34 @@ class Emulator:
                         type="idempotency_error",
                     )
                 if saved:
-                    return _json(
+                    return _answer(
                         saved[2], saved[1], {"Idempotent-Replayed": "true", "Idempotency-Key": key}
                     )
-            status, body = self._execute(request, route, args, params, key)
+            base_url = f"{environ['wsgi.url_scheme']}://{get_host(environ)}"
+            # The answer's Request-Id is also the `request.id` of the events the call makes.
+            request_id = f"req_{random_token(14)}"
+            status, body = self._execute(base_url, request_id, route, args, params, key)
             if key:
                 self._idempotent[key] = (fingerprint, status, body)
-        return _json(body, status, {"Idempotency-Key": key} if key else {})
+        return _answer(body, status, {"Idempotency-Key": key} if key else {}, request_id)
 
-    def _execute(self, request, route, args, params, key):
+    def _execute(self, base_url, request_id, route, args, params, key):
         store = self.store
-        store.base_url = request.host_url.rstrip("/")
-        store.request = {"id": f"req_{random_token(14)}", "idempotency_key": key}
+        store.base_url = base_url
+        store.request = {"id": request_id, "idempotency_key": key}
         try:
-            result = store.render(route.handler(store, params, **args))
-            for path in params.get("expand", []):
-                _expand(store, result, path, path)
+            result = route.handler(store, params, **args)
+            expand = params.get("expand", [])
+            # Encoded here, under the lock, so a plain view of the live object is enough;
+            # expanding changes the answer, so it works on a copy.
+            shown = store.render(result) if expand else store.view(result)
+            for path in expand:
+                _expand(store, shown, path, path)
         except StripeAPIError as error:
-            return error.status, error.body()
+            return error.status, _encode(error.body())
         finally:
             store.request = {"id": None, "idempotency_key": None}
-        return 200, result
+        return 200, _encode(shown)
 
     def _take_fault(self, operation):
         fault = self._faults.get(operation)
@@ -237,11 +251,21 @@ class Emulator:
         )
 
 
-def _authenticate(request):
-    header = request.headers.get("Authorization", "")
+def _fields(environ):
+    """The call's parameters as (key, value) pairs: the query of a GET, the form of a POST."""
+    if environ["REQUEST_METHOD"] != "POST":
+        return parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if environ.get("CONTENT_TYPE", "").partition(";")[0].strip() != _FORM:
+        return []
+    body = get_input_stream(environ).read().decode("utf-8", "replace")
+    return parse_qsl(body, keep_blank_values=True)
+
+
+def _authenticate(header):
     scheme, _, key = header.partition(" ")
-    if request.authorization and request.authorization.type == "basic":
-        key = request.authorization.username or ""
+    if scheme.lower() == "basic":  # `curl -u sk_test_...:`
+        credentials = Authorization.from_header(header)
+        key = (credentials and credentials.username) or ""
     elif scheme.lower() != "bearer":
         key = ""
     if not key:
@@ -272,13 +296,35 @@ def _expand(store, obj, path, full):
         _expand(store, obj[head], rest, full)
 
 
+class _Answer:
+    """A JSON answer as a WSGI app."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def __call__(self, environ, start_response):
+        start_response(f"{self.status} {HTTP_STATUS_CODES.get(self.status, '')}", self.headers)
+        return [self.body]
+
+
+def _encode(body):
+    return json.dumps(body).encode()
+
+
 def _json(body, status=200, headers=None):
-    response = Response(json.dumps(body), status=status, content_type="application/json")
-    response.headers["Request-Id"] = f"req_{random_token(14)}"
-    response.headers["Stripe-Version"] = API_VERSION
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+    return _answer(_encode(body), status, headers)
+
+
+def _answer(data, status=200, headers=None, request_id=None):
+    fixed = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(data))),
+        ("Request-Id", request_id or f"req_{random_token(14)}"),
+        ("Stripe-Version", API_VERSION),
+    ]
+    return _Answer(status, fixed + list((headers or {}).items()), data)
 
 
 def _error_response(error):

@@ -19,14 +19,18 @@ def now():
     return int(time.time())
 
 
+# Random bytes map to letters and digits by `bytes.translate`. The 8 values from 248 (62 * 4)
+# up are dropped, so that every character is equally likely.
+_TO_ALPHABET = bytes(ord(_ALPHABET[b % 62]) if b < 248 else 0 for b in range(256))
+_DROPPED = bytes(range(248, 256))
+
+
 def random_token(length=24):
     """Letters and digits from the OS's random source, like the random part of a Stripe id."""
-    number = int.from_bytes(os.urandom(length), "big")
-    digits = []
-    for _ in range(length):
-        number, digit = divmod(number, 62)
-        digits.append(_ALPHABET[digit])
-    return "".join(digits)
+    token = b""
+    while len(token) < length:
+        token += os.urandom(length + 8).translate(_TO_ALPHABET, _DROPPED)
+    return token[:length].decode()
 
 
 def clone(value):
@@ -72,16 +76,21 @@ class Store:
             raise no_such(label or kind, object_id, param)
         return obj
 
-    def render(self, obj):
-        """The object as the API shows it: a deep copy without internal (`_`) keys.
+    def view(self, obj):
+        """The object as the API shows it, without internal (`_`) keys, sharing its live parts.
 
-        Only a live object goes through its type's renderer; an answer built for one call
-        (a list, a deleted stub, a snapshot) is already in its shown form.
+        Only for reading at once under the lock (encoding an answer); `render` makes a copy
+        to keep. Only a live object goes through its type's renderer; an answer built for one
+        call (a list, a deleted stub, a snapshot) is already in its shown form.
         """
         renderer = self.renderers.get(obj.get("object"))
         live = self.objects.get(obj.get("id")) is obj
         shown = renderer(self, obj) if renderer and live else obj
-        return {k: clone(v) for k, v in shown.items() if k[0] != "_"}
+        return {k: v for k, v in shown.items() if k[0] != "_"}
+
+    def render(self, obj):
+        """The object as the API shows it: a deep copy, safe to keep and to change."""
+        return clone(self.view(obj))
 
     def page(self, kind, params, url, match=lambda obj: True):
         """A Stripe list object of `kind`, newest first, with `limit`/`starting_after`."""

@@ -145,7 +145,7 @@ class Deliverer:
         if not endpoints or self._closed:
             return
         event["pending_webhooks"] = len(endpoints)
-        payload = json.dumps(self.store.render(event), indent=2).encode()
+        payload = json.dumps(self.store.view(event), indent=2).encode()
         for endpoint in endpoints:
             self._put((endpoint["url"], endpoint["_secret"], event, payload, 1))
 

@@ -54,6 +54,27 @@ def test_api_key_is_required(emulator, key):
         client.v1.customers.list()
 
 
+def test_key_as_basic_auth_user_and_form_body_over_http(emulator):
+    # As `curl -u sk_test_...: -d email=...` sends it.
+    server = serve(emulator)
+    try:
+        made = requests.post(
+            f"{server.url}/v1/customers",
+            auth=("sk_test_12345678", ""),
+            data={"email": "curl@example.com", "metadata[source]": "curl"},
+            timeout=5,
+        )
+        wrong = requests.get(f"{server.url}/v1/customers", auth=("pk_test_12345678", ""))
+    finally:
+        server.stop()
+    assert made.status_code == 200, made.text
+    assert made.json()["email"] == "curl@example.com"
+    assert made.json()["metadata"] == {"source": "curl"}
+    assert made.headers["Content-Type"] == "application/json"
+    assert made.headers["Request-Id"].startswith("req_") and made.headers["Stripe-Version"]
+    assert wrong.status_code == 401
+
+
 def test_unknown_top_level_parameter(client):
     with pytest.raises(stripe.InvalidRequestError) as error:
         client.v1.customers.create({"email": "a@example.com", "favourite_colour": "red"})

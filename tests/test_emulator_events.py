@@ -144,6 +144,24 @@ def test_idempotent_replay_returns_the_saved_answer(client):
         client.v1.customers.create({"email": "other@example.com"}, {"idempotency_key": "k1"})
 
 
+def test_replay_is_the_first_answer_even_after_later_changes(client):
+    params = {"email": "was@example.com", "metadata": {"tier": "gold"}}
+    first = client.v1.customers.create(params, {"idempotency_key": "k2"})
+    client.v1.customers.update(first.id, {"email": "now@example.com", "metadata": {"tier": ""}})
+    again = client.v1.customers.create(params, {"idempotency_key": "k2"})
+    assert again.id == first.id and again.email == "was@example.com"
+    assert again.metadata.to_dict() == {"tier": "gold"}
+    assert again.last_response.headers["Idempotent-Replayed"] == "true"
+
+
+def test_event_names_the_request_that_made_it(client):
+    customer = client.v1.customers.create({"email": "req@example.com"}, {"idempotency_key": "k3"})
+    event = client.v1.events.list({"type": "customer.created"}).data[0]
+    assert event.data.object.id == customer.id
+    assert event.request.id == customer.last_response.request_id
+    assert event.request.id.startswith("req_") and event.request.idempotency_key == "k3"
+
+
 def test_idempotency_holds_under_concurrency(client):
     ids = []
 
