@@ -1,5 +1,6 @@
 """The emulator's state: every object by id, lists in creation order, and the event log."""
 
+import json
 import os
 import string
 import threading
@@ -52,7 +53,7 @@ class Store:
         self.listeners = []
         # The API request being handled, for each event's `request` field.
         self.request = {"id": None, "idempotency_key": None}
-        self.renderers = {}
+        self.renderers = {"event": _render_event}
 
     def new_id(self, prefix):
         """A fresh id such as `in_1Q2w3E...`."""
@@ -119,23 +120,31 @@ class Store:
 
     def emit(self, event_type, obj, previous=None):
         """Record an event carrying a snapshot of `obj`, then hand it to the listeners."""
+        data = {"object": self.view(obj)}
+        if previous:
+            data["previous_attributes"] = previous
         event = {
             "id": self.new_id("evt"),
             "object": "event",
             "api_version": API_VERSION,
             "created": now(),
-            "data": {"object": self.render(obj)},
+            "data": None,
             "livemode": False,
             "pending_webhooks": 0,
             "request": dict(self.request),
             "type": event_type,
+            # The snapshot is kept as JSON text: encoding it is cheaper than a deep copy, and
+            # text is not walked by the garbage collector, which a growing log of copies is.
+            "_data": json.dumps(data),
         }
-        if previous:
-            event["data"]["previous_attributes"] = previous
         self.add(event)
         for listener in self.listeners:
             listener(event)
         return event
+
+
+def _render_event(store, event):
+    return {**event, "data": json.loads(event["_data"])}
 
 
 def list_object(data, url, has_more=False):
