@@ -94,7 +94,10 @@ class Store:
         return clone(self.view(obj))
 
     def page(self, kind, params, url, match=lambda obj: True):
-        """A Stripe list object of `kind`, newest first, with `limit`/`starting_after`."""
+        """A Stripe list object of `kind`, newest first, with `limit`/`starting_after`.
+
+        Its items are views (see `view`): a handler returns it to be encoded at once.
+        """
         limit = params.get("limit", 10)
         if not 1 <= limit <= 100:
             raise invalid("limit", "Invalid limit: must be between 1 and 100")
@@ -109,7 +112,7 @@ class Store:
             data, has_more = found[-limit:], len(found) > limit
         else:
             data, has_more = found[:limit], len(found) > limit
-        return list_object([self.render(o) for o in data], url, has_more)
+        return list_object([self.view(o) for o in data], url, has_more)
 
     @staticmethod
     def _index(ids, object_id, param):

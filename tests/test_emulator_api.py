@@ -168,6 +168,9 @@ def test_prices_by_lookup_key_with_expanded_product(client):
     listed = client.v1.prices.list({"lookup_keys": ["gold"], "expand": ["data.product"]})
     assert [p.id for p in listed.data] == [gold.id]
     assert listed.data[0].product.name == "Gold Special"
+    # Expanding changes only that answer, not the stored price.
+    assert isinstance(client.v1.prices.retrieve(gold.id).product, str)
+    assert isinstance(client.v1.prices.list({"lookup_keys": ["gold"]}).data[0].product, str)
     active = client.v1.prices.list({"active": True})
     assert inactive.id not in [p.id for p in active.data] and len(active.data) == 2
     with pytest.raises(stripe.InvalidRequestError) as error:

@@ -235,3 +235,12 @@ def test_simulated_payments(emulator, client, customer, price):
     intent = client.v1.payment_intents.retrieve(intent_id.payment.payment_intent)
     assert intent.last_payment_error.code == "card_declined"
     assert emulator.simulate_payment(invoice.id, "succeed")["status"] == "paid"
+
+
+def test_nested_expansion_changes_only_that_answer(client, customer, price):
+    invoice = sent(client, customer, price)
+    path = "lines.data.pricing.price_details.price"
+    expanded = client.v1.invoices.retrieve(invoice.id, {"expand": [path]})
+    assert expanded.lines.data[0].pricing.price_details.price.unit_amount == 1000
+    plain = client.v1.invoices.retrieve(invoice.id)
+    assert plain.lines.data[0].pricing.price_details.price == price.id
