@@ -1,13 +1,18 @@
 """Emulator mode: a built-in Stripe emulator, its webhook endpoint, and a sample catalog."""
 
 import json
+import os
 
 import stripe
 
 import invoicing
 from errors import ApiError
-from settings import EMULATOR_KEY
-from stripe_emulator import Emulator, serve
+from settings import EMULATOR_KEY, ConfigError
+from stripe_emulator import Emulator, StateFileError, saved_port, serve
+
+DEFAULT_STATE_FILE = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "instance", "emulator-state.json"
+)
 
 # Everything this server handles or records; the emulator delivers only these.
 ENABLED_EVENTS = [
@@ -41,9 +46,32 @@ def test_payment(config, invoice_id, outcome):
         raise ApiError(409, message, code="invalid_state")
 
 
-def start_emulator(processing_seconds):
-    """Serve a new emulator on a free loopback port; return its base URL."""
-    return serve(Emulator(processing_seconds=processing_seconds)).url
+def state_file(config):
+    """Where the built-in emulator keeps its state: EMULATOR_STATE_FILE, else beside the
+    default SQLite record (so that a restarted server still finds its invoices at Stripe),
+    else nowhere (in memory)."""
+    if config["EMULATOR_STATE_FILE"]:
+        return config["EMULATOR_STATE_FILE"]
+    return None if config["DATABASE_URL"] else DEFAULT_STATE_FILE
+
+
+def start_emulator(processing_seconds, path=None):
+    """Serve a new emulator on loopback, from the state at `path` if given; return its URL.
+
+    It takes the port of the run that saved the state, which its hosted invoice URLs name,
+    or a free one if that port is taken now.
+    """
+    try:
+        emulator = Emulator(processing_seconds=processing_seconds, state_file=path)
+    except StateFileError as error:
+        raise ConfigError(f"EMULATOR_STATE_FILE: {error}") from None
+    port = saved_port(path) if path else None
+    if port:
+        try:
+            return serve(emulator, port=port).url
+        except OSError:
+            pass
+    return serve(emulator).url
 
 
 def register_webhook(stripe_client, domain):
@@ -68,7 +96,9 @@ def prepare(config, http_client=None):
     Returns the settings to use (API base and webhook secret). Under gunicorn this runs
     once in the master (gunicorn.conf.py), and the workers inherit the result.
     """
-    base = config["STRIPE_API_BASE"] or start_emulator(config["EMULATOR_PROCESSING_SECONDS"])
+    base = config["STRIPE_API_BASE"] or start_emulator(
+        config["EMULATOR_PROCESSING_SECONDS"], state_file(config)
+    )
     stripe_client = invoicing.make_client(EMULATOR_KEY, base, http_client)
     secret = register_webhook(stripe_client, config["DOMAIN"])
     invoicing.seed_catalog(stripe_client)

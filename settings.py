@@ -102,6 +102,7 @@ def from_environ(environ=None):
         "DAYS_UNTIL_DUE": _int(environ, "DAYS_UNTIL_DUE", 30, 1, 365),
         "AUTOMATIC_TAX": _flag(environ, "AUTOMATIC_TAX"),
         "EMULATOR_PROCESSING_SECONDS": _seconds(environ, "EMULATOR_PROCESSING_SECONDS", 3, 3600),
+        "EMULATOR_STATE_FILE": environ.get("EMULATOR_STATE_FILE", "").strip(),
         "ADMIN_USER": admin_user,
         "ADMIN_PASSWORD": admin_password,
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0, 0, 10),

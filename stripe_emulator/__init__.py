@@ -15,10 +15,11 @@ import threading
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import Emulator
+from .state import StateFileError, saved_port
 from .transport import WSGIClient
 from .webhooks import sign
 
-__all__ = ["Emulator", "Server", "WSGIClient", "serve", "sign"]
+__all__ = ["Emulator", "Server", "StateFileError", "WSGIClient", "saved_port", "serve", "sign"]
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -36,7 +37,7 @@ class Server:
         self._server = make_server(
             host, port, emulator, threaded=True, request_handler=_QuietHandler
         )
-        self.port = self._server.server_port
+        self.port = emulator.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

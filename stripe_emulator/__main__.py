@@ -6,6 +6,7 @@ import logging
 from werkzeug.serving import run_simple
 
 from .app import Emulator
+from .state import StateFileError
 
 
 def main(argv=None):
@@ -20,11 +21,22 @@ def main(argv=None):
         default=3.0,
         help="how long a delayed payment stays processing",
     )
+    parser.add_argument(
+        "--state-file", help="keep the state in this JSON file, and start from it if it exists"
+    )
     parser.add_argument("--quiet", action="store_true", help="no request log")
     args = parser.parse_args(argv)
     if args.quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    emulator = Emulator(latency_ms=args.latency_ms, processing_seconds=args.processing_seconds)
+    try:
+        emulator = Emulator(
+            latency_ms=args.latency_ms,
+            processing_seconds=args.processing_seconds,
+            state_file=args.state_file,
+        )
+    except StateFileError as error:
+        parser.error(str(error))
+    emulator.port = args.port
     print(f"Stripe emulator on http://{args.host}:{args.port} (any sk_test_... key works)")
     run_simple(args.host, args.port, emulator, threaded=True)
 

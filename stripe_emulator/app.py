@@ -12,7 +12,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import get_host, get_input_stream, get_path_info
 
-from . import catalog, customers, hosted, invoices, payments, webhooks  # noqa: F401 - they register routes
+from . import catalog, customers, hosted, invoices, payments, state, webhooks  # noqa: F401 - they register routes
 from .errors import StripeAPIError, invalid
 from .routes import ROUTES
 from .schema import check, decode, params_class
@@ -36,7 +36,9 @@ class Emulator:
         processing_seconds=3.0,
         webhook_attempts=5,
         webhook_first_retry=1.0,
+        state_file=None,
     ):
+        """`state_file`: keep the state in this JSON file, and start from it if it exists."""
         self.store = Store()
         self.store.renderers["invoice"] = invoices.render_invoice
         self.latency = latency_ms / 1000
@@ -60,6 +62,15 @@ class Emulator:
             ],
             strict_slashes=False,
         ).bind("emulator")
+        # The port it is served on, kept in the state file so that the next run can reuse it
+        # (hosted invoice URLs name it).
+        self.port = None
+        self._saver = None
+        if state_file:
+            state.load(self, state_file)
+            invoices.resume_delayed(self.store, self._later)
+            self._saver = state.Saver(self, state_file)
+            self.store.listeners.append(lambda event: self._saver.changed())
 
     # Test controls, also reachable over HTTP under /_emulator/.
 
@@ -96,8 +107,10 @@ class Emulator:
         timer.start()
 
     def close(self):
-        """Stop delivering webhooks."""
+        """Stop delivering webhooks; write the state file a last time."""
         self.deliverer.close()
+        if self._saver:
+            self._saver.close()
 
     # WSGI
 
@@ -165,6 +178,8 @@ class Emulator:
             status, body = self._execute(base_url, request_id, route, args, params, key)
             if key:
                 self._idempotent[key] = (fingerprint, status, body)
+            if self._saver and method != "GET":
+                self._saver.changed()
         return _answer(body, status, {"Idempotency-Key": key} if key else {}, request_id)
 
     def _execute(self, base_url, request_id, route, args, params, key):

@@ -1,5 +1,7 @@
 """Invoices and invoice items: Stripe's draft → open → paid | void | uncollectible machine."""
 
+import functools
+
 from .catalog import price_for_line
 from .customers import live_customer
 from .errors import StripeAPIError, invalid, missing, state
@@ -556,14 +558,26 @@ def simulate_payment(store, invoice_id, outcome, schedule):
         fail_payment(store, inv, "Your card was declined.")
     else:
         process_payment(store, inv)
-        schedule(lambda: _finish_delayed(store, inv["id"], outcome == "delayed"))
+        # Kept on the invoice, so that a state file can carry a payment still processing.
+        inv["_delayed_succeeds"] = outcome == "delayed"
+        schedule(functools.partial(_finish_delayed, store, inv["id"]))
     return inv
 
 
-def _finish_delayed(store, invoice_id, succeeds):
+def resume_delayed(store, schedule):
+    """Schedule again the delayed payments that were processing when the state was saved."""
+    for invoice_id in store.by_type["invoice"]:
+        if "_delayed_succeeds" in store.objects[invoice_id]:
+            schedule(functools.partial(_finish_delayed, store, invoice_id))
+
+
+def _finish_delayed(store, invoice_id):
     with store.lock:
         inv = store.objects.get(invoice_id)
-        if inv is None or inv["status"] != "open":
+        if inv is None:
+            return
+        succeeds = inv.pop("_delayed_succeeds", None)
+        if succeeds is None or inv["status"] != "open":
             return
         if succeeds:
             settle(store, inv)

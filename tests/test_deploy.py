@@ -7,6 +7,7 @@ import sys
 import pytest
 import requests
 
+import emulation
 from tests.helpers import wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -14,7 +15,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def clean_env(tmp_path, **extra):
     """The environment of a fresh shell: no Stripe settings, a temp database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STRIPE_", "DATABASE_", "EMULATOR_"))
+    }
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'invoicing.db'}"
     env.update(extra)
     return env
@@ -47,6 +52,28 @@ def test_bad_configuration_stops_with_one_line(tmp_path, setting, value, says):
     assert len(lines) == 1 and lines[0].startswith("Configuration error:") and says in lines[0]
 
 
+def test_a_broken_emulator_state_file_stops_with_one_line(tmp_path):
+    broken = tmp_path / "emulator-state.json"
+    broken.write_text("{not json")
+    env = clean_env(tmp_path, EMULATOR_STATE_FILE=str(broken))
+    result = subprocess.run(
+        [sys.executable, "-c", "import server"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1
+    assert lines[0].startswith("Configuration error: EMULATOR_STATE_FILE: ")
+
+
+def test_emulator_state_is_kept_beside_the_default_record_only():
+    config = {"EMULATOR_STATE_FILE": "", "DATABASE_URL": None}
+    assert emulation.state_file(config) == os.path.join(ROOT, "instance", "emulator-state.json")
+    config["DATABASE_URL"] = "postgresql+psycopg://db/invoicing"
+    assert emulation.state_file(config) is None
+    config["EMULATOR_STATE_FILE"] = "/var/lib/invoicing/emulator.json"
+    assert emulation.state_file(config) == "/var/lib/invoicing/emulator.json"
+
+
 def test_cli_init_db_and_seed_catalog_refuses_live(tmp_path):
     env = clean_env(tmp_path, FLASK_APP="server")
     flask = [sys.executable, "-m", "flask", "--app", "server"]
@@ -58,40 +85,57 @@ def test_cli_init_db_and_seed_catalog_refuses_live(tmp_path):
     assert seeded.returncode == 0 and "Sample catalog ready" in seeded.stdout
 
 
+def start_gunicorn(env, port):
+    """`gunicorn server:app` on `port`, answering once it is healthy."""
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    process = subprocess.Popen(
+        [gunicorn, "server:app", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def healthy():
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok
+        except requests.ConnectionError:
+            return False
+
+    try:
+        wait_for(healthy, timeout=30)
+    except BaseException:
+        process.kill()
+        raise
+    return process
+
+
+def stop(process):
+    """Stop gunicorn as a service manager does (SIGTERM), and wait for it."""
+    process.terminate()
+    assert process.wait(timeout=30) == 0
+
+
+def gold_price(url):
+    prices = requests.get(f"{url}/prices", timeout=10).json()["data"]
+    return next(p for p in prices if p["product"] == "Gold Special")
+
+
 def test_gunicorn_with_three_workers_serves_a_full_flow(tmp_path, unused_port):
     url = f"http://127.0.0.1:{unused_port}"
     env = clean_env(
         tmp_path, PORT=str(unused_port), DOMAIN=url, WEB_CONCURRENCY="3",
         EMULATOR_PROCESSING_SECONDS="0.2",
     )  # fmt: skip
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    process = subprocess.Popen(
-        [gunicorn, "server:app", "--bind", f"127.0.0.1:{unused_port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_gunicorn(env, unused_port)
     try:
-
-        def healthy():
-            try:
-                return requests.get(f"{url}/healthz", timeout=2).ok
-            except requests.ConnectionError:
-                return False
-
-        wait_for(healthy, timeout=30)
         # Every worker sees the same Stripe state: the same catalog ids from each.
         catalogs = {
             tuple(sorted(p["id"] for p in requests.get(f"{url}/prices", timeout=10).json()["data"]))
             for _ in range(12)
         }
         assert len(catalogs) == 1
-        gold = next(
-            p
-            for p in requests.get(f"{url}/prices").json()["data"]
-            if p["product"] == "Gold Special"
-        )
+        gold = gold_price(url)
         sent = requests.post(
             f"{url}/invoices",
             json={"email": "gunicorn@example.com", "items": [{"price": gold["id"], "quantity": 1}]},
@@ -106,5 +150,36 @@ def test_gunicorn_with_three_workers_serves_a_full_flow(tmp_path, unused_port):
         assert paid.ok
         wait_for(lambda: requests.get(f"{url}/invoices/{invoice['id']}").json()["status"] == "paid")
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
+
+
+def test_a_restarted_server_still_finds_its_invoices_at_the_emulator(tmp_path, unused_port):
+    url = f"http://127.0.0.1:{unused_port}"
+    env = clean_env(
+        tmp_path, PORT=str(unused_port), DOMAIN=url, WEB_CONCURRENCY="2",
+        EMULATOR_STATE_FILE=str(tmp_path / "emulator-state.json"),
+    )  # fmt: skip
+    process = start_gunicorn(env, unused_port)
+    try:
+        gold = gold_price(url)["id"]
+        sent = requests.post(
+            f"{url}/invoices",
+            json={"email": "again@example.com", "items": [{"price": gold}]},
+            timeout=30,
+        )
+        assert sent.status_code == 201, sent.text
+        invoice = sent.json()
+    finally:
+        stop(process)
+
+    process = start_gunicorn(env, unused_port)
+    try:
+        # The emulator came back on the same port, so the invoice's links still work.
+        assert requests.get(invoice["hosted_invoice_url"], timeout=10).status_code == 200
+        voided = requests.post(f"{url}/invoices/{invoice['id']}/void", json={}, timeout=30)
+        assert voided.status_code == 200, voided.text
+        assert voided.json()["status"] == "void"
+        # The catalog was found again, not made twice.
+        assert gold_price(url)["id"] == gold
+    finally:
+        stop(process)
