@@ -8,7 +8,7 @@ import stripe
 import invoicing
 from errors import ApiError
 from settings import EMULATOR_KEY, ConfigError
-from stripe_emulator import Emulator, StateFileError, saved_port, serve
+from stripe_emulator import Emulator, StateFileError, serve
 
 DEFAULT_STATE_FILE = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "instance", "emulator-state.json"
@@ -65,11 +65,12 @@ def start_emulator(processing_seconds, path=None):
         emulator = Emulator(processing_seconds=processing_seconds, state_file=path)
     except StateFileError as error:
         raise ConfigError(f"EMULATOR_STATE_FILE: {error}") from None
-    port = saved_port(path) if path else None
-    if port:
+    if emulator.port:
         try:
-            return serve(emulator, port=port).url
+            return serve(emulator, port=emulator.port).url
         except OSError:
+            # Taken now: a free port. Earlier invoices' hosted URLs then point nowhere, but
+            # the invoices themselves are all there.
             pass
     return serve(emulator).url
 

@@ -15,11 +15,11 @@ import threading
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import Emulator
-from .state import StateFileError, saved_port
+from .state import StateFileError
 from .transport import WSGIClient
 from .webhooks import sign
 
-__all__ = ["Emulator", "Server", "StateFileError", "WSGIClient", "saved_port", "serve", "sign"]
+__all__ = ["Emulator", "Server", "StateFileError", "WSGIClient", "serve", "sign"]
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -62,8 +62,8 @@ class Emulator:
             ],
             strict_slashes=False,
         ).bind("emulator")
-        # The port it is served on, kept in the state file so that the next run can reuse it
-        # (hosted invoice URLs name it).
+        # The port it is served on (or was, by the run that saved the state file): kept in
+        # the state file, so that the next run can reuse it, as hosted invoice URLs name it.
         self.port = None
         self._saver = None
         if state_file:

@@ -39,7 +39,10 @@ def dump(emulator):
 
 
 def load(emulator, path):
-    """Put the state saved at `path` into a new emulator; False if there is no file yet."""
+    """Put the state saved at `path` into a new emulator; False if there is no file yet.
+
+    The emulator's `port` becomes the one it was served on then, for the next run to reuse.
+    """
     try:
         with open(path, encoding="utf-8") as saved:
             data = json.load(saved)
@@ -59,17 +62,9 @@ def load(emulator, path):
         raise StateFileError(f"{path}: not an emulator state file (format {FORMAT})") from None
     emulator.store.objects, emulator.store.by_type = objects, by_type
     emulator._idempotent = idempotent
+    port = data.get("port")
+    emulator.port = port if isinstance(port, int) else None
     return True
-
-
-def saved_port(path):
-    """The port the emulator served on when `path` was last written, if any."""
-    try:
-        with open(path, encoding="utf-8") as saved:
-            port = json.load(saved).get("port")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return port if isinstance(port, int) else None
 
 
 class Saver:

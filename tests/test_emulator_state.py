@@ -8,7 +8,7 @@ import sys
 import pytest
 import stripe
 
-from stripe_emulator import Emulator, StateFileError, WSGIClient, saved_port, serve
+from stripe_emulator import Emulator, StateFileError, WSGIClient, serve
 from tests.helpers import wait_for
 
 
@@ -96,8 +96,12 @@ def test_the_port_is_kept_for_the_next_run(tmp_path):
     server = serve(Emulator(state_file=str(path)))
     port = server.port
     server.stop()
-    assert saved_port(str(path)) == port
-    assert saved_port(str(tmp_path / "missing.json")) is None
+    again = Emulator(state_file=str(path))
+    assert again.port == port
+    again.close()
+    fresh = Emulator(state_file=str(tmp_path / "new.json"))
+    assert fresh.port is None
+    fresh.close()
 
 
 @pytest.mark.parametrize("content", ["not json", "[]", '{"format": 99}', '{"format": 1}'])
