@@ -47,9 +47,11 @@ def test_payment(config, invoice_id, outcome):
 
 
 def state_file(config):
-    """Where the built-in emulator keeps its state: EMULATOR_STATE_FILE, else beside the
-    default SQLite record (so that a restarted server still finds its invoices at Stripe),
-    else nowhere (in memory)."""
+    """Where the built-in emulator keeps its state, or None to keep it in memory.
+
+    EMULATOR_STATE_FILE if set; else beside the default SQLite record, so that a restarted
+    server still finds its invoices at the emulator.
+    """
     if config["EMULATOR_STATE_FILE"]:
         return config["EMULATOR_STATE_FILE"]
     return None if config["DATABASE_URL"] else DEFAULT_STATE_FILE

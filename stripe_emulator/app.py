@@ -134,10 +134,9 @@ class Emulator:
             return getattr(self, f"_control_{endpoint}")(Request(environ), **args)
         # API calls read the environ directly: a werkzeug Request and Response cost more
         # than the work of most calls.
-        return self._api(environ, endpoint, args)
+        return self._api(environ, method, path, endpoint, args)
 
-    def _api(self, environ, route, args):
-        method = environ["REQUEST_METHOD"]
+    def _api(self, environ, method, path, route, args):
         _authenticate(environ.get("HTTP_AUTHORIZATION", ""))
         with self.store.lock:
             self.calls.append(route.operation)
@@ -151,13 +150,13 @@ class Emulator:
                 type="api_error",
                 should_retry=False,
             )
-        params = check(decode(_fields(environ)), params_class(route.params))
+        params = check(decode(_fields(environ, method)), params_class(route.params))
         key = environ.get("HTTP_IDEMPOTENCY_KEY") if method == "POST" else None
         with self.store.lock:
             if key:
                 fingerprint = (
                     method,
-                    get_path_info(environ),
+                    path,
                     json.dumps(params, sort_keys=True, default=str),
                 )
                 saved = self._idempotent.get(key)
@@ -266,9 +265,9 @@ class Emulator:
         )
 
 
-def _fields(environ):
+def _fields(environ, method):
     """The call's parameters as (key, value) pairs: the query of a GET, the form of a POST."""
-    if environ["REQUEST_METHOD"] != "POST":
+    if method != "POST":
         return parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     if environ.get("CONTENT_TYPE", "").partition(";")[0].strip() != _FORM:
         return []

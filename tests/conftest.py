@@ -23,14 +23,19 @@ def emulator():
     em.close()
 
 
-@pytest.fixture
-def client(emulator):
-    """The real SDK client, talking to the emulator in process."""
+def sdk_client(emulator):
+    """The real SDK client, talking to `emulator` in process."""
     return stripe.StripeClient(
         TEST_KEY,
         base_addresses={"api": "http://emulator.test"},
         http_client=WSGIClient(emulator),
     )
+
+
+@pytest.fixture
+def client(emulator):
+    """The real SDK client, talking to the emulator in process."""
+    return sdk_client(emulator)
 
 
 @pytest.fixture

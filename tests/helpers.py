@@ -3,6 +3,9 @@
 import hashlib
 import hmac
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,3 +78,49 @@ class Receiver:
         """Stop listening."""
         self._server.shutdown()
         self._server.server_close()
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def clean_env(tmp_path, **extra):
+    """The environment of a fresh shell: no Stripe or emulator settings, a temp database."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STRIPE_", "DATABASE_", "EMULATOR_"))
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'invoicing.db'}"
+    env.update(extra)
+    return env
+
+
+def start_gunicorn(env, port):
+    """`gunicorn server:app` on `port`, returned once it answers /healthz."""
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    process = subprocess.Popen(
+        [gunicorn, "server:app", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def healthy():
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok
+        except requests.ConnectionError:
+            return False
+
+    try:
+        wait_for(healthy, timeout=30)
+    except BaseException:
+        process.kill()
+        raise
+    return process
+
+
+def stop(process):
+    """Stop gunicorn as a service manager does (SIGTERM), and wait for a clean exit."""
+    process.terminate()
+    assert process.wait(timeout=30) == 0

@@ -8,21 +8,7 @@ import pytest
 import requests
 
 import emulation
-from tests.helpers import wait_for
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def clean_env(tmp_path, **extra):
-    """The environment of a fresh shell: no Stripe settings, a temp database."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("STRIPE_", "DATABASE_", "EMULATOR_"))
-    }
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'invoicing.db'}"
-    env.update(extra)
-    return env
+from tests.helpers import ROOT, clean_env, start_gunicorn, stop, wait_for
 
 
 @pytest.mark.parametrize(
@@ -83,37 +69,6 @@ def test_cli_init_db_and_seed_catalog_refuses_live(tmp_path):
         [*flask, "seed-catalog"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert seeded.returncode == 0 and "Sample catalog ready" in seeded.stdout
-
-
-def start_gunicorn(env, port):
-    """`gunicorn server:app` on `port`, answering once it is healthy."""
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    process = subprocess.Popen(
-        [gunicorn, "server:app", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-    def healthy():
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok
-        except requests.ConnectionError:
-            return False
-
-    try:
-        wait_for(healthy, timeout=30)
-    except BaseException:
-        process.kill()
-        raise
-    return process
-
-
-def stop(process):
-    """Stop gunicorn as a service manager does (SIGTERM), and wait for it."""
-    process.terminate()
-    assert process.wait(timeout=30) == 0
 
 
 def gold_price(url):

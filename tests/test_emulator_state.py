@@ -6,18 +6,10 @@ import subprocess
 import sys
 
 import pytest
-import stripe
 
-from stripe_emulator import Emulator, StateFileError, WSGIClient, serve
+from stripe_emulator import Emulator, StateFileError, serve
+from tests.conftest import sdk_client
 from tests.helpers import wait_for
-
-
-def client_of(emulator):
-    return stripe.StripeClient(
-        "sk_test_12345678",
-        base_addresses={"api": "http://emulator.test"},
-        http_client=WSGIClient(emulator),
-    )
 
 
 def send_invoice(client):
@@ -38,12 +30,12 @@ def send_invoice(client):
 def test_a_restarted_emulator_knows_what_the_last_one_made(tmp_path):
     path = tmp_path / "state.json"
     first = Emulator(state_file=str(path))
-    sent = send_invoice(client_of(first))
-    events = [e.id for e in client_of(first).v1.events.list({"limit": 100}).data]
+    sent = send_invoice(sdk_client(first))
+    events = [e.id for e in sdk_client(first).v1.events.list({"limit": 100}).data]
     first.close()
 
     second = Emulator(state_file=str(path))
-    client = client_of(second)
+    client = sdk_client(second)
     try:
         kept = client.v1.invoices.retrieve(sent.id)
         assert kept.status == "open" and kept.number == sent.number and kept.total == 3000
@@ -67,7 +59,7 @@ def test_changes_reach_the_file_without_a_close(tmp_path):
     path = tmp_path / "state.json"
     emulator = Emulator(state_file=str(path))
     try:
-        customer = client_of(emulator).v1.customers.create({"email": "soon@example.com"})
+        customer = sdk_client(emulator).v1.customers.create({"email": "soon@example.com"})
         wait_for(lambda: path.exists() and customer.id in path.read_text(), timeout=5)
         assert not (tmp_path / "state.json.partial").exists()
     finally:
@@ -77,13 +69,13 @@ def test_changes_reach_the_file_without_a_close(tmp_path):
 def test_a_delayed_payment_still_processing_finishes_after_a_restart(tmp_path):
     path = tmp_path / "state.json"
     first = Emulator(state_file=str(path), processing_seconds=60)
-    sent = send_invoice(client_of(first))
+    sent = send_invoice(sdk_client(first))
     first.simulate_payment(sent.id, "delayed")
     first.close()  # long before the 60 s are up
 
     second = Emulator(state_file=str(path), processing_seconds=0.1)
     try:
-        client = client_of(second)
+        client = sdk_client(second)
         wait_for(lambda: client.v1.invoices.retrieve(sent.id).status == "paid", timeout=5)
         paid = [e.type for e in client.v1.events.list({"type": "invoice.paid"}).data]
         assert paid == ["invoice.paid"]
@@ -124,7 +116,7 @@ def test_a_forked_process_never_writes_its_stale_copy(tmp_path):
     # gunicorn forks its workers after the emulator starts in the master.
     path = tmp_path / "state.json"
     emulator = Emulator(state_file=str(path))
-    client_of(emulator).v1.customers.create({"email": "master@example.com"})
+    sdk_client(emulator).v1.customers.create({"email": "master@example.com"})
     emulator.close()
     before = path.read_text()
     emulator = Emulator(state_file=str(path))
@@ -144,7 +136,7 @@ def test_a_failed_write_is_logged_and_the_emulator_goes_on(tmp_path, caplog):
     emulator = Emulator(state_file=str(folder / "state.json"))
     folder.write_text("a file where the state's folder should be")
     try:
-        client = client_of(emulator)
+        client = sdk_client(emulator)
         customer = client.v1.customers.create({"email": "on@example.com"})
         wait_for(lambda: "could not write the emulator's state" in caplog.text, timeout=5)
         assert client.v1.customers.retrieve(customer.id).email == "on@example.com"

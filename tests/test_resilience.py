@@ -4,7 +4,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,10 +13,9 @@ import requests
 
 import store
 from tests.conftest import serve_api, served
-from tests.helpers import post_signed, wait_for
+from tests.helpers import clean_env, post_signed, start_gunicorn, stop, wait_for
 
 SECRET = "whsec_resilience_0123456789"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
@@ -194,18 +192,12 @@ def test_killed_gunicorn_worker_loses_nothing(tmp_path, unused_port):
     count = 150
     _prepare_database(path, count)
     url = f"http://127.0.0.1:{unused_port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_"))}
-    env.update(
-        DATABASE_URL=f"sqlite:///{path}", STRIPE_WEBHOOK_SECRET=SECRET, DOMAIN=url,
+    env = clean_env(
+        tmp_path, DATABASE_URL=f"sqlite:///{path}", STRIPE_WEBHOOK_SECRET=SECRET, DOMAIN=url,
         WEB_CONCURRENCY="3", STRIPE_API_BASE="http://127.0.0.1:9",
     )  # fmt: skip
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    master = subprocess.Popen(
-        [gunicorn, "server:app", "--bind", f"127.0.0.1:{unused_port}"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    master = start_gunicorn(env, unused_port)
     try:
-        wait_for(lambda: _up(url), timeout=30)
         events = [
             {
                 "id": f"evt_burst_{i}", "type": "invoice.paid", "created": 100 + i,
@@ -244,15 +236,7 @@ def test_killed_gunicorn_worker_loses_nothing(tmp_path, unused_port):
             assert paid.scalar() == count
         engine.dispose()
     finally:
-        master.terminate()
-        master.wait(timeout=30)
-
-
-def _up(url):
-    try:
-        return requests.get(f"{url}/healthz", timeout=2).ok
-    except requests.ConnectionError:
-        return False
+        stop(master)
 
 
 def _safe_status(url, event):
