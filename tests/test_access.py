@@ -7,8 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import served
-from tests.helpers import post_signed
+from tests.helpers import post_signed, served
 
 PASSWORD = "correct horse battery staple"
 SECRET = "whsec_access_secret_0123456789"

@@ -8,8 +8,7 @@ import sys
 import pytest
 
 from stripe_emulator import Emulator, StateFileError, serve
-from tests.conftest import sdk_client
-from tests.helpers import wait_for
+from tests.helpers import sdk_client, wait_for
 
 
 def send_invoice(client):

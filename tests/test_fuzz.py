@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import store
-from tests.conftest import served
-from tests.helpers import post_signed
+from tests.helpers import post_signed, served
 
 SECRET = "whsec_fuzz_secret_0123456789"
 FUZZ = settings(

@@ -5,7 +5,7 @@ import re
 import pytest
 
 import api
-from tests.conftest import serve_api
+from tests.helpers import serve_api
 
 TEST_KEYS = {
     "STRIPE_SECRET_KEY": "sk_test_51FakeSecretKeyForTests",

@@ -12,8 +12,7 @@ import pytest
 import requests
 
 import store
-from tests.conftest import serve_api, served
-from tests.helpers import clean_env, post_signed, start_gunicorn, stop, wait_for
+from tests.helpers import clean_env, post_signed, serve_api, served, start_gunicorn, stop, wait_for
 
 SECRET = "whsec_resilience_0123456789"
 

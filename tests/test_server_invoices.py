@@ -4,8 +4,7 @@ import threading
 
 import pytest
 
-from tests.conftest import served
-from tests.helpers import wait_for
+from tests.helpers import served, wait_for
 
 SEND_NEW = ["customers.create", "invoices.create", "invoices.add_lines", "invoices.send_invoice"]
 

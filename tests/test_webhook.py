@@ -6,8 +6,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import serve_api
-from tests.helpers import generate_header
+from tests.helpers import generate_header, serve_api
 
 OLD_SECRET = "whsec_old_secret_0123456789"
 NEW_SECRET = "whsec_new_secret_0123456789"
