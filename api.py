@@ -1,36 +1,19 @@
-"""The JSON interface: catalog, invoices, and health."""
+"""The JSON interface: config, catalog, invoices, the pay page's status and test payments,
+and health."""
 
-import hashlib
-import json
-import re
-
-import stripe
 from flask import Blueprint, current_app, request, url_for
 
+import emulation
+import idempotency
 import invoicing
+import security
 import store
-from errors import ApiError
-from validation import parse_order
+from errors import ApiError, NotFoundError, StateConflictError
+from validation import json_body, parse_order
 
 bp = Blueprint("api", __name__)
+bp.before_request(security.require_json)
 CURSOR_OVERLAP = 5_000_000  # microseconds
-
-
-@bp.before_request
-def require_json():
-    """Changes accept only JSON, so a cross-site HTML form cannot post to them."""
-    if request.method == "POST" and not request.is_json:
-        raise ApiError(415, "Send the body as application/json.", code="unsupported_media_type")
-
-
-def json_body():
-    """The request's JSON object, or a 400."""
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "The body is not valid JSON.", code="invalid_json")
-    if not isinstance(body, dict):
-        raise ApiError(400, "The body must be a JSON object.")
-    return body
 
 
 @bp.get("/config")
@@ -52,21 +35,6 @@ def list_prices():
     return {"data": [{k: p[k] for k in keys} for p in ordered]}
 
 
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-_KEY_CONFLICTS = {
-    "reused": "This Idempotency-Key was used with another body.",
-    "in_progress": "A request with this Idempotency-Key is still running; retry shortly.",
-}
-
-
-def _idempotency_key():
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not _KEY.match(key):
-        message = "Idempotency-Key is 1 to 200 visible ASCII characters."
-        raise ApiError(400, message, field="Idempotency-Key")
-    return key
-
-
 def _created(invoice, replayed=False):
     headers = {"Location": url_for("api.get_invoice", invoice_id=invoice.id)}
     if replayed:
@@ -77,28 +45,18 @@ def _created(invoice, replayed=False):
 @bp.post("/invoices")
 def create_invoice():
     """Create and send one invoice; 201 with it. A repeated Idempotency-Key replays it."""
-    key = _idempotency_key()
+    key = idempotency.checked_key(request.headers.get("Idempotency-Key"))
     body = json_body()
     catalog = current_app.extensions["catalog"]
     order = parse_order(body, catalog.lookup, current_app.config["DAYS_UNTIL_DUE"])
-    session = store.get_session()
     if key is None:
-        return _created(invoicing.send(session, order))
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    try:
-        verdict, value = store.claim_key(session, key, digest)
-    except store.KeyConflictError as conflict:
-        message = _KEY_CONFLICTS[conflict.reason]
-        code = f"idempotency_{conflict.reason}"
-        raise ApiError(409, message, code=code, field="Idempotency-Key") from None
-    if verdict == "replay":
-        return _created(store.get_invoice(session, value), replayed=True)
-    try:
-        invoice = invoicing.send(session, order, key=f"{key}:{value}")
-    except stripe.StripeError:
-        store.release_key(session, key)
-        raise
-    store.finish_key(session, key, invoice.id)
+        return _created(invoicing.send(order))
+    with idempotency.claimed(key, idempotency.body_hash(body)) as claim:
+        if claim.invoice_id:
+            with store.connect() as db:
+                return _created(store.require_invoice(db, claim.invoice_id), replayed=True)
+        invoice = invoicing.send(order, key=claim.stripe_key)
+        claim.made = invoice.id
     return _created(invoice)
 
 
@@ -112,50 +70,76 @@ def list_invoices():
     since = request.args.get("since")
     if since is not None and not since.isdigit():
         raise ApiError(400, "since must be a cursor from an earlier answer.", field="since")
-    session = store.get_session()
-    cursor = store.cursor(session)
-    # A write stamped before the cursor may commit after it: look back a little, and let
-    # the page merge repeats by id.
-    after = int(since) - CURSOR_OVERLAP if since else None
-    invoices = store.list_invoices(session, email, after)
+    with store.connect() as db:
+        cursor = store.cursor(db)
+        # A write stamped before the cursor may commit after it: look back a little, and let
+        # the page merge repeats by id.
+        after = int(since) - CURSOR_OVERLAP if since else None
+        invoices = store.list_invoices(db, email, after)
     return {"data": [store.invoice_json(i) for i in invoices], "cursor": cursor}
-
-
-def found(session, invoice_id):
-    """The local invoice with this id, or a 404."""
-    invoice = store.get_invoice(session, invoice_id)
-    if invoice is None:
-        raise ApiError(404, f"No invoice {invoice_id!r}.", code="not_found")
-    return invoice
 
 
 @bp.get("/invoices/<invoice_id>")
 def get_invoice(invoice_id):
     """One invoice with the events that touched it."""
-    session = store.get_session()
-    shown = store.invoice_json(found(session, invoice_id))
-    shown["events"] = store.events_for(session, invoice_id)
+    with store.connect() as db:
+        shown = store.invoice_json(store.require_invoice(db, invoice_id))
+        shown["events"] = store.events_for(db, invoice_id)
     return shown
+
+
+def _close(invoice_id, action):
+    with store.connect() as db:
+        invoice = store.require_invoice(db, invoice_id)
+    return store.invoice_json(invoicing.close_invoice(invoice, action))
 
 
 @bp.post("/invoices/<invoice_id>/void")
 def void_invoice(invoice_id):
     """Void an open invoice."""
-    session = store.get_session()
-    closed = invoicing.close_invoice(session, found(session, invoice_id), "void")
-    return store.invoice_json(closed)
+    return _close(invoice_id, "void")
 
 
 @bp.post("/invoices/<invoice_id>/mark-uncollectible")
 def mark_uncollectible(invoice_id):
     """Mark an open invoice uncollectible."""
-    session = store.get_session()
-    closed = invoicing.close_invoice(session, found(session, invoice_id), "mark-uncollectible")
-    return store.invoice_json(closed)
+    return _close(invoice_id, "mark-uncollectible")
+
+
+def _pay_status(invoice):
+    return {"status": invoice.status, "payment": invoice.payment}
+
+
+@bp.get("/invoices/<invoice_id>/pay/status")
+@security.public
+def get_pay_status(invoice_id):
+    """What the payment page polls: the status and payment, nothing more (it is public)."""
+    with store.connect() as db:
+        return _pay_status(store.require_invoice(db, invoice_id))
+
+
+@bp.post("/invoices/<invoice_id>/pay/test")
+@security.public
+def create_test_payment(invoice_id):
+    """Emulator mode only: pay an open invoice as a customer would (succeed, fail, delayed)."""
+    if current_app.config["MODE"] != "emulator":
+        raise NotFoundError("Test payments exist only in emulator mode.")
+    outcome = json_body().get("outcome")
+    if outcome not in emulation.OUTCOMES:
+        choices = ", ".join(emulation.OUTCOMES)
+        raise ApiError(400, f"outcome must be one of {choices}.", field="outcome")
+    with store.connect() as db:
+        if store.require_invoice(db, invoice_id).status != "open":
+            raise StateConflictError("Only an open invoice can be paid.")
+    emulation.test_payment(current_app.config, invoice_id, outcome)
+    with store.connect() as db:
+        return _pay_status(store.require_invoice(db, invoice_id))
 
 
 @bp.get("/healthz")
+@security.public
 def healthz():
     """200 when the database answers."""
-    store.ping(store.get_session())
+    with store.connect() as db:
+        store.ping(db)
     return {"ok": True}

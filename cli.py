@@ -1,9 +1,11 @@
-"""Recovery commands: replay a stored event, and sync invoices from Stripe.
+"""The `flask --app server ...` commands: the database, the sample catalog, and recovery.
 
+    flask --app server init-db
+    flask --app server seed-catalog
     flask --app server events replay EVT_ID
     flask --app server sync INVOICE_ID | --all
 
-Both only move the local record forward (see store.py), so running them twice is safe.
+Recovery only moves the local record forward (see store.py), so running it twice is safe.
 """
 
 import json
@@ -17,24 +19,38 @@ import invoicing
 import store
 import webhook
 
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create the tables (safe to run again)."""
+    store.create_tables(current_app.extensions["db"])
+    click.echo("Database ready.")
+
+
+@click.command("seed-catalog")
+@with_appcontext
+def seed_catalog():
+    """Create the sample products and prices in a test-mode account (by lookup_key)."""
+    if current_app.config["MODE"] == "live":
+        raise click.ClickException("Refusing to create sample products with a live key.")
+    invoicing.seed_catalog(current_app.extensions["stripe"])
+    click.echo("Sample catalog ready.")
+
+
 events_cli = AppGroup("events", help="Stored Stripe events.")
-
-
-def _session():
-    return store.Session(current_app.extensions["db"], expire_on_commit=False)
 
 
 @events_cli.command("replay")
 @click.argument("event_id")
 def replay_event(event_id):
     """Apply a stored event's effect again."""
-    with _session() as session:
-        row = session.get(store.Event, event_id)
+    with store.begin() as db:
+        row = store.get_event(db, event_id)
         if row is None:
             raise click.ClickException(f"No stored event {event_id}.")
         event = json.loads(row.payload)
-        changed = webhook.apply_effect(session, event, row.invoice_id)
-        session.commit()
+        changed = webhook.apply_effect(db, event, row.invoice_id)
     outcome = "applied" if changed else "unchanged"
     click.echo(f"{event_id} {event['type']} invoice={row.invoice_id}: {outcome}")
 
@@ -47,24 +63,22 @@ def sync_invoices(invoice_id, everything):
     """Refresh invoices from Stripe, after missed webhooks."""
     if bool(invoice_id) == everything:
         raise click.UsageError("Give one INVOICE_ID, or --all.")
-    with _session() as session:
-        ids = [invoice_id] if invoice_id else store.unfinished_invoice_ids(session)
-        for one in ids:
-            if store.get_invoice(session, one) is None:
-                click.echo(f"{one}: not a local invoice, skipped")
-                continue
-            try:
-                found = invoicing.client().v1.invoices.retrieve(one).to_dict()
-            except stripe.StripeError as error:
-                click.echo(f"{one}: Stripe said {error.user_message or error}", err=True)
-                continue
-            changes = invoicing.changes_of(invoicing.snapshot_fields(found))
-            changed = store.advance_status(session, one, found["status"], changes)
-            session.commit()
-            click.echo(f"{one}: {found['status']} ({'updated' if changed else 'already current'})")
+    with store.connect() as db:
+        ids = [invoice_id] if invoice_id else store.unfinished_invoice_ids(db)
+        known = {one for one in ids if store.get_invoice(db, one) is not None}
+    for one in ids:
+        if one not in known:
+            click.echo(f"{one}: not a local invoice, skipped")
+            continue
+        try:
+            status, changed = invoicing.refresh_invoice(one)
+        except stripe.StripeError as error:
+            click.echo(f"{one}: Stripe said {error.user_message or error}", err=True)
+            continue
+        click.echo(f"{one}: {status} ({'updated' if changed else 'already current'})")
 
 
 def init_app(app):
     """Add the commands to `flask`."""
-    app.cli.add_command(events_cli)
-    app.cli.add_command(sync_invoices)
+    for command in (init_db, seed_catalog, events_cli, sync_invoices):
+        app.cli.add_command(command)

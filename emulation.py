@@ -6,7 +6,7 @@ import os
 import stripe
 
 import invoicing
-from errors import ApiError
+from errors import StateConflictError
 from settings import EMULATOR_KEY, ConfigError
 from stripe_emulator import Emulator, StateFileError, serve
 
@@ -43,7 +43,7 @@ def test_payment(config, invoice_id, outcome):
     )
     if status != 200:
         message = json.loads(body).get("error", {}).get("message", "The emulator refused.")
-        raise ApiError(409, message, code="invalid_state")
+        raise StateConflictError(message)
 
 
 def state_file(config):

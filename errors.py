@@ -27,6 +27,24 @@ class ApiError(Exception):
         self.code = code
 
 
+class StateConflictError(Exception):
+    """What was asked is not allowed in the object's current state (answered 409)."""
+
+    def __init__(self, message, *, code="invalid_state", field=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+class NotFoundError(Exception):
+    """No such object (answered 404)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
 def error_body(message, field=None, code="invalid"):
     """The error JSON."""
     return {"error": {"message": message, "field": field, "code": code}}
@@ -34,6 +52,14 @@ def error_body(message, field=None, code="invalid"):
 
 def _api_error(error):
     return error_body(error.message, error.field, error.code), error.status
+
+
+def _conflict(error):
+    return error_body(error.message, error.field, error.code), 409
+
+
+def _not_found(error):
+    return error_body(error.message, code="not_found"), 404
 
 
 def _http_error(error):
@@ -71,6 +97,8 @@ def _internal_error(error):
 def init_app(app):
     """Answer every error in the one JSON shape."""
     app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(StateConflictError, _conflict)
+    app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(stripe.StripeError, _stripe_error)
     app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(InternalServerError, _internal_error)

@@ -1,19 +1,17 @@
 """The application factory: settings, database, Stripe client, blueprints, errors."""
 
-import click
 from dotenv import load_dotenv
-from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import api
-import auth
 import cli
 import emulation
 import errors
 import invoicing
 import logs
 import pages
+import security
 import settings
 import store
 import webhook
@@ -53,20 +51,9 @@ def create_app(config=None):
     logs.init_app(app)
     store.init_app(app)
     errors.init_app(app)
-    auth.init_app(app)
+    security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)
-    app.cli.add_command(seed_catalog_command)
     cli.init_app(app)
     return app
-
-
-@click.command("seed-catalog")
-@with_appcontext
-def seed_catalog_command():
-    """Create the sample products and prices in a test-mode account (by lookup_key)."""
-    if current_app.config["MODE"] == "live":
-        raise click.ClickException("Refusing to create sample products with a live key.")
-    invoicing.seed_catalog(current_app.extensions["stripe"])
-    click.echo("Sample catalog ready.")

@@ -1,4 +1,5 @@
-"""The Stripe calls: the catalog, customers, and an invoice created and sent in 3 calls."""
+"""Every Stripe call this server makes: the catalog, customers, an invoice created and sent in
+3 calls, void and mark uncollectible, the pay page's secret, and lookups for webhooks and sync."""
 
 import hashlib
 import threading
@@ -8,7 +9,7 @@ import stripe
 from flask import current_app
 
 import store
-from errors import ApiError
+from errors import StateConflictError
 
 # The guide's "Gold Special" and two more, found again by lookup_key so a restart adds nothing.
 SAMPLE_CATALOG = (
@@ -105,26 +106,30 @@ class Catalog:
         self._fetched = time.monotonic()
 
 
-def _customer_key(email, name):
-    digest = hashlib.sha256(f"{email}\n{name or ''}".encode()).hexdigest()[:32]
+def _customer_key(email):
+    # Only the email: parallel first sends for one email with different names must still
+    # share the key, so that Stripe makes one customer.
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
     return f"customer-{digest}"
 
 
-def _new_customer(session, email, name, options):
+def _new_customer(email, name, options):
     created = client().v1.customers.create(
         {"email": email, **({"name": name} if name else {})}, options
     )
-    return store.add_customer(session, email, created.id, name).stripe_id
+    with store.begin() as db:
+        return store.add_customer(db, email, created.id, name).stripe_id
 
 
-def customer_for(session, email, name):
+def customer_for(email, name):
     """The Stripe customer id for an email: the local database first, else one create."""
-    known = store.find_customer(session, email)
+    with store.connect() as db:
+        known = store.find_customer(db, email)
     if known:
         return known.stripe_id
     # Parallel first requests for one email share the idempotency key, so Stripe makes one
     # customer and the unique email keeps one row.
-    return _new_customer(session, email, name, {"idempotency_key": _customer_key(email, name)})
+    return _new_customer(email, name, {"idempotency_key": _customer_key(email)})
 
 
 def _invoice_params(order, customer_id):
@@ -149,8 +154,8 @@ def _options(key, step):
     return {"idempotency_key": f"{key}:{step}"} if key else {}
 
 
-def _create_draft(session, order, key):
-    customer_id = customer_for(session, order.email, order.name)
+def _create_draft(order, key):
+    customer_id = customer_for(order.email, order.name)
     try:
         return client().v1.invoices.create(
             _invoice_params(order, customer_id), _options(key, "create")
@@ -161,22 +166,24 @@ def _create_draft(session, order, key):
     # The customer was deleted at Stripe: forget it and make a new one, once (a fresh
     # customer, so not under the email's idempotency key, which would answer the old one).
     current_app.logger.warning("customer %s is gone at Stripe; creating it again", customer_id)
-    store.forget_customer(session, order.email)
-    customer_id = _new_customer(session, order.email, order.name, {})
+    with store.begin() as db:
+        store.forget_customer(db, order.email)
+    customer_id = _new_customer(order.email, order.name, {})
     return client().v1.invoices.create(
         _invoice_params(order, customer_id), _options(key, "create-again")
     )
 
 
-def send(session, order, key=None):
+def send(order, key=None):
     """Create, fill and send one invoice: 3 Stripe calls for a known customer, 4 for a new one.
 
     `key` (the client's idempotency key and try) makes Stripe's calls idempotent too.
+    Return the local invoice row.
     """
-    draft = _create_draft(session, order, key)
+    draft = _create_draft(order, key)
     # Recorded as a draft first, so the events Stripe sends about it always find it.
-    store.record_invoice(session, _local_fields(draft.to_dict(), order))
-    session.commit()
+    with store.begin() as db:
+        store.record_invoice(db, _local_fields(draft.to_dict(), order))
     lines = [{"pricing": {"price": price["id"]}, "quantity": qty} for price, qty in order.items]
     try:
         client().v1.invoices.add_lines(draft.id, {"lines": lines}, _options(key, "lines"))
@@ -187,22 +194,25 @@ def send(session, order, key=None):
         )
     except stripe.StripeError:
         _delete_draft(draft.id)
-        store.delete_invoice(session, draft.id)
-        session.commit()
+        with store.begin() as db:
+            store.delete_invoice(db, draft.id)
         raise
-    store.record_invoice(session, _local_fields(sent, order))
-    session.commit()
+    with store.begin() as db:
+        store.record_invoice(db, _local_fields(sent, order))
+        invoice = store.get_invoice(db, sent["id"])
     current_app.logger.info(
         "invoice sent invoice=%s items=%d amount_due=%d currency=%s",
         sent["id"], len(order.items), sent["amount_due"], sent["currency"],
     )  # fmt: skip
-    return store.get_invoice(session, sent["id"])
+    return invoice
 
 
 def _local_fields(invoice, order):
     payments = (invoice.get("payments") or {}).get("data") or []
-    fields = snapshot_fields(invoice)
+    fields = store.changes_of(invoice)
     fields.update(
+        id=invoice["id"],
+        status=invoice["status"],
         customer=invoice["customer"],
         email=order.email,
         currency=invoice["currency"],
@@ -230,64 +240,52 @@ def _delete_draft(invoice_id):
         current_app.logger.error("could not delete draft %s: %s", invoice_id, error)
 
 
-_MIRRORED = {
-    "id": str,
-    "number": str,
-    "status": str,
-    "amount_due": int,
-    "amount_paid": int,
-    "due_date": int,
-    "hosted_invoice_url": str,
-    "invoice_pdf": str,
-}
-_BIGINT = 2**63
-
-
-def _fits(value, kind):
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < _BIGINT
-    return isinstance(value, kind)
-
-
-def snapshot_fields(invoice):
-    """The fields of a Stripe invoice (a dict) that the local record mirrors; a value of the
-    wrong type (which Stripe never sends) reads as missing."""
-    return {
-        key: value if _fits(value := invoice.get(key), kind) else None
-        for key, kind in _MIRRORED.items()
-    }
-
-
-def changes_of(fields):
-    """What a snapshot may change on the local record: never the id, nor blanks; the status
-    is applied on its own, forward only."""
-    return {k: v for k, v in fields.items() if k not in ("id", "status") and v is not None}
-
-
 _ACTIONS = {
     "void": ("void_invoice", "void"),
     "mark-uncollectible": ("mark_uncollectible", "uncollectible"),
 }
 
 
-def close_invoice(session, invoice, action):
-    """Void or mark uncollectible an open invoice; 409 when its state does not allow it."""
+def close_invoice(invoice, action):
+    """Void or mark uncollectible a local invoice at Stripe, then locally; return the row.
+
+    Raises StateConflictError when its state does not allow it.
+    """
     method, status = _ACTIONS[action]
-    invoice_id = invoice.id
     if invoice.status != "open":
-        raise ApiError(
-            409,
-            f"The invoice is {invoice.status}; only an open one can be {status}.",
-            code="invalid_state",
+        raise StateConflictError(
+            f"The invoice is {invoice.status}; only an open one can be {status}."
         )
     try:
-        done = getattr(client().v1.invoices, method)(invoice_id)
+        done = getattr(client().v1.invoices, method)(invoice.id)
     except stripe.InvalidRequestError as error:
         if error.http_status == 404:
             raise
         # Stripe's state moved on (paid meanwhile, say): a conflict, in Stripe's words.
-        raise ApiError(409, error.user_message or str(error), code="invalid_state") from None
-    changes = changes_of(snapshot_fields(done.to_dict()))
-    store.advance_status(session, invoice_id, done.status, changes)
-    session.commit()
-    return store.get_invoice(session, invoice_id)
+        raise StateConflictError(error.user_message or str(error)) from None
+    with store.begin() as db:
+        store.apply_snapshot(db, invoice.id, done.status, done.to_dict())
+        return store.get_invoice(db, invoice.id)
+
+
+def invoice_paid_by(payment_intent_id):
+    """The id of the invoice a PaymentIntent pays, from Stripe's InvoicePayments; or None."""
+    payments = client().v1.invoice_payments.list(
+        {"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 1}
+    )
+    return payments.data[0].invoice if payments.data else None
+
+
+def confirmation_secret(invoice_id):
+    """The client secret the Payment Element confirms an open invoice with, or None."""
+    # The invoice is finalized already (send_invoice), so retrieve it with the secret expanded.
+    found = client().v1.invoices.retrieve(invoice_id, {"expand": ["confirmation_secret"]})
+    return found.confirmation_secret.client_secret if found.confirmation_secret else None
+
+
+def refresh_invoice(invoice_id):
+    """Bring one local invoice up to Stripe's; return (Stripe's status, whether it changed)."""
+    found = client().v1.invoices.retrieve(invoice_id).to_dict()
+    with store.begin() as db:
+        changed = store.apply_snapshot(db, invoice_id, found["status"], found)
+    return found["status"], changed

@@ -1,4 +1,8 @@
-"""The local database (SQLAlchemy 2): customers, invoices, and the events that changed them.
+"""The local record (SQLAlchemy 2 Core): its tables, and its reads and writes.
+
+Transactions: the store never commits. Each caller owns its unit of work:
+`with store.begin() as db:` commits when the block ends and rolls back on an error;
+`with store.connect() as db:` only reads. Every function here takes that `db` (a Connection).
 
 Every change an event makes is one conditional UPDATE, so the record only moves forward
 whatever order events arrive in, and no read-modify-write race exists between workers.
@@ -7,14 +11,15 @@ whatever order events arrive in, and no read-modify-write race exists between wo
 import os
 import time
 
-import click
-from flask import current_app, g
-from flask.cli import with_appcontext
+from flask import current_app
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Column,
     Integer,
+    MetaData,
     String,
+    Table,
     Text,
     bindparam,
     create_engine,
@@ -26,147 +31,84 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-# paid, void and uncollectible are final: nothing moves an invoice out of them.
-STATUS_RANK = {"draft": 0, "open": 1, "paid": 2, "void": 2, "uncollectible": 2}
-FINAL = 2
+from errors import NotFoundError
+
+# paid and void are final; uncollectible can still be paid or voided, as on Stripe.
+STATUS_RANK = {"draft": 0, "open": 1, "uncollectible": 2, "paid": 3, "void": 3}
+FINAL = 3
 # A succeeded payment is final; otherwise the newest attempt wins.
 PAYMENT_RANK = {None: 0, "processing": 1, "failed": 2, "succeeded": 3}
 
+metadata = MetaData()
 
-class Base(DeclarativeBase):
-    """The tables of this server."""
+customers = Table(
+    "customers",
+    metadata,
+    # One Stripe customer per lower-cased email.
+    Column("email", String(254), primary_key=True),
+    Column("stripe_id", String(255), nullable=False, unique=True),
+    Column("name", String(256)),
+    Column("created", BigInteger, nullable=False),
+)
 
-
-class Customer(Base):
-    """One Stripe customer per lower-cased email."""
-
-    __tablename__ = "customers"
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
-    stripe_id: Mapped[str] = mapped_column(String(255), unique=True)
-    name: Mapped[str | None] = mapped_column(String(256))
-    created: Mapped[int] = mapped_column(BigInteger)
-
-
-class Invoice(Base):
-    """What the invoice JSON shows, kept up to date by events."""
-
-    __tablename__ = "invoices"
-    id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    number: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(32))
-    status_rank: Mapped[int] = mapped_column(Integer)
-    payment: Mapped[str | None] = mapped_column(String(32))
-    payment_rank: Mapped[int] = mapped_column(Integer, default=0)
-    payment_at: Mapped[int] = mapped_column(BigInteger, default=0)
-    payment_intent: Mapped[str | None] = mapped_column(String(255), index=True)
-    customer: Mapped[str] = mapped_column(String(255))
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    amount_due: Mapped[int] = mapped_column(BigInteger)
-    amount_paid: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    due_date: Mapped[int | None] = mapped_column(BigInteger)
-    hosted_invoice_url: Mapped[str | None] = mapped_column(Text)
-    invoice_pdf: Mapped[str | None] = mapped_column(Text)
-    description: Mapped[str | None] = mapped_column(Text)
-    lines: Mapped[list] = mapped_column(JSON)
-    created: Mapped[int] = mapped_column(BigInteger, index=True)
-    updated: Mapped[int] = mapped_column(BigInteger)
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    Column("number", String(255)),
+    Column("status", String(32), nullable=False),
+    Column("status_rank", Integer, nullable=False),
+    Column("payment", String(32)),
+    Column("payment_rank", Integer, nullable=False, default=0),
+    Column("payment_at", BigInteger, nullable=False, default=0),
+    Column("payment_intent", String(255), index=True),
+    Column("customer", String(255), nullable=False),
+    Column("email", String(254), nullable=False, index=True),
+    Column("amount_due", BigInteger, nullable=False),
+    Column("amount_paid", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("due_date", BigInteger),
+    Column("hosted_invoice_url", Text),
+    Column("invoice_pdf", Text),
+    Column("description", Text),
+    Column("lines", JSON, nullable=False),
+    Column("created", BigInteger, nullable=False, index=True),
+    Column("updated", BigInteger, nullable=False),
     # When this server first recorded it (microseconds): orders invoices created in one second.
-    recorded: Mapped[int] = mapped_column(BigInteger)
+    Column("recorded", BigInteger, nullable=False),
     # When it last changed here (microseconds): the cursor pages poll with `?since=`.
-    changed: Mapped[int] = mapped_column(BigInteger, index=True)
+    Column("changed", BigInteger, nullable=False, index=True),
+)
 
+events = Table(
+    "events",
+    metadata,
+    # Every verified event, stored once by its Stripe id, with the body Stripe signed.
+    Column("id", String(255), primary_key=True),
+    Column("type", String(255), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("received", BigInteger, nullable=False),
+    Column("invoice_id", String(255), index=True),
+    Column("payload", Text, nullable=False),
+)
 
-class Event(Base):
-    """Every verified event, stored once by its Stripe id."""
-
-    __tablename__ = "events"
-    id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    type: Mapped[str] = mapped_column(String(255))
-    created: Mapped[int] = mapped_column(BigInteger)
-    received: Mapped[int] = mapped_column(BigInteger)
-    invoice_id: Mapped[str | None] = mapped_column(String(255), index=True)
-    payload: Mapped[str] = mapped_column(Text)
-
-
-class IdempotencyKey(Base):
-    """A client's `Idempotency-Key` on POST /invoices: its body and the invoice it made."""
-
-    __tablename__ = "idempotency_keys"
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    invoice_id: Mapped[str | None] = mapped_column(String(255))
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # A client's `Idempotency-Key` on POST /invoices: its body and the invoice it made.
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("invoice_id", String(255)),
     # A try after a cleaned-up failure gets fresh keys at Stripe (that try's draft is gone);
     # a try taking over from a crashed one keeps its keys, so Stripe replays what it did.
-    attempt: Mapped[int] = mapped_column(Integer)
-    locked_at: Mapped[int] = mapped_column(BigInteger)
-    created: Mapped[int] = mapped_column(BigInteger)
+    Column("attempt", Integer, nullable=False),
+    Column("locked_at", BigInteger, nullable=False),
+    Column("created", BigInteger, nullable=False),
+)
 
 
-# A try that has held its key this long is presumed dead (its worker was killed).
-KEY_LOCK_SECONDS = 120
-
-
-class KeyConflictError(Exception):
-    """The key is in use by a running request, or was used with another body."""
-
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def claim_key(session, key, request_hash):
-    """Claim a key: ("replay", invoice_id) or ("run", attempt); else KeyConflictError."""
-    now = int(time.time())
-    inserted = session.execute(
-        _insert(session, IdempotencyKey)
-        .values(key=key, request_hash=request_hash, attempt=1, locked_at=now, created=now)
-        .on_conflict_do_nothing()
-        .returning(IdempotencyKey.key)
-    ).first()
-    if inserted:
-        session.commit()
-        return "run", 1
-    row = session.scalars(
-        select(IdempotencyKey)
-        .where(IdempotencyKey.key == key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    try:
-        if row.request_hash != request_hash:
-            raise KeyConflictError("reused")
-        if row.invoice_id:
-            return "replay", row.invoice_id
-        if row.locked_at and now - row.locked_at < KEY_LOCK_SECONDS:
-            raise KeyConflictError("in_progress")
-        row.locked_at = now
-        attempt = row.attempt
-        session.commit()
-        return "run", attempt
-    finally:
-        session.rollback()
-
-
-def finish_key(session, key, invoice_id):
-    """The key's request made this invoice: later repeats replay it."""
-    session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.key == key)
-        .values(invoice_id=invoice_id, locked_at=0)
-    )
-    session.commit()
-
-
-def release_key(session, key):
-    """The key's request failed and cleaned up: a repeat may try again, with fresh keys."""
-    table = IdempotencyKey.__table__
-    session.execute(
-        update(table).where(table.c.key == key).values(locked_at=0, attempt=table.c.attempt + 1)
-    )
-    session.commit()
+# The engine and units of work.
 
 
 def _sqlite_pragmas(connection, _record):
@@ -186,84 +128,57 @@ def make_engine(url):
     return engine
 
 
+def create_tables(engine):
+    """Create the tables that are missing."""
+    metadata.create_all(engine)
+
+
 def init_app(app):
-    """Open the database named by the config, create tables, and wire teardown and CLI."""
+    """Open the database named by the config and create its tables."""
     url = app.config["DATABASE_URL"]
     if not url:
         os.makedirs(app.instance_path, exist_ok=True)
         url = f"sqlite:///{os.path.join(app.instance_path, 'invoicing.db')}"
     engine = make_engine(url)
     app.extensions["db"] = engine
-    Base.metadata.create_all(engine)
-    app.teardown_appcontext(close_session)
-    app.cli.add_command(init_db_command)
+    create_tables(engine)
 
 
-def get_session():
-    """The request's database session, opened on first use."""
-    if "db" not in g:
-        g.db = Session(current_app.extensions["db"], expire_on_commit=False)
-    return g.db
+def _engine(engine):
+    return engine if engine is not None else current_app.extensions["db"]
 
 
-def close_session(_error=None):
-    """Close the request's session, if one was opened."""
-    session = g.pop("db", None)
-    if session is not None:
-        session.close()
+def begin(engine=None):
+    """A unit of work: `with store.begin() as db:` commits at the end, rolls back on error."""
+    return _engine(engine).begin()
 
 
-@click.command("init-db")
-@with_appcontext
-def init_db_command():
-    """Create the tables (safe to run again)."""
-    Base.metadata.create_all(current_app.extensions["db"])
-    click.echo("Database ready.")
+def connect(engine=None):
+    """A read: `with store.connect() as db:` (anything left open is rolled back)."""
+    return _engine(engine).connect()
 
 
-def ping(session):
+def ping(db):
     """Raise if the database does not answer."""
-    session.execute(text("SELECT 1"))
+    db.execute(text("SELECT 1"))
 
 
-def _insert(session, model):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+def insert_into(db, table):
+    """An INSERT for the dialect of `db`, which can skip conflicts (`on_conflict_do_nothing`)."""
+    return (postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-def find_customer(session, email):
-    """The local customer with this (lower-cased) email, or None."""
-    return session.get(Customer, email)
+# The statements events run, built once per dialect and shape: building a statement costs
+# more than running it (see BENCHMARKS.md).
+_statements = {}
 
 
-def add_customer(session, email, stripe_id, name):
-    """Keep the email → Stripe customer mapping; the first writer wins. Return the kept row."""
-    session.execute(
-        _insert(session, Customer)
-        .values(email=email, stripe_id=stripe_id, name=name, created=int(time.time()))
-        .on_conflict_do_nothing()
-    )
-    session.commit()
-    return session.scalars(
-        select(Customer).where(Customer.email == email).execution_options(populate_existing=True)
-    ).one()
-
-
-def forget_customer(session, email):
-    """Drop a mapping whose Stripe customer no longer exists."""
-    session.query(Customer).filter_by(email=email).delete()
-    session.commit()
-
-
-def record_invoice(session, fields):
-    """Insert a new invoice row, or move an existing one forward to `fields`."""
-    values = {**fields, "status_rank": STATUS_RANK[fields["status"]], **_stamp()}
-    values["recorded"] = values["changed"]
-    inserted = session.execute(
-        _insert(session, Invoice).values(**values).on_conflict_do_nothing().returning(Invoice.id)
-    ).first()
-    if inserted is None:
-        advance_status(session, fields["id"], fields["status"], _changes(fields))
+def _statement(db, name, shape, build):
+    key = (db.dialect.name, name, shape)
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = build(db.dialect.name)
+    return statement
 
 
 def _stamp():
@@ -272,56 +187,102 @@ def _stamp():
     return {"updated": micros // 1_000_000, "changed": micros}
 
 
-def delete_invoice(session, invoice_id):
+# What the record mirrors from Stripe's invoice, and how a snapshot maps onto it.
+
+MIRRORED = {
+    "number": str,
+    "amount_due": int,
+    "amount_paid": int,
+    "due_date": int,
+    "hosted_invoice_url": str,
+    "invoice_pdf": str,
+}
+_BIGINT = 2**63
+
+
+def _fits(value, kind):
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < _BIGINT
+    return isinstance(value, kind)
+
+
+def invoice_id_of(snapshot):
+    """The id of a Stripe invoice (a dict), or None if it has none that fits."""
+    value = snapshot.get("id")
+    return value if isinstance(value, str) else None
+
+
+def changes_of(snapshot):
+    """What a Stripe invoice (a dict) may change on the local record: the mirrored fields that
+    it carries with the right type (a wrong one, which Stripe never sends, reads as missing).
+    The status is applied on its own, forward only."""
+    return {
+        key: value
+        for key, kind in MIRRORED.items()
+        if (value := snapshot.get(key)) is not None and _fits(value, kind)
+    }
+
+
+# Customers.
+
+
+def find_customer(db, email):
+    """The local customer with this (lower-cased) email, or None."""
+    return db.execute(select(customers).where(customers.c.email == email)).first()
+
+
+def add_customer(db, email, stripe_id, name):
+    """Keep the email → Stripe customer mapping; the first writer wins. Return the kept row."""
+    db.execute(
+        insert_into(db, customers)
+        .values(email=email, stripe_id=stripe_id, name=name, created=int(time.time()))
+        .on_conflict_do_nothing()
+    )
+    return find_customer(db, email)
+
+
+def forget_customer(db, email):
+    """Drop a mapping whose Stripe customer no longer exists."""
+    db.execute(customers.delete().where(customers.c.email == email))
+
+
+# Invoices.
+
+
+def record_invoice(db, fields):
+    """Insert a new invoice row, or move an existing one forward to `fields`."""
+    values = {**fields, "status_rank": STATUS_RANK[fields["status"]], **_stamp()}
+    values["recorded"] = values["changed"]
+    inserted = db.execute(
+        insert_into(db, invoices).values(**values).on_conflict_do_nothing().returning(invoices.c.id)
+    ).first()
+    if inserted is None:
+        changes = {k: fields[k] for k in MIRRORED if k in fields}
+        if fields.get("payment_intent"):
+            changes["payment_intent"] = fields["payment_intent"]
+        advance_status(db, fields["id"], fields["status"], changes)
+
+
+def delete_invoice(db, invoice_id):
     """Remove the row of a draft that was deleted at Stripe."""
-    session.query(Invoice).filter_by(id=invoice_id).delete()
-
-
-_MOVING = ("number", "hosted_invoice_url", "invoice_pdf", "due_date", "amount_due", "amount_paid")
-
-
-def _changes(fields):
-    changes = {k: fields[k] for k in _MOVING if k in fields}
-    if fields.get("payment_intent"):
-        changes["payment_intent"] = fields["payment_intent"]
-    return changes
-
-
-# The statements events run, built once per dialect and shape: building a statement costs
-# more than running it (see BENCHMARKS.md).
-_statements = {}
-
-
-def connection_of(target):
-    """A Session's connection, or the Connection itself: the fast paths take either."""
-    return target.connection() if isinstance(target, Session) else target
-
-
-def _statement(connection, name, shape, build):
-    dialect = connection.dialect.name
-    key = (dialect, name, shape)
-    statement = _statements.get(key)
-    if statement is None:
-        statement = _statements[key] = build(dialect)
-    return statement
+    db.execute(invoices.delete().where(invoices.c.id == invoice_id))
 
 
 def _build_advance_status(columns, final):
     def build(_dialect):
-        table = Invoice.__table__
-        allowed = table.c.status_rank < bindparam("p_rank")
+        allowed = invoices.c.status_rank < bindparam("p_rank")
         if not final:
-            allowed = table.c.status_rank <= bindparam("p_rank")
+            allowed = invoices.c.status_rank <= bindparam("p_rank")
         return (
-            update(table)
-            .where(table.c.id == bindparam("p_id"), allowed)
+            update(invoices)
+            .where(invoices.c.id == bindparam("p_id"), allowed)
             .values({column: bindparam(f"v_{column}") for column in columns})
         )
 
     return build
 
 
-def advance_status(session, invoice_id, status, changes=None):
+def advance_status(db, invoice_id, status, changes=None):
     """Set the status (and fields) only if it moves the invoice forward; return True if it did."""
     rank = STATUS_RANK[status]
     values = {**(changes or {}), "status": status, "status_rank": rank, **_stamp()}
@@ -329,25 +290,29 @@ def advance_status(session, invoice_id, status, changes=None):
         values.update(payment="succeeded", payment_rank=PAYMENT_RANK["succeeded"])
     columns = tuple(sorted(values))
     final = rank >= FINAL
-    connection = connection_of(session)
     statement = _statement(
-        connection, "advance_status", (columns, final), _build_advance_status(columns, final)
+        db, "advance_status", (columns, final), _build_advance_status(columns, final)
     )
     params = {f"v_{column}": values[column] for column in columns}
     params.update(p_id=invoice_id, p_rank=rank)
-    return connection.execute(statement, params).rowcount > 0
+    return db.execute(statement, params).rowcount > 0
+
+
+def apply_snapshot(db, invoice_id, status, snapshot):
+    """Move the invoice forward to `status` with what a Stripe invoice (a dict) says."""
+    return advance_status(db, invoice_id, status, changes_of(snapshot))
 
 
 def _build_advance_payment(_dialect):
-    table = Invoice.__table__
     at, rank = bindparam("p_at"), bindparam("p_rank")
     return (
-        update(table)
+        update(invoices)
         .where(
-            table.c.id == bindparam("p_id"),
-            table.c.payment_rank < PAYMENT_RANK["succeeded"],
+            invoices.c.id == bindparam("p_id"),
+            invoices.c.payment_rank < PAYMENT_RANK["succeeded"],
             or_(
-                table.c.payment_at < at, (table.c.payment_at == at) & (table.c.payment_rank <= rank)
+                invoices.c.payment_at < at,
+                (invoices.c.payment_at == at) & (invoices.c.payment_rank <= rank),
             ),
         )
         .values(
@@ -360,7 +325,7 @@ def _build_advance_payment(_dialect):
     )
 
 
-def advance_payment(session, invoice_id, payment, at):
+def advance_payment(db, invoice_id, payment, at):
     """Record a payment attempt's outcome unless a newer one (or success) is already known."""
     stamp = _stamp()
     params = {
@@ -371,79 +336,51 @@ def advance_payment(session, invoice_id, payment, at):
         "v_updated": stamp["updated"],
         "v_changed": stamp["changed"],
     }
-    connection = connection_of(session)
-    statement = _statement(connection, "advance_payment", None, _build_advance_payment)
-    return connection.execute(statement, params).rowcount > 0
+    statement = _statement(db, "advance_payment", None, _build_advance_payment)
+    return db.execute(statement, params).rowcount > 0
 
 
-def _build_store_event(dialect):
-    table = Event.__table__
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    columns = ("id", "type", "created", "received", "invoice_id", "payload")
-    return (
-        insert(table)
-        .values({column: bindparam(column) for column in columns})
-        .on_conflict_do_nothing()
-        # RETURNING says whether the row went in; rowcount is not reliable for this on psycopg.
-        .returning(table.c.id)
-    )
-
-
-def store_event(session, stripe_event, invoice_id, payload):
-    """Keep a verified event by id, with the exact body Stripe signed; False if already kept."""
-    params = {
-        "id": stripe_event["id"],
-        "type": stripe_event["type"],
-        "created": stripe_event["created"],
-        "received": int(time.time()),
-        "invoice_id": invoice_id,
-        "payload": payload.decode() if isinstance(payload, bytes) else payload,
-    }
-    connection = connection_of(session)
-    statement = _statement(connection, "store_event", None, _build_store_event)
-    return connection.execute(statement, params).first() is not None
-
-
-def invoice_by_payment_intent(session, payment_intent):
+def invoice_by_payment_intent(db, payment_intent):
     """The id of the local invoice that this PaymentIntent pays, or None."""
-    table = Invoice.__table__
-    query = select(table.c.id).where(table.c.payment_intent == payment_intent)
-    return connection_of(session).execute(query).scalar()
+    query = select(invoices.c.id).where(invoices.c.payment_intent == payment_intent)
+    return db.execute(query).scalar()
 
 
-def list_invoices(session, email=None, since=None, limit=100):
+def get_invoice(db, invoice_id):
+    """One invoice row, or None."""
+    return db.execute(select(invoices).where(invoices.c.id == invoice_id)).first()
+
+
+def require_invoice(db, invoice_id):
+    """One invoice row, or NotFoundError."""
+    invoice = get_invoice(db, invoice_id)
+    if invoice is None:
+        raise NotFoundError(f"No invoice {invoice_id!r}.")
+    return invoice
+
+
+def list_invoices(db, email=None, since=None, limit=100):
     """Invoices newest first, optionally for one email or changed after the `since` cursor."""
-    query = select(Invoice).order_by(Invoice.created.desc(), Invoice.recorded.desc()).limit(limit)
-    if email:
-        query = query.where(Invoice.email == email.lower())
-    if since is not None:
-        query = query.where(Invoice.changed > since)
-    return session.scalars(query).all()
-
-
-def cursor(session):
-    """The newest change stamp: pass it back as `since` to get only later changes."""
-    return session.scalar(select(func.max(Invoice.changed))) or 0
-
-
-def unfinished_invoice_ids(session):
-    """Ids of local invoices not yet paid, void or uncollectible."""
-    return list(session.scalars(select(Invoice.id).where(Invoice.status_rank < FINAL)))
-
-
-def get_invoice(session, invoice_id):
-    """One invoice, or None."""
-    return session.get(Invoice, invoice_id, populate_existing=True)
-
-
-def events_for(session, invoice_id):
-    """The events that touched an invoice, oldest first."""
     query = (
-        select(Event.id, Event.type, Event.created)
-        .where(Event.invoice_id == invoice_id)
-        .order_by(Event.created, Event.received, Event.id)
+        select(invoices)
+        .order_by(invoices.c.created.desc(), invoices.c.recorded.desc())
+        .limit(limit)
     )
-    return [{"id": e.id, "type": e.type, "created": e.created} for e in session.execute(query)]
+    if email:
+        query = query.where(invoices.c.email == email.lower())
+    if since is not None:
+        query = query.where(invoices.c.changed > since)
+    return db.execute(query).all()
+
+
+def cursor(db):
+    """The newest change stamp: pass it back as `since` to get only later changes."""
+    return db.execute(select(func.max(invoices.c.changed))).scalar() or 0
+
+
+def unfinished_invoice_ids(db):
+    """Ids of local invoices not yet paid or void."""
+    return list(db.execute(select(invoices.c.id).where(invoices.c.status_rank < FINAL)).scalars())
 
 
 def invoice_json(invoice):
@@ -466,3 +403,47 @@ def invoice_json(invoice):
         "created": invoice.created,
         "updated": invoice.updated,
     }
+
+
+# Events.
+
+
+def _build_store_event(dialect):
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ("id", "type", "created", "received", "invoice_id", "payload")
+    return (
+        insert(events)
+        .values({column: bindparam(column) for column in columns})
+        .on_conflict_do_nothing()
+        # RETURNING says whether the row went in; rowcount is not reliable for this on psycopg.
+        .returning(events.c.id)
+    )
+
+
+def store_event(db, stripe_event, invoice_id, payload):
+    """Keep a verified event by id, with the exact body Stripe signed; False if already kept."""
+    params = {
+        "id": stripe_event["id"],
+        "type": stripe_event["type"],
+        "created": stripe_event["created"],
+        "received": int(time.time()),
+        "invoice_id": invoice_id,
+        "payload": payload.decode() if isinstance(payload, bytes) else payload,
+    }
+    statement = _statement(db, "store_event", None, _build_store_event)
+    return db.execute(statement, params).first() is not None
+
+
+def get_event(db, event_id):
+    """One stored event row, or None."""
+    return db.execute(select(events).where(events.c.id == event_id)).first()
+
+
+def events_for(db, invoice_id):
+    """The events that touched an invoice, oldest first."""
+    query = (
+        select(events.c.id, events.c.type, events.c.created)
+        .where(events.c.invoice_id == invoice_id)
+        .order_by(events.c.created, events.c.received, events.c.id)
+    )
+    return [{"id": e.id, "type": e.type, "created": e.created} for e in db.execute(query)]

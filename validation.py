@@ -1,8 +1,10 @@
-"""Checks on the body of `POST /invoices`: one rule, one message, one field each."""
+"""Checks on request bodies: a JSON object, and the rules of `POST /invoices` (one rule, one
+message, one field each)."""
 
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from flask import request
 
 from errors import ApiError
 
@@ -24,6 +26,16 @@ class Order:
     description: str | None
     custom_fields: tuple  # of {"name", "value"}
     currency: str
+
+
+def json_body():
+    """The request's JSON object, or a 400."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "The body is not valid JSON.", code="invalid_json")
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object.")
+    return body
 
 
 def _invalid(message, field):

@@ -10,6 +10,7 @@ import stripe
 from flask import Blueprint, current_app, g, request
 
 import invoicing
+import security
 import store
 from errors import ApiError
 
@@ -58,23 +59,19 @@ def _invoice_of(db, event):
     """The invoice an event concerns, if any (looked up before the write transaction)."""
     obj = event["data"]["object"]
     if obj.get("object") == "invoice":
-        return invoicing.snapshot_fields(obj)["id"]
+        return store.invoice_id_of(obj)
     if event["type"].startswith("payment_intent.") and isinstance(obj.get("id"), str):
         found = store.invoice_by_payment_intent(db, obj["id"])
         if found or event["type"] != "payment_intent.processing":
             return found
         # Not known locally: ask Stripe which invoice this PaymentIntent pays.
-        payments = invoicing.client().v1.invoice_payments.list(
-            {"payment": {"type": "payment_intent", "payment_intent": obj["id"]}, "limit": 1}
-        )
-        return payments.data[0].invoice if payments.data else None
+        return invoicing.invoice_paid_by(obj["id"])
     return None
 
 
 def _status(status):
     def apply(db, event, invoice_id):  # the status is `status`, whatever the snapshot says
-        fields = invoicing.snapshot_fields(event["data"]["object"])
-        return store.advance_status(db, invoice_id, status, invoicing.changes_of(fields))
+        return store.apply_snapshot(db, invoice_id, status, event["data"]["object"])
 
     return apply
 
@@ -100,30 +97,31 @@ HANDLERS = {
 
 
 def apply_effect(db, event, invoice_id):
-    """Apply what an event means to the local invoice (`db`: a session or a connection);
+    """Apply what an event means to the local invoice, inside the caller's unit of work;
     True if it changed something."""
     handler = HANDLERS.get(event["type"])
     return bool(handler and invoice_id and handler(db, event, invoice_id))
 
 
-def apply_event(engine, event, payload):
-    """Store the event and apply its effect in one transaction; return (outcome, invoice id).
+def apply_event(event, payload):
+    """Store the event and apply its effect in one unit of work; return (outcome, invoice id).
 
-    One plain connection, not an ORM session: this is the hot path of a burst of webhooks.
+    One connection for the lookup and the write: this is the hot path of a burst of webhooks.
     """
-    with engine.connect() as connection:
-        invoice_id = _invoice_of(connection, event)
-        connection.rollback()  # end any read above, so the write transaction starts fresh
-        with connection.begin():  # commits on leaving, rolls back on an error
-            if not store.store_event(connection, event, invoice_id, payload):
+    with store.connect() as db:
+        invoice_id = _invoice_of(db, event)
+        db.rollback()  # end the read above, so the unit of work starts fresh
+        with db.begin():  # commits on leaving, rolls back on an error
+            if not store.store_event(db, event, invoice_id, payload):
                 return "duplicate", invoice_id
-            changed = apply_effect(connection, event, invoice_id)
+            changed = apply_effect(db, event, invoice_id)
     if event["type"] not in HANDLERS:
         return "ignored", invoice_id
     return ("applied" if changed else "unchanged"), invoice_id
 
 
 @bp.post("/webhook")
+@security.public
 def receive_event():
     """Verify a Stripe event, then store and apply it before answering 200."""
     header = request.headers.get("Stripe-Signature")
@@ -132,7 +130,7 @@ def receive_event():
     payload = request.get_data()
     event = _verify(payload, header)
     _check_shape(event)
-    outcome, invoice_id = apply_event(current_app.extensions["db"], event, payload)
+    outcome, invoice_id = apply_event(event, payload)
     # The event rides on this request's log line (logs.py): one line for both.
     g.log_fields = {"event": event["id"], "type": event["type"], "invoice": invoice_id,
                     "outcome": outcome}  # fmt: skip

@@ -48,16 +48,15 @@ def _events_file(folder, count, prefix):
 def _prepare(url):
     """Tables, and the invoices the known events pay."""
     engine = store.make_engine(url)
-    store.Base.metadata.create_all(engine)
-    with store.Session(engine) as session:
+    store.create_tables(engine)
+    with store.begin(engine) as db:
         for i in range(KNOWN):
             store.record_invoice(
-                session,
+                db,
                 {"id": f"in_bench_{i}", "status": "open", "customer": "cus_bench",
                  "email": f"b{i}@example.com", "amount_due": 1000, "amount_paid": 0,
                  "currency": "usd", "created": 1, "lines": []},
             )  # fmt: skip
-        session.commit()
     return engine
 
 

@@ -1,6 +1,6 @@
 // The payment page: Stripe's Payment Element with real keys, test payments in emulator mode,
 // and the invoice's status as the webhooks report it.
-import { money, paintBadge, request } from "./shared.js";
+import { badgeText, money, paintBadge, request } from "./shared.js";
 
 const section = document.getElementById("pay");
 const invoiceId = section.dataset.invoice;
@@ -26,8 +26,7 @@ const MESSAGES = {
 function render(invoice) {
   paintBadge(badge, invoice);
   const final = invoice.status !== "open";
-  const key = final ? invoice.status : invoice.payment === "processing" ? "processing" : invoice.payment === "failed" ? "payment failed" : null;
-  document.getElementById("state-message").textContent = key ? MESSAGES[key] : "";
+  document.getElementById("state-message").textContent = MESSAGES[badgeText(invoice)] || "";
   for (const id of ["test-payments", "payment-form"]) {
     const element = document.getElementById(id);
     if (element) element.hidden = final || invoice.payment === "processing";

@@ -30,7 +30,7 @@ export function paintBadge(element, invoice) {
 
 /** fetch() with JSON in and out; throws an Error carrying the error JSON on 4xx/5xx. */
 export async function request(path, options = {}) {
-  const init = { ...options, headers: { Accept: "application/json" } };
+  const init = { ...options, headers: { Accept: "application/json", ...options.headers } };
   if (options.body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.body);

@@ -56,14 +56,13 @@ def fuzz_server(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
     with served(emulator, url, STRIPE_WEBHOOK_SECRETS=[SECRET]) as api:
         # An invoice for the fuzzed events to land on, so odd values reach the UPDATEs.
-        with store.Session(api.live.app.extensions["db"]) as session:
+        with store.begin(api.live.app.extensions["db"]) as db:
             store.record_invoice(
-                session,
+                db,
                 {"id": "in_fuzz", "status": "open", "customer": "cus_fuzz",
                  "email": "f@example.com", "amount_due": 100, "amount_paid": 0,
                  "currency": "usd", "created": 1, "lines": []},
             )  # fmt: skip
-            session.commit()
         yield api
     emulator.close()
 

@@ -1,7 +1,5 @@
 """The server and the emulator end to end, over HTTP, on SQLite and PostgreSQL."""
 
-import threading
-
 import pytest
 
 from tests.helpers import served, wait_for
@@ -153,23 +151,6 @@ def test_list_is_newest_first_and_filters_by_email(api):
         i["id"] for i in api.get("/invoices", params={"email": "A@Example.com"}).json()["data"]
     ]
     assert for_a == [third["id"], first["id"]]
-
-
-def test_parallel_first_requests_make_one_customer(api, emulator, client):
-    api.prices()
-    answers = []
-
-    def send():
-        answers.append(api.send("rush@example.com"))
-
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert [a.status_code for a in answers] == [201] * 8
-    assert len({a.json()["customer"] for a in answers}) == 1
-    assert len(client.v1.customers.list({"email": "rush@example.com"}).data) == 1
 
 
 def test_config_prices_and_health(sqlite_api):

@@ -1,0 +1,109 @@
+"""A client's `Idempotency-Key` on POST /invoices: claim, replay, release, finish, take over.
+
+A key remembers the body's hash and, once done, the invoice it made: a repeat with the same
+body replays that invoice, another body is a conflict. A try holds the key while it runs; a
+try that failed cleanly releases it (the next one gets fresh Stripe keys), and a try that died
+(its worker killed) is taken over after KEY_LOCK_SECONDS with its own Stripe keys, so Stripe
+replays what it did instead of doing it twice.
+"""
+
+import contextlib
+import hashlib
+import json
+import re
+import time
+
+import stripe
+from sqlalchemy import select, update
+
+import store
+from errors import ApiError, StateConflictError
+
+# A try that has held its key this long is presumed dead (its worker was killed).
+KEY_LOCK_SECONDS = 120
+_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_CONFLICTS = {
+    "reused": "This Idempotency-Key was used with another body.",
+    "in_progress": "A request with this Idempotency-Key is still running; retry shortly.",
+}
+_keys = store.idempotency_keys
+
+
+def checked_key(value):
+    """The header's value if it is a usable key, None if absent; else a 400."""
+    if value is not None and not _KEY.match(value):
+        message = "Idempotency-Key is 1 to 200 visible ASCII characters."
+        raise ApiError(400, message, field="Idempotency-Key")
+    return value
+
+
+def body_hash(body):
+    """The fingerprint of a request body (a JSON object), whatever its key order."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _conflict(reason):
+    return StateConflictError(
+        _CONFLICTS[reason], code=f"idempotency_{reason}", field="Idempotency-Key"
+    )
+
+
+def claim(db, key, request_hash):
+    """Claim a key: ("replay", invoice_id) or ("run", attempt); else a StateConflictError."""
+    now = int(time.time())
+    inserted = db.execute(
+        store.insert_into(db, _keys)
+        .values(key=key, request_hash=request_hash, attempt=1, locked_at=now, created=now)
+        .on_conflict_do_nothing()
+        .returning(_keys.c.key)
+    ).first()
+    if inserted:
+        return "run", 1
+    row = db.execute(select(_keys).where(_keys.c.key == key).with_for_update()).one()
+    if row.request_hash != request_hash:
+        raise _conflict("reused")
+    if row.invoice_id:
+        return "replay", row.invoice_id
+    if row.locked_at and now - row.locked_at < KEY_LOCK_SECONDS:
+        raise _conflict("in_progress")
+    db.execute(update(_keys).where(_keys.c.key == key).values(locked_at=now))
+    return "run", row.attempt
+
+
+def finish(db, key, invoice_id):
+    """The key's request made this invoice: later repeats replay it."""
+    db.execute(update(_keys).where(_keys.c.key == key).values(invoice_id=invoice_id, locked_at=0))
+
+
+def release(db, key):
+    """The key's request failed and cleaned up: a repeat may try again, with fresh keys."""
+    db.execute(
+        update(_keys).where(_keys.c.key == key).values(locked_at=0, attempt=_keys.c.attempt + 1)
+    )
+
+
+class Claim:
+    """What a claimed key allows: replay `invoice_id`, or run with `stripe_key`."""
+
+    def __init__(self, key, verdict, value):
+        self.key = key
+        self.invoice_id = value if verdict == "replay" else None
+        self.stripe_key = f"{key}:{value}" if verdict == "run" else None
+        self.made = None
+
+
+@contextlib.contextmanager
+def claimed(key, request_hash):
+    """Hold `key` for one try: set `claim.made` to the invoice id on success; a Stripe failure
+    releases the key; anything else (a dying worker) leaves it for a later take-over."""
+    with store.begin() as db:
+        claim_ = Claim(key, *claim(db, key, request_hash))
+    try:
+        yield claim_
+    except stripe.StripeError:
+        with store.begin() as db:
+            release(db, key)
+        raise
+    if claim_.made:
+        with store.begin() as db:
+            finish(db, key, claim_.made)
