@@ -1,6 +1,6 @@
 """The `flask --app server ...` commands: the database, the sample catalog, and recovery.
 
-    flask --app server init-db
+    flask --app server db upgrade       (also done at start; init-db is the same)
     flask --app server seed-catalog
     flask --app server events replay EVT_ID
     flask --app server sync INVOICE_ID | --all
@@ -16,15 +16,28 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 import invoicing
+import migrate
 import store
 import webhook
+
+db_cli = AppGroup("db", help="The database schema (migrations).")
+
+
+@db_cli.command("upgrade")
+def upgrade_db():
+    """Upgrade the schema to the newest revision (safe to run again)."""
+    engine = current_app.extensions["db"]
+    before = migrate.upgrade(engine)
+    now = migrate.current(engine)
+    moved = f"from {before or 'nothing'} " if before != now else "already "
+    click.echo(f"Database schema {moved}at revision {now}.")
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db():
-    """Create the tables (safe to run again)."""
-    store.create_tables(current_app.extensions["db"])
+    """Create or upgrade the tables (the same as `db upgrade`)."""
+    migrate.upgrade(current_app.extensions["db"])
     click.echo("Database ready.")
 
 
@@ -80,5 +93,5 @@ def sync_invoices(invoice_id, everything):
 
 def init_app(app):
     """Add the commands to `flask`."""
-    for command in (init_db, seed_catalog, events_cli, sync_invoices):
+    for command in (db_cli, init_db, seed_catalog, events_cli, sync_invoices):
         app.cli.add_command(command)

@@ -10,6 +10,7 @@ import emulation
 import errors
 import invoicing
 import logs
+import migrate
 import pages
 import security
 import settings
@@ -50,6 +51,7 @@ def create_app(config=None):
 
     logs.init_app(app)
     store.init_app(app)
+    migrate.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     app.register_blueprint(api.bp)

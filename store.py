@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -107,6 +108,42 @@ idempotency_keys = Table(
     Column("created", BigInteger, nullable=False),
 )
 
+sends = Table(
+    "sends",
+    metadata,
+    # One try at sending an invoice, recorded before its first Stripe call. The id is also the
+    # prefix of its Stripe idempotency keys, so a repair can replay what it did.
+    Column("id", String(255), primary_key=True),
+    Column("state", String(16), nullable=False),  # pending, done or rolled_back
+    Column("invoice_id", String(255)),
+    Column("customer", String(255), nullable=False),
+    # What it asks Stripe for ("invoice", "lines") and records locally ("record").
+    Column("request", JSON, nullable=False),
+    # The client's Idempotency-Key, released if the send is rolled back.
+    Column("idempotency_key", String(255)),
+    Column("created", BigInteger, nullable=False),
+    # Last worked on: a pending send untouched for a while was abandoned by a dead process.
+    Column("touched", BigInteger, nullable=False),
+    Index("ix_sends_state_touched", "state", "touched"),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    # Small named values the server keeps between runs (the reconciler's cursor, ...).
+    Column("key", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    # A job that one process across every worker and host runs at a time.
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("expires", BigInteger, nullable=False),
+)
+
 
 # The engine and units of work.
 
@@ -128,20 +165,13 @@ def make_engine(url):
     return engine
 
 
-def create_tables(engine):
-    """Create the tables that are missing."""
-    metadata.create_all(engine)
-
-
 def init_app(app):
-    """Open the database named by the config and create its tables."""
+    """Open the database named by the config (its schema is migrate.py's)."""
     url = app.config["DATABASE_URL"]
     if not url:
         os.makedirs(app.instance_path, exist_ok=True)
         url = f"sqlite:///{os.path.join(app.instance_path, 'invoicing.db')}"
-    engine = make_engine(url)
-    app.extensions["db"] = engine
-    create_tables(engine)
+    app.extensions["db"] = make_engine(url)
 
 
 def _engine(engine):

@@ -20,6 +20,7 @@ import time
 
 import requests
 
+import migrate
 import store
 from stripe_emulator import sign
 from tools.serving import free_port
@@ -48,7 +49,7 @@ def _events_file(folder, count, prefix):
 def _prepare(url):
     """Tables, and the invoices the known events pay."""
     engine = store.make_engine(url)
-    store.create_tables(engine)
+    migrate.upgrade(engine)
     with store.begin(engine) as db:
         for i in range(KNOWN):
             store.record_invoice(

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+import migrate
 import store
 from tests.helpers import clean_env, post_signed, serve_api, served, start_gunicorn, stop, wait_for
 
@@ -172,7 +173,7 @@ def test_database_outage_during_a_webhook_then_redelivery(emulator, tmp_path):
 def _prepare_database(path, count):
     """Invoices recorded as this server records them, for the gunicorn burst."""
     engine = store.make_engine(f"sqlite:///{path}")
-    store.create_tables(engine)
+    migrate.upgrade(engine)
     with store.begin(engine) as db:
         for i in range(count):
             store.record_invoice(
