@@ -7,6 +7,7 @@ import emulation
 import idempotency
 import invoicing
 import security
+import sending
 import store
 from errors import ApiError, NotFoundError, StateConflictError
 from validation import json_body, parse_order
@@ -50,14 +51,12 @@ def create_invoice():
     catalog = current_app.extensions["catalog"]
     order = parse_order(body, catalog.lookup, current_app.config["DAYS_UNTIL_DUE"])
     if key is None:
-        return _created(invoicing.send(order))
-    with idempotency.claimed(key, idempotency.body_hash(body)) as claim:
-        if claim.invoice_id:
-            with store.connect() as db:
-                return _created(store.require_invoice(db, claim.invoice_id), replayed=True)
-        invoice = invoicing.send(order, key=claim.stripe_key)
-        claim.made = invoice.id
-    return _created(invoice)
+        return _created(sending.send(order))
+    with store.begin() as db:
+        verdict, value = idempotency.claim(db, key, idempotency.body_hash(body))
+        if verdict == "replay":
+            return _created(store.require_invoice(db, value), replayed=True)
+    return _created(sending.send(order, idempotency_key=key, attempt=value))
 
 
 @bp.get("/invoices")

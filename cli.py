@@ -4,11 +4,13 @@
     flask --app server seed-catalog
     flask --app server events replay EVT_ID
     flask --app server sync INVOICE_ID | --all
+    flask --app server reconcile
 
 Recovery only moves the local record forward (see store.py), so running it twice is safe.
 """
 
 import json
+import sys
 
 import click
 import stripe
@@ -17,6 +19,7 @@ from flask.cli import AppGroup, with_appcontext
 
 import invoicing
 import migrate
+import reconcile
 import store
 import webhook
 
@@ -91,7 +94,31 @@ def sync_invoices(invoice_id, everything):
         click.echo(f"{one}: {status} ({'updated' if changed else 'already current'})")
 
 
+@click.command("reconcile")
+@with_appcontext
+def reconcile_record():
+    """Bring the local record up to Stripe's: missed events, stale invoices, dead sends."""
+    show = sys.stderr.isatty()
+
+    def progress(count):
+        if show and count % 100 == 0:
+            click.echo(f"\r{count} ...", nl=False, err=True)
+
+    summary = reconcile.run(progress)
+    if show:
+        click.echo("\r", nl=False, err=True)
+    click.echo(summary.line())
+
+
+def flask_run_port():
+    """The port `flask run` was asked to serve on, when the app is being made by it."""
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name != "run":
+        return None
+    return context.params.get("port")
+
+
 def init_app(app):
     """Add the commands to `flask`."""
-    for command in (db_cli, init_db, seed_catalog, events_cli, sync_invoices):
+    for command in (db_cli, init_db, seed_catalog, events_cli, sync_invoices, reconcile_record):
         app.cli.add_command(command)

@@ -1,11 +1,22 @@
-"""Emulator mode: a built-in Stripe emulator, its webhook endpoint, and a sample catalog."""
+"""Emulator mode: find or start the emulator, keep one webhook endpoint per server address
+(its secret kept in the local database, so other processes reuse it), seed the catalog.
+
+Several processes can share one emulator: the server, a second server on another port, and
+any `flask --app server ...` command run beside them. The first starts the emulator and notes
+its address in the database; the others find it there and use it. Each address (DOMAIN) has
+one endpoint, made once and reused; endpoints of earlier addresses whose server no longer
+answers are removed.
+"""
 
 import json
 import os
+from urllib.parse import urlsplit
 
+import requests
 import stripe
 
 import invoicing
+import store
 from errors import StateConflictError
 from settings import EMULATOR_KEY, ConfigError
 from stripe_emulator import Emulator, StateFileError, serve
@@ -28,6 +39,10 @@ ENABLED_EVENTS = [
     "payment_intent.succeeded",
     "payment_intent.payment_failed",
 ]
+# Marks the endpoints this server made, so that it only ever removes its own.
+_MARK = {"invoicing_server": "true"}
+_EMULATOR_URL = "emulator.url"
+_PROBE_SECONDS = 2
 
 
 # What a customer can do on the payment page in emulator mode.
@@ -57,6 +72,22 @@ def state_file(config):
     return None if config["DATABASE_URL"] else DEFAULT_STATE_FILE
 
 
+def _answers(url, path):
+    """True if something at `url` answers `path` with a 2xx (a short probe)."""
+    try:
+        return requests.get(f"{url}{path}", timeout=_PROBE_SECONDS).ok
+    except requests.RequestException:
+        return False
+
+
+def _is_emulator(url):
+    try:
+        answer = requests.get(f"{url}/_emulator/info", timeout=_PROBE_SECONDS)
+        return answer.ok and answer.json().get("object") == "emulator"
+    except (requests.RequestException, ValueError):
+        return False
+
+
 def start_emulator(processing_seconds, path=None):
     """Serve a new emulator on loopback, from the state at `path` if given; return its URL.
 
@@ -77,32 +108,66 @@ def start_emulator(processing_seconds, path=None):
     return serve(emulator).url
 
 
-def register_webhook(stripe_client, domain):
-    """Point the emulator's events at `DOMAIN/webhook`; return the signing secret.
+def find_or_start_emulator(config, engine):
+    """The URL of the emulator this server's processes share: the one noted in the database
+    if it still answers, else a new one (noted there for the others)."""
+    with store.connect(engine) as db:
+        noted = store.get_setting(db, _EMULATOR_URL)
+    if noted and _is_emulator(noted):
+        return noted
+    url = start_emulator(config["EMULATOR_PROCESSING_SECONDS"], state_file(config))
+    with store.begin(engine) as db:
+        store.set_setting(db, _EMULATOR_URL, url)
+    return url
 
-    Endpoints left by an earlier run at the same URL are removed first: their secrets are
-    lost, and deliveries signed with them would only fail.
+
+def _origin(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def webhook_secret(stripe_client, domain, engine):
+    """The signing secret of this address's endpoint, made once and then reused.
+
+    The secret is shown only when an endpoint is made, so it is kept in the local database:
+    every process of this server (workers, commands) reuses the same endpoint and secret.
     """
     url = f"{domain}/webhook"
-    for endpoint in stripe_client.v1.webhook_endpoints.list({"limit": 100}).data:
-        if endpoint.url == url:
+    setting = f"emulator.webhook:{url}"
+    with store.connect(engine) as db:
+        saved = store.get_setting(db, setting)
+    saved = json.loads(saved) if saved else None
+    endpoints = stripe_client.v1.webhook_endpoints.list({"limit": 100}).data
+    secret = None
+    for endpoint in endpoints:
+        if endpoint.url == url and saved and endpoint.id == saved["id"]:
+            secret = saved["secret"]
+        elif endpoint.url == url:
+            # Ours, but its secret is lost (another database): deliveries would only fail.
             stripe_client.v1.webhook_endpoints.delete(endpoint.id)
+        elif (endpoint.metadata or {}).get("invoicing_server") and not _answers(
+            _origin(endpoint.url), "/healthz"
+        ):
+            # An earlier address of a server that is gone: nothing would ever answer it.
+            stripe_client.v1.webhook_endpoints.delete(endpoint.id)
+    if secret:
+        return secret
     created = stripe_client.v1.webhook_endpoints.create(
-        {"url": url, "enabled_events": ENABLED_EVENTS}
+        {"url": url, "enabled_events": ENABLED_EVENTS, "metadata": _MARK}
     )
+    with store.begin(engine) as db:
+        store.set_setting(db, setting, json.dumps({"id": created.id, "secret": created.secret}))
     return created.secret
 
 
-def prepare(config, http_client=None):
-    """Make emulator mode ready: emulator running, webhook registered, catalog seeded.
+def prepare(config, engine, http_client=None):
+    """Make emulator mode ready: emulator found or started, webhook endpoint registered,
+    catalog seeded. Return the settings to use (API base and webhook secret).
 
-    Returns the settings to use (API base and webhook secret). Under gunicorn this runs
-    once in the master (gunicorn.conf.py), and the workers inherit the result.
+    Under gunicorn this runs once in the master (gunicorn.conf.py); the workers inherit it.
     """
-    base = config["STRIPE_API_BASE"] or start_emulator(
-        config["EMULATOR_PROCESSING_SECONDS"], state_file(config)
-    )
+    base = config["STRIPE_API_BASE"] or find_or_start_emulator(config, engine)
     stripe_client = invoicing.make_client(EMULATOR_KEY, base, http_client)
-    secret = register_webhook(stripe_client, config["DOMAIN"])
+    secret = webhook_secret(stripe_client, config["DOMAIN"], engine)
     invoicing.seed_catalog(stripe_client)
     return {"STRIPE_API_BASE": base, "STRIPE_WEBHOOK_SECRETS": [secret]}

@@ -1,8 +1,8 @@
 """One error shape for every failure: `{"error": {"message", "field", "code"}}`."""
 
 import stripe
-from flask import current_app
-from sqlalchemy.exc import OperationalError
+from flask import current_app, g
+from sqlalchemy.exc import DBAPIError, ProgrammingError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 # Codes for the HTTP errors Flask raises itself.
@@ -50,20 +50,27 @@ def error_body(message, field=None, code="invalid"):
     return {"error": {"message": message, "field": field, "code": code}}
 
 
+def _answer(status, message, field=None, code="invalid"):
+    # The request's log line says why it failed (logs.py), e.g. reason=invalid_signature.
+    g.setdefault("log_fields", {})["reason"] = code
+    return error_body(message, field, code), status
+
+
 def _api_error(error):
-    return error_body(error.message, error.field, error.code), error.status
+    return _answer(error.status, error.message, error.field, error.code)
 
 
 def _conflict(error):
-    return error_body(error.message, error.field, error.code), 409
+    return _answer(409, error.message, error.field, error.code)
 
 
 def _not_found(error):
-    return error_body(error.message, code="not_found"), 404
+    return _answer(404, error.message, code="not_found")
 
 
 def _http_error(error):
     code = _HTTP_CODES.get(error.code, "http_error")
+    g.setdefault("log_fields", {})["reason"] = code
     response = error.get_response()
     response.set_data(current_app.json.dumps(error_body(error.description, code=code)))
     response.content_type = "application/json"
@@ -80,18 +87,19 @@ def _stripe_error(error):
         error.request_id,
     )
     message = error.user_message or "Stripe could not complete the request."
-    return error_body(message, code=error.code or "stripe_error"), 502
+    return _answer(502, message, code=error.code or "stripe_error")
 
 
 def _database_error(error):
-    current_app.logger.error("database unavailable: %s", error.orig)
-    return error_body("The database is unavailable; try again.", code="database_unavailable"), 503
+    # Down, full, or refusing the write: the client may try again (nothing half-made stays).
+    current_app.logger.error("database unavailable: %s: %s", type(error.orig).__name__, error.orig)
+    return _answer(503, "The database is unavailable; try again.", code="database_unavailable")
 
 
 def _internal_error(error):
     original = getattr(error, "original_exception", None) or error
     current_app.logger.exception("unhandled error", exc_info=original)
-    return error_body("Internal error.", code="internal_error"), 500
+    return _answer(500, "Internal error.", code="internal_error")
 
 
 def init_app(app):
@@ -100,6 +108,7 @@ def init_app(app):
     app.register_error_handler(StateConflictError, _conflict)
     app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(stripe.StripeError, _stripe_error)
-    app.register_error_handler(OperationalError, _database_error)
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(ProgrammingError, _internal_error)  # a bug, not an outage
     app.register_error_handler(InternalServerError, _internal_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -5,6 +5,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import api
+import catalog
 import cli
 import emulation
 import errors
@@ -12,6 +13,7 @@ import invoicing
 import logs
 import migrate
 import pages
+import reconcile
 import security
 import settings
 import store
@@ -29,18 +31,29 @@ def create_app(config=None):
         app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["MODE"] = settings.mode_of(app.config["STRIPE_SECRET_KEY"])
+    port = cli.flask_run_port()
+    if port and not app.config["DOMAIN_SET"]:
+        # `flask run --port N`: the emulator's webhooks go where this server listens.
+        app.config["DOMAIN"] = f"http://localhost:{port}"
+
+    logs.init_app(app)
+    store.init_app(app)
+    migrate.init_app(app)
 
     http_client = app.config.get("STRIPE_HTTP_CLIENT")
     if app.config["MODE"] == "emulator":
-        if not app.config["STRIPE_WEBHOOK_SECRETS"]:
-            app.config.update(emulation.prepare(app.config, http_client))
+        if not (app.config["STRIPE_WEBHOOK_SECRETS"] and app.config["STRIPE_API_BASE"]):
+            ready = emulation.prepare(app.config, app.extensions["db"], http_client)
+            app.config.update(STRIPE_API_BASE=ready["STRIPE_API_BASE"])
+            if not app.config["STRIPE_WEBHOOK_SECRETS"]:
+                app.config.update(STRIPE_WEBHOOK_SECRETS=ready["STRIPE_WEBHOOK_SECRETS"])
         api_key = settings.EMULATOR_KEY
     else:
         api_key = app.config["STRIPE_SECRET_KEY"]
     app.extensions["stripe"] = invoicing.make_client(
         api_key, app.config["STRIPE_API_BASE"], http_client
     )
-    app.extensions["catalog"] = invoicing.Catalog()
+    app.extensions["catalog"] = catalog.Catalog()
 
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
@@ -49,13 +62,12 @@ def create_app(config=None):
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
 
-    logs.init_app(app)
-    store.init_app(app)
-    migrate.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)
     cli.init_app(app)
+    if port:
+        reconcile.start(app)
     return app

@@ -7,9 +7,10 @@ from dotenv import load_dotenv
 
 load_dotenv()
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '4242')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# An empty variable means its default, as everywhere in this server's settings.
+bind = f"0.0.0.0:{os.environ.get('PORT', '').strip() or '4242'}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "").strip() or multiprocessing.cpu_count() * 2 + 1)
+threads = int(os.environ.get("GUNICORN_THREADS", "").strip() or "1")
 # Stripe calls can take seconds; past this a stuck worker is replaced.
 timeout = 60
 graceful_timeout = 30
@@ -22,18 +23,26 @@ errorlog = "-"
 def on_starting(server):
     """Emulator mode: one emulator for the whole server, made ready before any worker starts.
 
-    The workers inherit its address and webhook secret through the environment, so every
-    worker sees the same Stripe state.
+    The workers inherit its address, webhook secret and DOMAIN through the environment, so
+    every worker sees the same Stripe state and the emulator's webhooks reach this server.
     """
-    import emulation
     import settings
+    from factory import create_app
 
-    current = settings.from_environ()
-    if settings.mode_of(current["STRIPE_SECRET_KEY"]) != "emulator":
+    if settings.mode_of(os.environ.get("STRIPE_SECRET_KEY", "").strip()) != "emulator":
         return
-    if current["STRIPE_WEBHOOK_SECRETS"]:
-        return
-    ready = emulation.prepare(current)
-    os.environ["STRIPE_API_BASE"] = ready["STRIPE_API_BASE"]
-    os.environ["STRIPE_WEBHOOK_SECRET"] = ",".join(ready["STRIPE_WEBHOOK_SECRETS"])
-    server.log.info("Stripe emulator at %s", ready["STRIPE_API_BASE"])
+    address = server.cfg.address[0]
+    if not os.environ.get("DOMAIN", "").strip() and isinstance(address, tuple):
+        os.environ["DOMAIN"] = f"http://localhost:{address[1]}"
+    app = create_app()
+    os.environ["STRIPE_API_BASE"] = app.config["STRIPE_API_BASE"]
+    os.environ["STRIPE_WEBHOOK_SECRET"] = ",".join(app.config["STRIPE_WEBHOOK_SECRETS"])
+    app.extensions["db"].dispose()  # the workers open their own connections
+    server.log.info("Stripe emulator at %s", app.config["STRIPE_API_BASE"])
+
+
+def post_worker_init(worker):
+    """Each worker may run reconciliation; the database lease lets one at a time do it."""
+    import reconcile
+
+    reconcile.start(worker.wsgi)

@@ -7,13 +7,11 @@ try that failed cleanly releases it (the next one gets fresh Stripe keys), and a
 replays what it did instead of doing it twice.
 """
 
-import contextlib
 import hashlib
 import json
 import re
 import time
 
-import stripe
 from sqlalchemy import select, update
 
 import store
@@ -80,30 +78,3 @@ def release(db, key):
     db.execute(
         update(_keys).where(_keys.c.key == key).values(locked_at=0, attempt=_keys.c.attempt + 1)
     )
-
-
-class Claim:
-    """What a claimed key allows: replay `invoice_id`, or run with `stripe_key`."""
-
-    def __init__(self, key, verdict, value):
-        self.key = key
-        self.invoice_id = value if verdict == "replay" else None
-        self.stripe_key = f"{key}:{value}" if verdict == "run" else None
-        self.made = None
-
-
-@contextlib.contextmanager
-def claimed(key, request_hash):
-    """Hold `key` for one try: set `claim.made` to the invoice id on success; a Stripe failure
-    releases the key; anything else (a dying worker) leaves it for a later take-over."""
-    with store.begin() as db:
-        claim_ = Claim(key, *claim(db, key, request_hash))
-    try:
-        yield claim_
-    except stripe.StripeError:
-        with store.begin() as db:
-            release(db, key)
-        raise
-    if claim_.made:
-        with store.begin() as db:
-            finish(db, key, claim_.made)

@@ -1,8 +1,8 @@
-"""Every Stripe call this server makes: the catalog, customers, an invoice created and sent in
-3 calls, void and mark uncollectible, the pay page's secret, and lookups for webhooks and sync."""
+"""Every Stripe call this server makes, each a small named function: the catalog, customers,
+the steps of a send, void and mark uncollectible, the pay page's secret, and the lookups that
+webhooks and reconciliation need."""
 
 import hashlib
-import threading
 import time
 
 import stripe
@@ -17,9 +17,6 @@ SAMPLE_CATALOG = (
     ("consulting_hour", "Consulting hour", 15000),
     ("setup_fee", "Setup fee", 25000),
 )
-CATALOG_TTL = 300
-# An unknown price id refreshes the catalog at most this often, so bad input can't amplify.
-CATALOG_MISS_REFRESH = 5
 
 
 def make_client(api_key, api_base=None, http_client=None):
@@ -76,36 +73,6 @@ def fetch_catalog(stripe_client):
     return catalog
 
 
-class Catalog:
-    """The catalog cached in each worker, so sending an invoice costs no catalog call."""
-
-    def __init__(self):
-        self._prices = None
-        self._fetched = 0.0
-        self._lock = threading.Lock()
-
-    def prices(self):
-        """All prices, refreshed when older than CATALOG_TTL."""
-        with self._lock:
-            if self._prices is None or time.monotonic() - self._fetched > CATALOG_TTL:
-                self._refresh()
-            return self._prices
-
-    def lookup(self, price_ids):
-        """`{id: price}` for the ids asked for that exist, refreshing once for an unknown id."""
-        prices = self.prices()
-        if any(p not in prices for p in price_ids):
-            with self._lock:
-                if time.monotonic() - self._fetched > CATALOG_MISS_REFRESH:
-                    self._refresh()
-                prices = self._prices
-        return prices
-
-    def _refresh(self):
-        self._prices = fetch_catalog(client())
-        self._fetched = time.monotonic()
-
-
 def _customer_key(email):
     # Only the email: parallel first sends for one email with different names must still
     # share the key, so that Stripe makes one customer.
@@ -113,137 +80,116 @@ def _customer_key(email):
     return f"customer-{digest}"
 
 
-def _new_customer(email, name, options):
-    created = client().v1.customers.create(
-        {"email": email, **({"name": name} if name else {})}, options
-    )
+def new_customer(email, name, fresh=False):
+    """Create the Stripe customer for an email and keep the mapping; return its id.
+
+    Parallel first requests for one email share an idempotency key, so Stripe makes one
+    customer and the unique email keeps one row; `fresh` makes another (the first was deleted).
+    """
+    params = {"email": email, **({"name": name} if name else {})}
+    try:
+        created = client().v1.customers.create(
+            params, {} if fresh else {"idempotency_key": _customer_key(email)}
+        )
+    except stripe.IdempotencyError:
+        # A parallel first request with another name made it: use that one.
+        return _made_in_parallel(email)
     with store.begin() as db:
+        if fresh:
+            store.forget_customer(db, email)
         return store.add_customer(db, email, created.id, name).stripe_id
+
+
+def _made_in_parallel(email, wait=5.0):
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        with store.connect() as db:
+            known = store.find_customer(db, email)
+        if known:
+            return known.stripe_id
+        time.sleep(0.05)
+    # Its request died before keeping the mapping: the newest customer with this email.
+    found = client().v1.customers.list({"email": email, "limit": 1}).data
+    if not found:
+        raise StateConflictError("A parallel request is creating this customer; retry shortly.")
+    with store.begin() as db:
+        return store.add_customer(db, email, found[0].id, found[0].name).stripe_id
 
 
 def customer_for(email, name):
     """The Stripe customer id for an email: the local database first, else one create."""
     with store.connect() as db:
         known = store.find_customer(db, email)
-    if known:
-        return known.stripe_id
-    # Parallel first requests for one email share the idempotency key, so Stripe makes one
-    # customer and the unique email keeps one row.
-    return _new_customer(email, name, {"idempotency_key": _customer_key(email)})
+    return known.stripe_id if known else new_customer(email, name)
 
 
-def _invoice_params(order, customer_id):
-    params = {
-        "customer": customer_id,
-        "collection_method": "send_invoice",
-        "days_until_due": order.days_until_due,
-        "pending_invoice_items_behavior": "exclude",
-        "currency": order.currency,
-    }
-    if order.description:
-        params["description"] = order.description
-    if order.custom_fields:
-        params["custom_fields"] = list(order.custom_fields)
-    if current_app.config["AUTOMATIC_TAX"]:
-        params["automatic_tax"] = {"enabled": True}
-    return params
+def _key(prefix, step):
+    # One Stripe idempotency key per step of a send, from the send's own id.
+    return {"idempotency_key": f"{prefix}:{step}"}
 
 
-def _options(key, step):
-    # One Stripe idempotency key per step of a try, derived from the client's key.
-    return {"idempotency_key": f"{key}:{step}"} if key else {}
+def create_draft(params, key_prefix, step="create"):
+    """Create the draft invoice (`params` as a send recorded them); return it as a dict."""
+    return client().v1.invoices.create(params, _key(key_prefix, step)).to_dict()
 
 
-def _create_draft(order, key):
-    customer_id = customer_for(order.email, order.name)
+def add_lines(invoice_id, lines, key_prefix):
+    """Add every line to a draft in one call."""
+    client().v1.invoices.add_lines(invoice_id, {"lines": lines}, _key(key_prefix, "lines"))
+
+
+def send_invoice(invoice_id, key_prefix):
+    """Finalize and email a draft; return it as a dict, with its payments."""
+    sent = client().v1.invoices.send_invoice(
+        invoice_id, {"expand": ["payments"]}, _key(key_prefix, "send")
+    )
+    return sent.to_dict()
+
+
+def retrieve_invoice(invoice_id):
+    """The invoice at Stripe as a dict (with its payments), or None if it does not exist."""
     try:
-        return client().v1.invoices.create(
-            _invoice_params(order, customer_id), _options(key, "create")
-        )
+        found = client().v1.invoices.retrieve(invoice_id, {"expand": ["payments"]})
     except stripe.InvalidRequestError as error:
-        if error.code != "resource_missing" or error.param != "customer":
-            raise
-    # The customer was deleted at Stripe: forget it and make a new one, once (a fresh
-    # customer, so not under the email's idempotency key, which would answer the old one).
-    current_app.logger.warning("customer %s is gone at Stripe; creating it again", customer_id)
-    with store.begin() as db:
-        store.forget_customer(db, order.email)
-    customer_id = _new_customer(order.email, order.name, {})
-    return client().v1.invoices.create(
-        _invoice_params(order, customer_id), _options(key, "create-again")
-    )
-
-
-def send(order, key=None):
-    """Create, fill and send one invoice: 3 Stripe calls for a known customer, 4 for a new one.
-
-    `key` (the client's idempotency key and try) makes Stripe's calls idempotent too.
-    Return the local invoice row.
-    """
-    draft = _create_draft(order, key)
-    # Recorded as a draft first, so the events Stripe sends about it always find it.
-    with store.begin() as db:
-        store.record_invoice(db, _local_fields(draft.to_dict(), order))
-    lines = [{"pricing": {"price": price["id"]}, "quantity": qty} for price, qty in order.items]
-    try:
-        client().v1.invoices.add_lines(draft.id, {"lines": lines}, _options(key, "lines"))
-        sent = (
-            client()
-            .v1.invoices.send_invoice(draft.id, {"expand": ["payments"]}, _options(key, "send"))
-            .to_dict()
-        )
-    except stripe.StripeError:
-        _delete_draft(draft.id)
-        with store.begin() as db:
-            store.delete_invoice(db, draft.id)
+        if error.http_status == 404:
+            return None
         raise
-    with store.begin() as db:
-        store.record_invoice(db, _local_fields(sent, order))
-        invoice = store.get_invoice(db, sent["id"])
-    current_app.logger.info(
-        "invoice sent invoice=%s items=%d amount_due=%d currency=%s",
-        sent["id"], len(order.items), sent["amount_due"], sent["currency"],
-    )  # fmt: skip
-    return invoice
+    return found.to_dict()
 
 
-def _local_fields(invoice, order):
-    payments = (invoice.get("payments") or {}).get("data") or []
-    fields = store.changes_of(invoice)
-    fields.update(
-        id=invoice["id"],
-        status=invoice["status"],
-        customer=invoice["customer"],
-        email=order.email,
-        currency=invoice["currency"],
-        description=order.description,
-        created=invoice["created"],
-        payment_intent=payments[0]["payment"]["payment_intent"] if payments else None,
-        lines=[
-            {
-                "price": price["id"],
-                "description": price["product"],
-                "quantity": qty,
-                "amount": price["unit_amount"] * qty,
-            }
-            for price, qty in order.items
-        ],
-    )
-    return fields
+def find_sent_by(send_id, customer_id, since):
+    """The invoice a send made for a customer (by its metadata), newest first down to `since`;
+    a dict, or None."""
+    invoices = client().v1.invoices.list({"customer": customer_id, "limit": 100})
+    for invoice in invoices.auto_paging_iter():
+        if invoice.created < since:
+            return None
+        if invoice.to_dict().get("metadata", {}).get(SEND_METADATA) == send_id:
+            return retrieve_invoice(invoice.id)
+    return None
 
 
-def _delete_draft(invoice_id):
-    # Leave no orphan draft behind; if even this fails, say so in the log.
+# The metadata key a send's draft carries, so that a repair can find it.
+SEND_METADATA = "invoicing_send"
+
+
+def delete_draft(invoice_id):
+    """Delete a draft at Stripe; True if it is gone (or never was)."""
     try:
         client().v1.invoices.delete(invoice_id)
-    except stripe.StripeError as error:
-        current_app.logger.error("could not delete draft %s: %s", invoice_id, error)
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            return True
+        raise
+    return True
 
 
 _ACTIONS = {
     "void": ("void_invoice", "void"),
     "mark-uncollectible": ("mark_uncollectible", "uncollectible"),
 }
+# What each action is allowed from, as on Stripe.
+_FROM = {"void": ("open", "uncollectible"), "mark-uncollectible": ("open",)}
 
 
 def close_invoice(invoice, action):
@@ -252,9 +198,10 @@ def close_invoice(invoice, action):
     Raises StateConflictError when its state does not allow it.
     """
     method, status = _ACTIONS[action]
-    if invoice.status != "open":
+    if invoice.status not in _FROM[action]:
+        allowed = " or ".join(_FROM[action])
         raise StateConflictError(
-            f"The invoice is {invoice.status}; only an open one can be {status}."
+            f"The invoice is {invoice.status}; only an {allowed} one can be {status}."
         )
     try:
         done = getattr(client().v1.invoices, method)(invoice.id)
@@ -289,3 +236,18 @@ def refresh_invoice(invoice_id):
     with store.begin() as db:
         changed = store.apply_snapshot(db, invoice_id, found["status"], found)
     return found["status"], changed
+
+
+def invoices_since(created):
+    """Stripe's invoices, newest first, down to those created at `created` (dicts)."""
+    for invoice in client().v1.invoices.list({"limit": 100}).auto_paging_iter():
+        if invoice.created < created:
+            return
+        yield invoice.to_dict()
+
+
+def events_since(created, types):
+    """Stripe's events of `types` created at or after `created`, newest first (dicts)."""
+    params = {"created": {"gte": created}, "types": list(types), "limit": 100}
+    for event in client().v1.events.list(params).auto_paging_iter():
+        yield event.to_dict()

@@ -4,6 +4,7 @@ import sys
 
 import stripe
 
+import reconcile
 from factory import create_app
 from settings import ConfigError
 
@@ -19,4 +20,5 @@ except stripe.StripeError as error:
 
 
 if __name__ == "__main__":
-    app.run(port=4242)
+    reconcile.start(app)
+    app.run(port=app.config["PORT"])

@@ -90,6 +90,7 @@ def from_environ(environ=None):
     if mode_of(key) == "live" and not admin_password:
         raise ConfigError("a live key needs ADMIN_PASSWORD: every route but /webhook would be open")
     admin_user = environ.get("ADMIN_USER", "").strip() or "admin"
+    port = _int(environ, "PORT", 4242, 1, 65535)
     if ":" in admin_user:
         raise ConfigError("ADMIN_USER cannot contain ':'")
     return {
@@ -98,7 +99,10 @@ def from_environ(environ=None):
         "STRIPE_WEBHOOK_SECRETS": secrets,
         "STRIPE_API_BASE": _url(environ, "STRIPE_API_BASE", base) if base else "",
         "DATABASE_URL": database_url,
-        "DOMAIN": _url(environ, "DOMAIN", "http://localhost:4242"),
+        "PORT": port,
+        # The address the emulator's webhooks go to follows PORT unless DOMAIN is set.
+        "DOMAIN": _url(environ, "DOMAIN", f"http://localhost:{port}"),
+        "DOMAIN_SET": bool(environ.get("DOMAIN", "").strip()),
         "DAYS_UNTIL_DUE": _int(environ, "DAYS_UNTIL_DUE", 30, 1, 365),
         "AUTOMATIC_TAX": _flag(environ, "AUTOMATIC_TAX"),
         "EMULATOR_PROCESSING_SECONDS": _seconds(environ, "EMULATOR_PROCESSING_SECONDS", 3, 3600),
@@ -106,4 +110,6 @@ def from_environ(environ=None):
         "ADMIN_USER": admin_user,
         "ADMIN_PASSWORD": admin_password,
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0, 0, 10),
+        "RECONCILE_SECONDS": _int(environ, "RECONCILE_SECONDS", 60, 0, 86400),
+        "ABANDONED_SEND_SECONDS": _int(environ, "ABANDONED_SEND_SECONDS", 120, 0, 86400),
     }

@@ -1,6 +1,7 @@
 """Checks on request bodies: a JSON object, and the rules of `POST /invoices` (one rule, one
 message, one field each)."""
 
+import re
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -42,13 +43,29 @@ def _invalid(message, field):
     return ApiError(400, message, field=field)
 
 
-def _text(body, key, limit):
+# Control characters (C0, DEL, C1) and lone surrogates (from JSON's `\ud800`): no database
+# stores them all (PostgreSQL refuses NUL, every driver refuses surrogates), and no invoice
+# needs them. A multi-line text keeps its newlines and tabs.
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_NOT_MULTILINE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(value, field, multiline=False):
+    """`value` if it holds no control character (newlines and tabs allowed when `multiline`)
+    and no lone surrogate; else a 400 naming `field`."""
+    if (_NOT_MULTILINE_TEXT if multiline else _NOT_TEXT).search(value):
+        allowed = " other than newlines and tabs" if multiline else ""
+        raise _invalid(f"{field} cannot hold control characters{allowed}.", field)
+    return value
+
+
+def _text(body, key, limit, multiline=False):
     value = body.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
         raise _invalid(f"{key} must be a string.", key)
-    value = value.strip()
+    value = clean_text(value, key, multiline).strip()
     if len(value) > limit:
         raise _invalid(f"{key} must be at most {limit} characters.", key)
     return value or None
@@ -67,6 +84,7 @@ def _email(body):
     value = body.get("email")
     if not isinstance(value, str) or not value.strip():
         raise _invalid("email is required.", "email")
+    clean_text(value, "email")
     try:
         checked = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as error:
@@ -119,6 +137,7 @@ def _custom_fields(body):
             value = field[key]
             if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
                 raise _invalid(f"{key} must be 1 to {limit} characters.", f"{where}.{key}")
+            clean_text(value, f"{where}.{key}")
         checked.append({"name": field["name"].strip(), "value": field["value"].strip()})
     return tuple(checked)
 
@@ -126,7 +145,7 @@ def _custom_fields(body):
 def parse_order(body, lookup, default_days):
     """Check a `POST /invoices` body (a JSON object) against the rules and the catalog.
 
-    `lookup(price_ids)` answers the catalog as `{id: price}` (see invoicing.Catalog).
+    `lookup(price_ids)` answers the catalog as `{id: price}` (see catalog.Catalog).
     """
     unknown = set(body) - _FIELDS
     if unknown:
@@ -141,7 +160,7 @@ def parse_order(body, lookup, default_days):
         name=name,
         items=items,
         days_until_due=days,
-        description=_text(body, "description", 500),
+        description=_text(body, "description", 500, multiline=True),
         custom_fields=_custom_fields(body),
         currency=currency,
     )

@@ -127,6 +127,12 @@ def start_gunicorn(env, port):
     return process
 
 
+def worker_pids(master_pid):
+    """The pids of a gunicorn master's workers."""
+    listed = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True)
+    return [int(p) for p in listed.stdout.split()]
+
+
 def stop(process):
     """Stop gunicorn as a service manager does (SIGTERM), and wait for a clean exit."""
     process.terminate()
@@ -168,6 +174,8 @@ def make_server(emulator, database_url, **settings):
         "ADMIN_USER": "admin",
         "ADMIN_PASSWORD": "",
         "TRUSTED_PROXIES": 0,
+        "RECONCILE_SECONDS": 0,
+        "ABANDONED_SEND_SECONDS": 120,
         **settings,
     }
     live.app = create_app(config)

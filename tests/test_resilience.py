@@ -3,7 +3,6 @@
 import os
 import random
 import signal
-import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +12,16 @@ import requests
 
 import migrate
 import store
-from tests.helpers import clean_env, post_signed, serve_api, served, start_gunicorn, stop, wait_for
+from tests.helpers import (
+    clean_env,
+    post_signed,
+    serve_api,
+    served,
+    start_gunicorn,
+    stop,
+    wait_for,
+    worker_pids,
+)
 
 SECRET = "whsec_resilience_0123456789"
 
@@ -209,7 +217,7 @@ def test_killed_gunicorn_worker_loses_nothing(tmp_path, unused_port):
 
         def deliver(event):
             if event["id"] == "evt_burst_40":
-                workers = _children(master.pid)
+                workers = worker_pids(master.pid)
                 os.kill(workers[0], signal.SIGKILL)
                 killed.set()
             try:
@@ -244,8 +252,3 @@ def _safe_status(url, event):
         return post_event(url, event).status_code
     except requests.RequestException:
         return None
-
-
-def _children(pid):
-    listed = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in listed.split()]

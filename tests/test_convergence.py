@@ -1,0 +1,318 @@
+"""Convergence: the local record follows Stripe after missed webhooks, failed databases and
+dead workers, by reconciliation (the command and the periodic run) and crash-safe sends."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+import invoicing
+import store
+from stripe_emulator import Emulator, serve
+from tests.helpers import (
+    ROOT,
+    clean_env,
+    sdk_client,
+    serve_api,
+    start_gunicorn,
+    stop,
+    wait_for,
+    worker_pids,
+)
+
+SECRET = "whsec_convergence_0123456789"
+
+
+@pytest.fixture
+def deaf(emulator, database_url):
+    """A server that hears no webhook: the emulator has no endpoint to deliver to."""
+    yield from serve_api(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
+
+
+def rows(api, sql):
+    with api.live.app.extensions["db"].connect() as connection:
+        return connection.exec_driver_sql(sql).all()
+
+
+def reconcile(api):
+    result = api.live.app.test_cli_runner().invoke(args=["reconcile"])
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
+
+
+def test_reconcile_applies_missed_events_and_is_safe_twice(deaf, client):
+    paid, voided, doubtful = (deaf.send(f"{n}@example.com").json() for n in ("p", "v", "d"))
+    client.v1.invoices.pay(paid["id"], {"paid_out_of_band": True})
+    client.v1.invoices.void_invoice(voided["id"])
+    client.v1.invoices.mark_uncollectible(doubtful["id"])
+    assert {deaf.invoice(i["id"])["status"] for i in (paid, voided, doubtful)} == {"open"}
+
+    line = reconcile(deaf)
+    assert line.startswith("reconciled: ") and "0 sends repaired" in line
+    assert deaf.invoice(paid["id"])["status"] == "paid"
+    assert deaf.invoice(paid["id"])["payment"] == "succeeded"
+    assert deaf.invoice(voided["id"])["status"] == "void"
+    assert deaf.invoice(doubtful["id"])["status"] == "uncollectible"
+    # Applied through the webhook's path: the events are stored, once, on their invoices.
+    shown = [e["type"] for e in deaf.invoice(paid["id"])["events"]]
+    assert "invoice.paid" in shown and len(shown) == len(set(shown))
+    stored = rows(deaf, "SELECT count(*) FROM events")[0][0]
+
+    again = reconcile(deaf)
+    assert again.startswith("reconciled: 0 of ") and " 0 of " in again
+    assert rows(deaf, "SELECT count(*) FROM events")[0][0] == stored
+
+
+def test_reconcile_refreshes_an_invoice_whose_events_are_gone(deaf, client):
+    sent = deaf.send("refresh@example.com").json()
+    client.v1.invoices.void_invoice(sent["id"])
+    # The events list no longer holds it (older than Stripe keeps, say): the cursor is past it.
+    with deaf.live.app.extensions["db"].begin() as connection:
+        connection.execute(
+            store.settings.insert().values(key="reconcile.events_since", value="4000000000")
+        )
+    line = reconcile(deaf)
+    assert "0 of 0 events" in line and "1 of 1 invoices changed" in line
+    assert deaf.invoice(sent["id"])["status"] == "void"
+
+
+def _abandon(api, client, send_id, state_at_stripe, key=None):
+    """What a process killed mid-send leaves: a pending send, and a draft (or more) at Stripe."""
+    gold = api.prices()["gold_special"]
+    customer = client.v1.customers.create({"email": "dead@example.com"})
+    params = {"customer": customer.id, "collection_method": "send_invoice",
+              "days_until_due": 30, "auto_advance": False,
+              "metadata": {"invoicing_send": send_id}}  # fmt: skip
+    record = {"email": "dead@example.com", "description": None,
+              "lines": [{"price": gold["id"], "description": "Gold Special", "quantity": 1,
+                         "amount": 1000}]}  # fmt: skip
+    invoice_id = None
+    if state_at_stripe != "nothing":
+        draft = client.v1.invoices.create(params)
+        client.v1.invoices.add_lines(draft.id, {"lines": [{"pricing": {"price": gold["id"]}}]})
+        invoice_id = draft.id
+        if state_at_stripe == "sent":
+            client.v1.invoices.send_invoice(draft.id)
+    old = int(time.time()) - 3600
+    with api.live.app.extensions["db"].begin() as db:
+        db.execute(
+            store.sends.insert().values(
+                id=send_id, state="pending", invoice_id=invoice_id, customer=customer.id,
+                request={"invoice": params, "lines": [], "record": record},
+                idempotency_key=key, created=old, touched=old,
+            )
+        )  # fmt: skip
+        if invoice_id:
+            store.record_invoice(
+                db,
+                {"id": invoice_id, "status": "draft", "customer": customer.id,
+                 "email": "dead@example.com", "amount_due": 1000, "amount_paid": 0,
+                 "currency": "usd", "created": old, "lines": record["lines"]},
+            )  # fmt: skip
+            stamp = {"recorded": old * 1_000_000, "changed": old * 1_000_000}
+            db.execute(store.invoices.update().values(**stamp))
+        if key:
+            db.execute(
+                store.idempotency_keys.insert().values(
+                    key=key, request_hash="h", attempt=1, locked_at=old, created=old
+                )
+            )
+    return invoice_id
+
+
+@pytest.mark.parametrize("state_at_stripe", ["nothing", "draft", "sent"])
+def test_reconcile_settles_sends_that_dead_processes_left(deaf, client, state_at_stripe):
+    invoice_id = _abandon(deaf, client, "send_dead", state_at_stripe, key="order-dead")
+    line = reconcile(deaf)
+    assert "1 sends repaired" in line
+    (state,) = rows(deaf, "SELECT state FROM sends WHERE id = 'send_dead'")[0]
+    key = rows(deaf, "SELECT invoice_id, locked_at, attempt FROM idempotency_keys")[0]
+    at_stripe = {i.id: i.status for i in client.v1.invoices.list().data}
+    local = {r[0]: r[1] for r in rows(deaf, "SELECT id, status FROM invoices")}
+    if state_at_stripe == "sent":
+        # Past the point of no return: the invoice went out, so it is recorded here.
+        assert state == "done" and at_stripe == {invoice_id: "open"}
+        assert local == {invoice_id: "open"} and key == (invoice_id, 0, 1)
+    else:
+        # Nothing at Stripe and nothing here; the client's retry gets fresh Stripe keys.
+        assert state == "rolled_back" and at_stripe == {} and local == {}
+        assert key == (None, 0, 2)
+    assert "0 sends repaired" in reconcile(deaf)
+
+
+def test_a_recent_pending_send_is_left_to_its_process(deaf, client):
+    _abandon(deaf, client, "send_alive", "draft")
+    with deaf.live.app.extensions["db"].begin() as connection:
+        connection.execute(store.sends.update().values(touched=int(time.time())))
+    assert "0 sends repaired" in reconcile(deaf)
+    assert [i.status for i in client.v1.invoices.list().data] == ["draft"]
+
+
+def test_reconcile_removes_drafts_no_send_owns(deaf, client):
+    # A draft row from before crash-safe sends, whose draft is still at Stripe.
+    invoice_id = _abandon(deaf, client, "send_old", "draft")
+    with deaf.live.app.extensions["db"].begin() as connection:
+        connection.exec_driver_sql("DELETE FROM sends")
+    assert "1 orphan drafts removed" in reconcile(deaf)
+    assert client.v1.invoices.list().data == []
+    assert deaf.get(f"/invoices/{invoice_id}").status_code == 404
+
+
+def _failing_inserts(api):
+    """A database that refuses to store invoices (as a full disk would), at the database."""
+    engine = api.live.app.extensions["db"]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(
+                "CREATE FUNCTION full_disk() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END; "
+                "$$ LANGUAGE plpgsql"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER full_disk BEFORE INSERT ON invoices "
+                "FOR EACH ROW EXECUTE FUNCTION full_disk()"
+            )
+        else:
+            connection.exec_driver_sql(
+                "CREATE TRIGGER full_disk BEFORE INSERT ON invoices "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+            )
+
+
+def test_a_database_failure_after_the_draft_leaves_nothing(deaf, client):
+    deaf.prices()
+    _failing_inserts(deaf)
+    failed = deaf.send("full@example.com", headers={"Idempotency-Key": "full-1"})
+    assert failed.status_code == 503, failed.text
+    assert failed.json()["error"]["code"] == "database_unavailable"
+    assert client.v1.invoices.list().data == []  # the draft was deleted at Stripe
+    assert rows(deaf, "SELECT count(*) FROM invoices") == [(0,)]
+    assert rows(deaf, "SELECT state FROM sends") == [("rolled_back",)]
+    engine = deaf.live.app.extensions["db"]
+    with engine.begin() as connection:
+        on = " ON invoices" if engine.dialect.name == "postgresql" else ""
+        connection.exec_driver_sql(f"DROP TRIGGER full_disk{on}")
+    retried = deaf.send("full@example.com", headers={"Idempotency-Key": "full-1"})
+    assert retried.status_code == 201
+    assert [i.status for i in client.v1.invoices.list().data] == ["open"]
+
+
+@pytest.mark.parametrize("text", ["PO\x00123", "PO\ud800", "line\x1bfeed"])
+def test_text_a_database_cannot_store_is_refused_before_stripe(deaf, emulator, text):
+    deaf.prices()
+    emulator.reset_calls()
+    answer = deaf.send("nul@example.com", description=text)
+    assert answer.status_code == 400 and answer.json()["error"]["field"] == "description"
+    assert emulator.calls == [] and rows(deaf, "SELECT count(*) FROM sends") == [(0,)]
+
+
+def test_drafts_are_made_with_auto_advance_off(deaf, emulator, client):
+    sent = deaf.send("manual@example.com").json()
+    assert client.v1.invoices.retrieve(sent["id"]).auto_advance is False
+
+
+@pytest.mark.parametrize(
+    ("dies_in", "ends"), [("invoices.add_lines", None), ("invoices.send_invoice", "open")]
+)
+def test_a_worker_killed_mid_send_is_repaired(tmp_path, unused_port, dies_in, ends):
+    emulator = Emulator(latency_ms=400)
+    served_emulator = serve(emulator)
+    invoicing.seed_catalog(sdk_client(emulator))
+    database = f"sqlite:///{tmp_path / 'killed.db'}"
+    env = clean_env(
+        tmp_path, DATABASE_URL=database, STRIPE_WEBHOOK_SECRET=SECRET,
+        STRIPE_API_BASE=served_emulator.url, WEB_CONCURRENCY="2", ABANDONED_SEND_SECONDS="0",
+        RECONCILE_SECONDS="0",
+    )  # fmt: skip
+    master = start_gunicorn(env, unused_port)
+    try:
+        url = f"http://127.0.0.1:{unused_port}"
+        gold = next(
+            p["id"] for p in requests.get(f"{url}/prices", timeout=10).json()["data"]
+            if p["lookup_key"] == "gold_special"
+        )  # fmt: skip
+        body = {"email": "killed@example.com", "items": [{"price": gold, "quantity": 1}]}
+
+        def post():
+            try:
+                requests.post(f"{url}/invoices", json=body, timeout=30)
+            except requests.RequestException:
+                pass  # the worker died under it
+
+        sender = threading.Thread(target=post)
+        sender.start()
+        wait_for(lambda: dies_in in emulator.calls, timeout=20)
+        for pid in worker_pids(master.pid):
+            os.kill(pid, signal.SIGKILL)
+        sender.join()
+        emulator.deliverer.wait_idle()
+        time.sleep(0.5)  # the emulator finishes the call the dead worker made
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "server", "reconcile"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "1 sends repaired" in result.stdout
+        client = sdk_client(emulator)
+        at_stripe = [i.status for i in client.v1.invoices.list().data]
+        listed = requests.get(f"{url}/invoices", timeout=10).json()["data"]
+        if ends is None:
+            assert at_stripe == [] and listed == []
+        else:
+            assert at_stripe == [ends] and [i["status"] for i in listed] == [ends]
+    finally:
+        stop(master)
+        served_emulator.stop()
+
+
+def test_the_server_reconciles_by_itself(tmp_path, unused_port):
+    emulator = Emulator()
+    served_emulator = serve(emulator)
+    invoicing.seed_catalog(sdk_client(emulator))
+    env = clean_env(
+        tmp_path, STRIPE_WEBHOOK_SECRET=SECRET, STRIPE_API_BASE=served_emulator.url,
+        WEB_CONCURRENCY="3", RECONCILE_SECONDS="1",
+    )  # fmt: skip
+    master = start_gunicorn(env, unused_port)
+    try:
+        url = f"http://127.0.0.1:{unused_port}"
+        gold = next(
+            p["id"] for p in requests.get(f"{url}/prices", timeout=10).json()["data"]
+            if p["lookup_key"] == "gold_special"
+        )  # fmt: skip
+        body = {"email": "alone@example.com", "items": [{"price": gold, "quantity": 1}]}
+        sent = requests.post(f"{url}/invoices", json=body, timeout=30).json()
+        sdk_client(emulator).v1.invoices.pay(sent["id"], {"paid_out_of_band": True})
+
+        def paid():
+            shown = requests.get(f"{url}/invoices/{sent['id']}", timeout=10).json()
+            return shown["status"] == "paid"
+
+        wait_for(paid, timeout=20)
+        engine = store.make_engine(env["DATABASE_URL"])
+        with engine.connect() as connection:
+            leases = connection.exec_driver_sql("SELECT name FROM leases").all()
+        engine.dispose()
+        assert leases == [("reconcile",)]  # one holder for every worker
+    finally:
+        stop(master)
+        served_emulator.stop()
+
+
+def test_a_refused_webhook_logs_why(deaf, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        bad = requests.post(
+            f"{deaf.url}/webhook", data=json.dumps({"id": "evt_x"}),
+            headers={"Stripe-Signature": "t=1,v1=00"}, timeout=10,
+        )  # fmt: skip
+    assert bad.status_code == 400
+    line = next(r.getMessage() for r in caplog.records if "path=/webhook" in r.getMessage())
+    assert line.endswith("reason=invalid_signature")
