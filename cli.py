@@ -17,6 +17,7 @@ import stripe
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+import errors
 import invoicing
 import migrate
 import reconcile
@@ -50,7 +51,10 @@ def seed_catalog():
     """Create the sample products and prices in a test-mode account (by lookup_key)."""
     if current_app.config["MODE"] == "live":
         raise click.ClickException("Refusing to create sample products with a live key.")
-    invoicing.seed_catalog(current_app.extensions["stripe"])
+    try:
+        invoicing.seed_catalog(current_app.extensions["stripe"])
+    except stripe.StripeError as error:
+        raise click.ClickException(errors.stripe_message(error)) from None
     click.echo("Sample catalog ready.")
 
 
@@ -89,7 +93,7 @@ def sync_invoices(invoice_id, everything):
         try:
             status, changed = invoicing.refresh_invoice(one)
         except stripe.StripeError as error:
-            click.echo(f"{one}: Stripe said {error.user_message or error}", err=True)
+            click.echo(f"{one}: {errors.stripe_message(error)}", err=True)
             continue
         click.echo(f"{one}: {status} ({'updated' if changed else 'already current'})")
 
@@ -104,7 +108,12 @@ def reconcile_record():
         if show and count % 100 == 0:
             click.echo(f"\r{count} ...", nl=False, err=True)
 
-    summary = reconcile.run(progress)
+    try:
+        summary = reconcile.run(progress)
+    except stripe.StripeError as error:
+        raise click.ClickException(
+            f"{errors.stripe_message(error)} Nothing was lost; run it again."
+        ) from None
     if show:
         click.echo("\r", nl=False, err=True)
     click.echo(summary.line())

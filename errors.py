@@ -5,6 +5,8 @@ from flask import current_app, g
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+import logs
+
 # Codes for the HTTP errors Flask raises itself.
 _HTTP_CODES = {
     400: "bad_request",
@@ -77,22 +79,34 @@ def _http_error(error):
     return response
 
 
+def stripe_message(error):
+    """One plain sentence for a Stripe failure: Stripe's own words for what it refused, never
+    the SDK's multi-line text about the connection (which names hosts and ports)."""
+    if isinstance(error, stripe.APIConnectionError):
+        return "Stripe could not be reached; try again."
+    text = (error.user_message or "").strip()
+    return text.splitlines()[0] if text else "Stripe could not complete the request."
+
+
 def _stripe_error(error):
-    # Stripe refused or failed: 502 with Stripe's own words, never our internals.
+    # Stripe refused or failed: 502 with Stripe's own words, never our internals; the log
+    # names what could not be reached.
     current_app.logger.warning(
-        "stripe error: %s code=%s status=%s request=%s",
+        "stripe error: %s code=%s status=%s request=%s api=%s",
         type(error).__name__,
-        error.code,
+        logs.field(error.code),
         error.http_status,
-        error.request_id,
+        logs.field(error.request_id),
+        current_app.config["STRIPE_API_BASE"] or "https://api.stripe.com",
     )
-    message = error.user_message or "Stripe could not complete the request."
+    message = stripe_message(error)
     return _answer(502, message, code=error.code or "stripe_error")
 
 
 def _database_error(error):
     # Down, full, or refusing the write: the client may try again (nothing half-made stays).
-    current_app.logger.error("database unavailable: %s: %s", type(error.orig).__name__, error.orig)
+    reason = logs.field(str(error.orig).splitlines()[0] if str(error.orig) else "")
+    current_app.logger.error("database unavailable: %s: %s", type(error.orig).__name__, reason)
     return _answer(503, "The database is unavailable; try again.", code="database_unavailable")
 
 

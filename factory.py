@@ -1,5 +1,8 @@
 """The application factory: settings, database, Stripe client, blueprints, errors."""
 
+import sys
+
+import stripe
 from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -20,6 +23,20 @@ import store
 import webhook
 
 MAX_BODY = 1024 * 1024
+
+
+def app_or_exit():
+    """create_app() for the entry points (server.py, gunicorn's master): a bad setting, an
+    unreachable database or an unreachable Stripe ends the process with one line naming
+    what failed (never a password), not a traceback."""
+    try:
+        return create_app()
+    except settings.ConfigError as error:
+        sys.exit(f"Configuration error: {error}")
+    except migrate.DatabaseUnreachableError as error:
+        sys.exit(str(error))
+    except stripe.StripeError as error:
+        sys.exit(f"Could not prepare Stripe at start-up: {errors.stripe_message(error)}")
 
 
 def create_app(config=None):

@@ -27,14 +27,14 @@ def on_starting(server):
     every worker sees the same Stripe state and the emulator's webhooks reach this server.
     """
     import settings
-    from factory import create_app
+    from factory import app_or_exit
 
     if settings.mode_of(os.environ.get("STRIPE_SECRET_KEY", "").strip()) != "emulator":
         return
     address = server.cfg.address[0]
     if not os.environ.get("DOMAIN", "").strip() and isinstance(address, tuple):
         os.environ["DOMAIN"] = f"http://localhost:{address[1]}"
-    app = create_app()
+    app = app_or_exit()
     os.environ["STRIPE_API_BASE"] = app.config["STRIPE_API_BASE"]
     os.environ["STRIPE_WEBHOOK_SECRET"] = ",".join(app.config["STRIPE_WEBHOOK_SECRETS"])
     app.extensions["db"].dispose()  # the workers open their own connections

@@ -1,10 +1,11 @@
 """One structured line per request: method, path (no query: it may hold emails), status, time,
 and whatever the view adds in `g.log_fields` (a webhook adds its event: id, type, invoice,
-outcome)."""
+outcome; an error adds its reason). Every value is escaped: no client can forge a line."""
 
 import logging
 import sys
 import time
+from urllib.parse import quote
 
 from flask import current_app, g, request
 
@@ -15,18 +16,28 @@ def _start():
     g.started = time.perf_counter()
 
 
+# What a logged value may show as is: anything else (spaces, CR/LF, control characters,
+# quotes, non-ASCII) is percent-encoded, so no client can forge a line or a field.
+_SAFE = "/:@!$&()*+,;=~-._"
+
+
+def field(value):
+    """A value as one safe key=value token of a log line."""
+    return quote(str(value), safe=_SAFE, errors="backslashreplace")
+
+
 def _log(response):
     took = (time.perf_counter() - g.pop("started", time.perf_counter())) * 1000
-    extra = "".join(f" {key}={value}" for key, value in g.pop("log_fields", {}).items())
-    current_app.logger.info(
-        "request method=%s path=%s status=%d ms=%.1f remote=%s%s",
-        request.method,
-        request.path,
-        response.status_code,
-        took,
-        request.remote_addr,
-        extra,
-    )
+    fields = {
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "ms": f"{took:.1f}",
+        "remote": request.remote_addr,
+        **g.pop("log_fields", {}),
+    }
+    line = " ".join(f"{key}={field(value)}" for key, value in fields.items())
+    current_app.logger.info("request %s", line)
     return response
 
 

@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import OperationalError
 
 import store
 
@@ -80,6 +81,17 @@ def upgrade(engine, revision="head"):
     return before
 
 
+class DatabaseUnreachableError(Exception):
+    """The database did not answer at start-up; the message names it (never the password)."""
+
+
 def init_app(app):
     """Upgrade the app's database at start."""
-    upgrade(app.extensions["db"])
+    engine = app.extensions["db"]
+    try:
+        upgrade(engine)
+    except OperationalError as error:
+        where = engine.url.render_as_string(hide_password=True)
+        text_ = str(error.orig).strip()
+        reason = text_.splitlines()[0] if text_ else type(error.orig).__name__
+        raise DatabaseUnreachableError(f"Could not reach the database {where}: {reason}") from None

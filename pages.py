@@ -1,5 +1,8 @@
 """The browser pages: the demo page and an invoice's payment page."""
 
+import threading
+
+import cachetools
 import stripe
 from flask import Blueprint, current_app, render_template, request
 
@@ -15,6 +18,17 @@ _MODE_BANNER = {
     "test": "Stripe test mode",
     "live": "LIVE",
 }
+
+
+# The pay page is public: uncached, each view would cost a Stripe call, and one leaked link
+# could spend the account's rate limit. An open invoice's client secret does not change.
+PAY_SECRET_SECONDS = 60
+_secrets = cachetools.TTLCache(maxsize=10_000, ttl=PAY_SECRET_SECONDS)
+
+
+@cachetools.cached(_secrets, lock=threading.Lock())
+def _client_secret(invoice_id):
+    return invoicing.confirmation_secret(invoice_id)
 
 
 def _banner():
@@ -40,7 +54,7 @@ def show_pay_page(invoice_id):
     real_keys = current_app.config["MODE"] != "emulator"
     if invoice.status == "open" and real_keys and not context["returned"]:
         try:
-            context["client_secret"] = invoicing.confirmation_secret(invoice_id)
+            context["client_secret"] = _client_secret(invoice_id)
         except stripe.InvalidRequestError as error:
             raise NotFoundError(error.user_message or "Unknown invoice.") from None
         context["publishable_key"] = current_app.config["STRIPE_PUBLISHABLE_KEY"]

@@ -1,9 +1,10 @@
-"""Request guards: HTTP Basic access control, public routes, JSON-only changes, and the
-security headers (CSP) on every answer."""
+"""Request guards: HTTP Basic access control, public routes, JSON-only changes, the body
+size limit, and the security headers (CSP) on every answer."""
 
 import hmac
 
 from flask import current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from errors import ApiError
 
@@ -59,6 +60,17 @@ def require_json():
         raise ApiError(415, "Send the body as application/json.", code="unsupported_media_type")
 
 
+def limit_body():
+    """A chunked body (no Content-Length) over MAX_CONTENT_LENGTH is a 413, as a declared one
+    is: the server reads at most the limit, then checks that nothing is left."""
+    if request.method != "POST" or request.content_length is not None:
+        return
+    data = request.get_data(cache=True)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if len(data) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+
+
 def allow_stripe_js():
     """Let this answer's page load Stripe.js and its frames (the pay page with real keys)."""
     g.uses_stripe_js = True
@@ -80,4 +92,5 @@ def add_headers(response):
 def init_app(app):
     """Guard every request and every answer."""
     app.before_request(require_login)
+    app.before_request(limit_body)
     app.after_request(add_headers)

@@ -1,22 +1,12 @@
 """The invoicing server's entry: `app` for `flask --app server`, gunicorn and `python server.py`."""
 
-import sys
-
-import stripe
-
 import reconcile
-from factory import create_app
-from settings import ConfigError
+from factory import app_or_exit, create_app
 
 __all__ = ["app", "create_app"]
 
-try:
-    app = create_app()
-except ConfigError as error:
-    # One clear line instead of a traceback.
-    sys.exit(f"Configuration error: {error}")
-except stripe.StripeError as error:
-    sys.exit(f"Could not prepare Stripe at start-up: {error.user_message or error}")
+# A bad setting, or a database or Stripe out of reach, ends here with one line.
+app = app_or_exit()
 
 
 if __name__ == "__main__":

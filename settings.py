@@ -10,6 +10,7 @@ from sqlalchemy.exc import ArgumentError
 _KEY = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,}$")
 _PUBLISHABLE = re.compile(r"^pk_(test|live)_[A-Za-z0-9_]{8,}$")
 _WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/=_]{8,}$")
+_KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
 EMULATOR_KEY = "sk_test_emulator"
 
 
@@ -66,9 +67,13 @@ def from_environ(environ=None):
     environ = os.environ if environ is None else environ
     key = environ.get("STRIPE_SECRET_KEY", "").strip()
     if key and not _KEY.match(key):
+        # Never echo a secret: say the rule, and only the prefix and length of this value.
+        prefix = next((p for p in _KEY_PREFIXES if key.startswith(p)), None)
+        shape = f"{prefix} and {len(key) - len(prefix)} more" if prefix else f"{len(key)}"
         raise ConfigError(
-            "STRIPE_SECRET_KEY must look like sk_test_... or sk_live_... (or be empty for the "
-            "built-in emulator)"
+            "STRIPE_SECRET_KEY must be sk_test_, sk_live_, rk_test_ or rk_live_ followed by at "
+            f"least 8 letters, digits or underscores (got {shape} characters); or empty for "
+            "the built-in emulator"
         )
     publishable = environ.get("STRIPE_PUBLISHABLE_KEY", "").strip()
     if publishable and not _PUBLISHABLE.match(publishable):
@@ -87,7 +92,7 @@ def from_environ(environ=None):
             raise ConfigError("DATABASE_URL is not a valid SQLAlchemy URL") from None
     base = environ.get("STRIPE_API_BASE", "").strip()
     admin_password = environ.get("ADMIN_PASSWORD", "")
-    if mode_of(key) == "live" and not admin_password:
+    if mode_of(key) == "live" and not admin_password.strip():
         raise ConfigError("a live key needs ADMIN_PASSWORD: every route but /webhook would be open")
     admin_user = environ.get("ADMIN_USER", "").strip() or "admin"
     port = _int(environ, "PORT", 4242, 1, 65535)

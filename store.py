@@ -9,6 +9,7 @@ whatever order events arrive in, and no read-modify-write race exists between wo
 """
 
 import os
+import re
 import time
 
 from flask import current_app
@@ -28,7 +29,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -189,8 +189,8 @@ def connect(engine=None):
 
 
 def ping(db):
-    """Raise if the database does not answer."""
-    db.execute(text("SELECT 1"))
+    """Raise if the database does not answer, or does not take a write."""
+    set_setting(db, "health.checked_at", str(int(time.time())))
 
 
 def insert_into(db, table):
@@ -218,38 +218,49 @@ def _stamp():
 
 
 # What the record mirrors from Stripe's invoice, and how a snapshot maps onto it.
-
-MIRRORED = {
-    "number": str,
-    "amount_due": int,
-    "amount_paid": int,
-    "due_date": int,
-    "hosted_invoice_url": str,
-    "invoice_pdf": str,
-}
 _BIGINT = 2**63
+# Stripe's ids are letters, digits and underscores after their prefix.
+_ID = re.compile("[A-Za-z0-9_]{1,255}")
+_NUMBER = re.compile("[\x21-\x7e][\x20-\x7e]{0,254}")
+# Only web addresses are kept as links: never `javascript:`, never control characters.
+_URL = re.compile("https?://[\x21-\x7e]{1,2048}", re.IGNORECASE)
 
 
-def _fits(value, kind):
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < _BIGINT
-    return isinstance(value, kind)
+def _amount(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _BIGINT
+
+
+def _matches(pattern):
+    return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+# What the record mirrors from Stripe's invoice, each with the check a value must pass: even a
+# signed event is not trusted for what the pages render as links or amounts.
+MIRRORED = {
+    "number": _matches(_NUMBER),
+    "amount_due": _amount,
+    "amount_paid": _amount,
+    "due_date": _amount,
+    "hosted_invoice_url": _matches(_URL),
+    "invoice_pdf": _matches(_URL),
+}
+is_stripe_id = _matches(_ID)
 
 
 def invoice_id_of(snapshot):
     """The id of a Stripe invoice (a dict), or None if it has none that fits."""
     value = snapshot.get("id")
-    return value if isinstance(value, str) else None
+    return value if is_stripe_id(value) else None
 
 
 def changes_of(snapshot):
     """What a Stripe invoice (a dict) may change on the local record: the mirrored fields that
-    it carries with the right type (a wrong one, which Stripe never sends, reads as missing).
-    The status is applied on its own, forward only."""
+    it carries with a value that passes their check (any other, which Stripe never sends,
+    reads as missing). The status is applied on its own, forward only."""
     return {
         key: value
-        for key, kind in MIRRORED.items()
-        if (value := snapshot.get(key)) is not None and _fits(value, kind)
+        for key, fits in MIRRORED.items()
+        if (value := snapshot.get(key)) is not None and fits(value)
     }
 
 

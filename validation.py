@@ -31,7 +31,10 @@ class Order:
 
 def json_body():
     """The request's JSON object, or a 400."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes
+        raise ApiError(400, "The body is nested too deeply.", code="invalid_json") from None
     if body is None:
         raise ApiError(400, "The body is not valid JSON.", code="invalid_json")
     if not isinstance(body, dict):

@@ -5,6 +5,7 @@ updates (see store.py), so a redelivery changes nothing and an old event never w
 """
 
 import json
+import re
 
 import stripe
 from flask import Blueprint, current_app, g, request
@@ -37,17 +38,26 @@ def _verify(payload, header):
             raise ApiError(400, "The body is not UTF-8 text.", code="invalid_body") from None
         try:
             return json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ApiError(400, "The body is not valid JSON.", code="invalid_json") from None
     raise ApiError(400, "The Stripe-Signature header does not verify.", code="invalid_signature")
 
 
+# An event's id and type are stored and logged: visible ASCII, no spaces.
+_TOKEN = re.compile("[\x21-\x7e]{1,255}")
+
+
 def _check_shape(event):
+    created = event.get("created") if isinstance(event, dict) else None
     ok = (
         isinstance(event, dict)
         and isinstance(event.get("id"), str)
+        and _TOKEN.fullmatch(event["id"])
         and isinstance(event.get("type"), str)
-        and isinstance(event.get("created"), int)
+        and _TOKEN.fullmatch(event["type"])
+        and isinstance(created, int)
+        and not isinstance(created, bool)
+        and 0 <= created < 2**63
         and isinstance(event.get("data"), dict)
         and isinstance(event["data"].get("object"), dict)
     )
@@ -60,7 +70,7 @@ def _invoice_of(db, event):
     obj = event["data"]["object"]
     if obj.get("object") == "invoice":
         return store.invoice_id_of(obj)
-    if event["type"].startswith("payment_intent.") and isinstance(obj.get("id"), str):
+    if event["type"].startswith("payment_intent.") and store.is_stripe_id(obj.get("id")):
         found = store.invoice_by_payment_intent(db, obj["id"])
         if found or event["type"] != "payment_intent.processing":
             return found
