@@ -2,12 +2,15 @@
 and health."""
 
 import re
+import time
 
 from flask import Blueprint, current_app, request, url_for
 
+import bookkeeping
 import emulation
 import idempotency
 import invoicing
+import receivables
 import security
 import sending
 import store
@@ -19,6 +22,8 @@ bp.before_request(security.require_json)
 CURSOR_OVERLAP = 5_000_000  # microseconds
 # A cursor is a count of microseconds: ASCII digits that fit a 64-bit column.
 _CURSOR = re.compile("[0-9]{1,18}")
+# A moment in Unix seconds, up to the year 33658.
+_MOMENT = re.compile("[0-9]{1,12}")
 
 
 @bp.get("/config")
@@ -70,6 +75,10 @@ def list_invoices():
     `cursor` in the answer, passed back as `?since=`, lists only what changed since.
     """
     email = request.args.get("email", "").strip() or None
+    status = request.args.get("status") or None
+    if status is not None and status not in store.STATUSES:
+        choices = ", ".join(store.STATUSES)
+        raise ApiError(400, f"status must be one of {choices}.", field="status")
     since = request.args.get("since")
     if since is not None and not _CURSOR.fullmatch(since):
         raise ApiError(400, "since must be a cursor from an earlier answer.", field="since")
@@ -78,7 +87,7 @@ def list_invoices():
         # A write stamped before the cursor may commit after it: look back a little, and let
         # the page merge repeats by id.
         after = int(since) - CURSOR_OVERLAP if since else None
-        invoices = store.list_invoices(db, email, after)
+        invoices = store.list_invoices(db, email, after, status)
     return {"data": [store.invoice_json(i) for i in invoices], "cursor": cursor}
 
 
@@ -107,6 +116,40 @@ def void_invoice(invoice_id):
 def mark_uncollectible(invoice_id):
     """Mark an open invoice uncollectible."""
     return _close(invoice_id, "mark-uncollectible")
+
+
+@bp.post("/invoices/<invoice_id>/remind")
+def remind_invoice(invoice_id):
+    """Have Stripe send an open invoice again; 409 in any other state."""
+    with store.connect() as db:
+        invoice = store.require_invoice(db, invoice_id)
+    return store.invoice_json(invoicing.remind(invoice))
+
+
+def _moment(name):
+    raw = request.args.get(name)
+    if raw is None:
+        return int(time.time())
+    if not _MOMENT.fullmatch(raw):
+        raise ApiError(400, f"{name} must be a Unix time in seconds.", field=name)
+    return int(raw)
+
+
+@bp.get("/receivables")
+def get_receivables():
+    """What is owed per currency at `?as_of=` (default now), aged by days past due."""
+    as_of = _moment("as_of")
+    with store.connect() as db:
+        return {"as_of": as_of, "data": receivables.aging(db, as_of)}
+
+
+@bp.get("/outbox")
+def list_outbox():
+    """Emulator mode only: the emails Stripe would have sent, newest first."""
+    if current_app.config["MODE"] != "emulator":
+        raise NotFoundError("The outbox exists only in emulator mode.")
+    keys = ("id", "to", "subject", "kind", "invoice", "hosted_invoice_url", "created")
+    return {"data": [{k: email[k] for k in keys} for email in emulation.outbox(current_app.config)]}
 
 
 def _pay_status(invoice):
@@ -144,5 +187,5 @@ def create_test_payment(invoice_id):
 def healthz():
     """200 when the database answers and accepts a write (a full disk reads fine)."""
     with store.begin() as db:
-        store.ping(db)
+        bookkeeping.ping(db)
     return {"ok": True}

@@ -5,12 +5,14 @@
     flask --app server events replay EVT_ID
     flask --app server sync INVOICE_ID | --all
     flask --app server reconcile
+    flask --app server remind --days-overdue N [--as-of T] [--dry-run]
 
 Recovery only moves the local record forward (see store.py), so running it twice is safe.
 """
 
 import json
 import sys
+import time
 
 import click
 import stripe
@@ -20,6 +22,7 @@ from flask.cli import AppGroup, with_appcontext
 import errors
 import invoicing
 import migrate
+import receivables
 import reconcile
 import store
 import webhook
@@ -119,6 +122,51 @@ def reconcile_record():
     click.echo(summary.line())
 
 
+@click.command("remind")
+@with_appcontext
+@click.option(
+    "--days-overdue",
+    type=click.IntRange(0, 3650),
+    required=True,
+    help="Remind invoices at least this many days past due, not reminded for as long.",
+)
+@click.option(
+    "--as-of",
+    type=click.IntRange(0, 10**12),
+    default=None,
+    help="Count days past due at this Unix time (default now).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be reminded; send nothing.")
+def remind_overdue(days_overdue, as_of, dry_run):
+    """Have Stripe send every overdue invoice again (for a daily cron job; safe to run twice)."""
+    now = int(time.time())
+    as_of = now if as_of is None else as_of
+    with store.connect() as db:
+        chosen = receivables.due_for_reminder(db, days_overdue, as_of, now)
+    reminded = failed = 0
+    for invoice in chosen:
+        late = store.days_past_due(invoice.due_date, as_of)
+        if dry_run:
+            click.echo(f"{invoice.id} {invoice.email} {late} days overdue: would remind")
+            continue
+        try:
+            invoicing.remind(invoice)
+        except (stripe.StripeError, errors.StateConflictError) as error:
+            failed += 1
+            message = (
+                errors.stripe_message(error) if isinstance(error, stripe.StripeError) else error
+            )
+            click.echo(f"{invoice.id}: not reminded: {message}", err=True)
+            continue
+        reminded += 1
+        click.echo(f"{invoice.id} {invoice.email} {late} days overdue: reminded")
+    verb = "would remind" if dry_run else "reminded"
+    count = len(chosen) if dry_run else reminded
+    click.echo(f"{verb} {count} of {len(chosen)} invoices due a reminder ({failed} failed)")
+    if failed:
+        sys.exit(1)
+
+
 def flask_run_port():
     """The port `flask run` was asked to serve on, when the app is being made by it."""
     context = click.get_current_context(silent=True)
@@ -129,5 +177,6 @@ def flask_run_port():
 
 def init_app(app):
     """Add the commands to `flask`."""
-    for command in (db_cli, init_db, seed_catalog, events_cli, sync_invoices, reconcile_record):
+    commands = (db_cli, init_db, seed_catalog, events_cli, sync_invoices, reconcile_record)
+    for command in (*commands, remind_overdue):
         app.cli.add_command(command)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import requests
 import stripe
 
+import bookkeeping
 import invoicing
 import store
 from errors import StateConflictError
@@ -59,6 +60,16 @@ def test_payment(config, invoice_id, outcome):
     if status != 200:
         message = json.loads(body).get("error", {}).get("message", "The emulator refused.")
         raise StateConflictError(message)
+
+
+def outbox(config):
+    """The emails the emulator says Stripe would have sent, newest first."""
+    http = config.get("STRIPE_HTTP_CLIENT") or stripe.RequestsClient(timeout=10)
+    url = f"{config['STRIPE_API_BASE']}/_emulator/outbox"
+    body, status, _ = http.request("get", url, {})
+    if status != 200:
+        raise StateConflictError("The emulator has no outbox.")
+    return json.loads(body)["data"]
 
 
 def state_file(config):
@@ -112,12 +123,12 @@ def find_or_start_emulator(config, engine):
     """The URL of the emulator this server's processes share: the one noted in the database
     if it still answers, else a new one (noted there for the others)."""
     with store.connect(engine) as db:
-        noted = store.get_setting(db, _EMULATOR_URL)
+        noted = bookkeeping.get_setting(db, _EMULATOR_URL)
     if noted and _is_emulator(noted):
         return noted
     url = start_emulator(config["EMULATOR_PROCESSING_SECONDS"], state_file(config))
     with store.begin(engine) as db:
-        store.set_setting(db, _EMULATOR_URL, url)
+        bookkeeping.set_setting(db, _EMULATOR_URL, url)
     return url
 
 
@@ -135,7 +146,7 @@ def webhook_secret(stripe_client, domain, engine):
     url = f"{domain}/webhook"
     setting = f"emulator.webhook:{url}"
     with store.connect(engine) as db:
-        saved = store.get_setting(db, setting)
+        saved = bookkeeping.get_setting(db, setting)
     saved = json.loads(saved) if saved else None
     endpoints = stripe_client.v1.webhook_endpoints.list({"limit": 100}).data
     secret = None
@@ -156,7 +167,9 @@ def webhook_secret(stripe_client, domain, engine):
         {"url": url, "enabled_events": ENABLED_EVENTS, "metadata": _MARK}
     )
     with store.begin(engine) as db:
-        store.set_setting(db, setting, json.dumps({"id": created.id, "secret": created.secret}))
+        bookkeeping.set_setting(
+            db, setting, json.dumps({"id": created.id, "secret": created.secret})
+        )
     return created.secret
 
 

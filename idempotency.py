@@ -15,6 +15,7 @@ import time
 from sqlalchemy import select, update
 
 import store
+import tables
 from errors import ApiError, StateConflictError
 
 # A try that has held its key this long is presumed dead (its worker was killed).
@@ -24,7 +25,7 @@ _CONFLICTS = {
     "reused": "This Idempotency-Key was used with another body.",
     "in_progress": "A request with this Idempotency-Key is still running; retry shortly.",
 }
-_keys = store.idempotency_keys
+_keys = tables.idempotency_keys
 
 
 def checked_key(value):

@@ -215,6 +215,28 @@ def close_invoice(invoice, action):
         return store.get_invoice(db, invoice.id)
 
 
+def remind(invoice):
+    """Have Stripe send an open invoice again, and note it; return the row.
+
+    Raises StateConflictError for any other state.
+    """
+    if invoice.status != "open":
+        raise StateConflictError(
+            f"The invoice is {invoice.status}; only an open one is sent again."
+        )
+    try:
+        sent = client().v1.invoices.send_invoice(invoice.id)
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            raise
+        raise StateConflictError(error.user_message or str(error)) from None
+    moment = int(time.time())
+    with store.begin() as db:
+        store.apply_snapshot(db, invoice.id, sent.status, sent.to_dict())
+        store.record_reminder(db, invoice.id, moment)
+        return store.get_invoice(db, invoice.id)
+
+
 def invoice_paid_by(payment_intent_id):
     """The id of the invoice a PaymentIntent pays, from Stripe's InvoicePayments; or None."""
     payments = client().v1.invoice_payments.list(

@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import OperationalError
 
-import store
+import tables
 
 FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 # The schema the server made with `create_all` before it had migrations.
@@ -71,7 +71,7 @@ def upgrade(engine, revision="head"):
         empty = before is None and not inspect(connection).get_table_names()
         if empty and revision == "head":
             # An empty database: the tables as they are now, marked as the newest revision.
-            store.metadata.create_all(connection)
+            tables.metadata.create_all(connection)
             command.stamp(config, "head")
         else:
             if before is None and not empty:  # made before migrations: at the baseline

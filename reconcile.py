@@ -22,6 +22,7 @@ import stripe
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+import bookkeeping
 import invoicing
 import sending
 import store
@@ -80,7 +81,7 @@ def run(progress=None):
 
 def _catch_up_events(summary, tick):
     with store.connect() as db:
-        since = store.get_setting(db, CURSOR)
+        since = bookkeeping.get_setting(db, CURSOR)
         since = int(since) if since else store.oldest_unfinished(db)
     if since is None:
         return  # nothing here could be out of date yet
@@ -93,7 +94,7 @@ def _catch_up_events(summary, tick):
         outcome, _ = webhook.apply_event(event, json.dumps(event, default=str))
         summary.events_applied += outcome != "duplicate"
     with store.begin() as db:
-        store.set_setting(db, CURSOR, str(newest))
+        bookkeeping.set_setting(db, CURSOR, str(newest))
 
 
 def _refresh_invoices(summary, tick):
@@ -120,7 +121,7 @@ def _remove_orphan_drafts():
     too, or moved forward if Stripe sent them after all."""
     stale = int(time.time()) - current_app.config["ABANDONED_SEND_SECONDS"]
     with store.connect() as db:
-        orphans = store.orphan_drafts(db, stale)
+        orphans = bookkeeping.orphan_drafts(db, stale)
     for invoice_id in orphans:
         found = invoicing.retrieve_invoice(invoice_id)
         if found is not None and found["status"] == "draft":
@@ -148,7 +149,7 @@ def _loop(app, period):
         try:
             with app.app_context():
                 with store.begin() as db:
-                    mine = store.take_lease(db, LEASE, holder, 2 * period + 10)
+                    mine = bookkeeping.take_lease(db, LEASE, holder, 2 * period + 10)
                 if mine:
                     summary = run()
                     if summary.changed_anything():

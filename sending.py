@@ -17,6 +17,7 @@ import stripe
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+import bookkeeping
 import idempotency
 import invoicing
 import store
@@ -80,7 +81,7 @@ def send(order, idempotency_key=None, attempt=None):
     send_id = f"{idempotency_key}:{attempt}" if idempotency_key else f"send_{secrets.token_hex(12)}"
     request = _request(order, customer_id, send_id)
     with store.begin() as db:
-        row, mine = store.start_send(
+        row, mine = bookkeeping.start_send(
             db, send_id, customer_id, request, idempotency_key, _abandoned_after()
         )
         if row.state == DONE:
@@ -122,7 +123,7 @@ def _create(row):
     email, name = row.request["record"]["email"], None
     params["customer"] = invoicing.new_customer(email, name, fresh=True)
     with store.begin() as db:
-        store.touch_send(db, row.id, customer=params["customer"])
+        bookkeeping.touch_send(db, row.id, customer=params["customer"])
     return invoicing.create_draft(params, row.id, step="create-again")
 
 
@@ -136,10 +137,10 @@ def _carry_out(row):
             # Recorded as a draft first, so the events Stripe sends about it find it.
             with store.begin() as db:
                 store.record_invoice(db, _record_fields(draft, record))
-                store.touch_send(db, row.id, invoice_id=invoice_id)
+                bookkeeping.touch_send(db, row.id, invoice_id=invoice_id)
         invoicing.add_lines(invoice_id, row.request["lines"], row.id)
         with store.begin() as db:
-            store.touch_send(db, row.id)
+            bookkeeping.touch_send(db, row.id)
         sent = invoicing.send_invoice(invoice_id, row.id)
     except BaseException:
         # Whatever failed (Stripe, the database, the worker being stopped), settle what
@@ -154,9 +155,9 @@ def _carry_out(row):
 def _finish(send_id, invoice):
     """Record a sent invoice here, and the send (and its client's key) as done."""
     with store.begin() as db:
-        row = store.get_send(db, send_id)
+        row = bookkeeping.get_send(db, send_id)
         store.record_invoice(db, _record_fields(invoice, row.request["record"]))
-        store.touch_send(db, send_id, state=DONE, invoice_id=invoice["id"])
+        bookkeeping.touch_send(db, send_id, state=DONE, invoice_id=invoice["id"])
         if row.idempotency_key:
             idempotency.finish(db, row.idempotency_key, invoice["id"])
         shown = store.get_invoice(db, invoice["id"])
@@ -171,7 +172,7 @@ def _roll_back(row, draft_id):
     with store.begin() as db:
         if draft_id:
             store.delete_invoice(db, draft_id)
-        store.touch_send(db, row.id, state=ROLLED_BACK)
+        bookkeeping.touch_send(db, row.id, state=ROLLED_BACK)
         if row.idempotency_key:
             idempotency.release(db, row.idempotency_key)
     current_app.logger.warning("send rolled back send=%s draft=%s", row.id, draft_id)
@@ -181,7 +182,7 @@ def _settle(send_id):
     """Read what a send left at Stripe and end it: the invoice row if it was sent (finished),
     None if it was rolled back."""
     with store.connect() as db:
-        row = store.get_send(db, send_id)
+        row = bookkeeping.get_send(db, send_id)
     if row.invoice_id:
         found = invoicing.retrieve_invoice(row.invoice_id)
     else:
@@ -213,10 +214,10 @@ def repair(now=None):
     stale = now - _abandoned_after()
     finished = rolled_back = 0
     with store.connect() as db:
-        ids = store.stale_sends(db, stale)
+        ids = bookkeeping.stale_sends(db, stale)
     for send_id in ids:
         with store.begin() as db:
-            if not store.claim_send(db, send_id, stale):
+            if not bookkeeping.claim_send(db, send_id, stale):
                 continue  # taken over by a retry, or repaired elsewhere meanwhile
         if _settle(send_id) is None:
             rolled_back += 1

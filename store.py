@@ -1,8 +1,10 @@
-"""The local record (SQLAlchemy 2 Core): its tables, and its reads and writes.
+"""The local record (SQLAlchemy 2 Core): customers, invoices and events, read and written;
+the engine; and the one rule for transactions (the tables are in tables.py).
 
 Transactions: the store never commits. Each caller owns its unit of work:
 `with store.begin() as db:` commits when the block ends and rolls back on an error;
-`with store.connect() as db:` only reads. Every function here takes that `db` (a Connection).
+`with store.connect() as db:` only reads. Every function here (and in bookkeeping.py) takes
+that `db` (a Connection).
 
 Every change an event makes is one conditional UPDATE, so the record only moves forward
 whatever order events arrive in, and no read-modify-write race exists between workers.
@@ -14,15 +16,6 @@ import time
 
 from flask import current_app
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     bindparam,
     create_engine,
     event,
@@ -34,116 +27,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from errors import NotFoundError
+from tables import customers, events, invoices
 
 # paid and void are final; uncollectible can still be paid or voided, as on Stripe.
 STATUS_RANK = {"draft": 0, "open": 1, "uncollectible": 2, "paid": 3, "void": 3}
 FINAL = 3
 # A succeeded payment is final; otherwise the newest attempt wins.
 PAYMENT_RANK = {None: 0, "processing": 1, "failed": 2, "succeeded": 3}
-
-metadata = MetaData()
-
-customers = Table(
-    "customers",
-    metadata,
-    # One Stripe customer per lower-cased email.
-    Column("email", String(254), primary_key=True),
-    Column("stripe_id", String(255), nullable=False, unique=True),
-    Column("name", String(256)),
-    Column("created", BigInteger, nullable=False),
-)
-
-invoices = Table(
-    "invoices",
-    metadata,
-    Column("id", String(255), primary_key=True),
-    Column("number", String(255)),
-    Column("status", String(32), nullable=False),
-    Column("status_rank", Integer, nullable=False),
-    Column("payment", String(32)),
-    Column("payment_rank", Integer, nullable=False, default=0),
-    Column("payment_at", BigInteger, nullable=False, default=0),
-    Column("payment_intent", String(255), index=True),
-    Column("customer", String(255), nullable=False),
-    Column("email", String(254), nullable=False, index=True),
-    Column("amount_due", BigInteger, nullable=False),
-    Column("amount_paid", BigInteger, nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("due_date", BigInteger),
-    Column("hosted_invoice_url", Text),
-    Column("invoice_pdf", Text),
-    Column("description", Text),
-    Column("lines", JSON, nullable=False),
-    Column("created", BigInteger, nullable=False, index=True),
-    Column("updated", BigInteger, nullable=False),
-    # When this server first recorded it (microseconds): orders invoices created in one second.
-    Column("recorded", BigInteger, nullable=False),
-    # When it last changed here (microseconds): the cursor pages poll with `?since=`.
-    Column("changed", BigInteger, nullable=False, index=True),
-)
-
-events = Table(
-    "events",
-    metadata,
-    # Every verified event, stored once by its Stripe id, with the body Stripe signed.
-    Column("id", String(255), primary_key=True),
-    Column("type", String(255), nullable=False),
-    Column("created", BigInteger, nullable=False),
-    Column("received", BigInteger, nullable=False),
-    Column("invoice_id", String(255), index=True),
-    Column("payload", Text, nullable=False),
-)
-
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    # A client's `Idempotency-Key` on POST /invoices: its body and the invoice it made.
-    Column("key", String(255), primary_key=True),
-    Column("request_hash", String(64), nullable=False),
-    Column("invoice_id", String(255)),
-    # A try after a cleaned-up failure gets fresh keys at Stripe (that try's draft is gone);
-    # a try taking over from a crashed one keeps its keys, so Stripe replays what it did.
-    Column("attempt", Integer, nullable=False),
-    Column("locked_at", BigInteger, nullable=False),
-    Column("created", BigInteger, nullable=False),
-)
-
-sends = Table(
-    "sends",
-    metadata,
-    # One try at sending an invoice, recorded before its first Stripe call. The id is also the
-    # prefix of its Stripe idempotency keys, so a repair can replay what it did.
-    Column("id", String(255), primary_key=True),
-    Column("state", String(16), nullable=False),  # pending, done or rolled_back
-    Column("invoice_id", String(255)),
-    Column("customer", String(255), nullable=False),
-    # What it asks Stripe for ("invoice", "lines") and records locally ("record").
-    Column("request", JSON, nullable=False),
-    # The client's Idempotency-Key, released if the send is rolled back.
-    Column("idempotency_key", String(255)),
-    Column("created", BigInteger, nullable=False),
-    # Last worked on: a pending send untouched for a while was abandoned by a dead process.
-    Column("touched", BigInteger, nullable=False),
-    Index("ix_sends_state_touched", "state", "touched"),
-)
-
-settings = Table(
-    "settings",
-    metadata,
-    # Small named values the server keeps between runs (the reconciler's cursor, ...).
-    Column("key", String(255), primary_key=True),
-    Column("value", Text, nullable=False),
-)
-
-leases = Table(
-    "leases",
-    metadata,
-    # A job that one process across every worker and host runs at a time.
-    Column("name", String(64), primary_key=True),
-    Column("holder", String(255), nullable=False),
-    Column("expires", BigInteger, nullable=False),
-)
-
 
 # The engine and units of work.
 
@@ -186,11 +76,6 @@ def begin(engine=None):
 def connect(engine=None):
     """A read: `with store.connect() as db:` (anything left open is rolled back)."""
     return _engine(engine).connect()
-
-
-def ping(db):
-    """Raise if the database does not answer, or does not take a write."""
-    set_setting(db, "health.checked_at", str(int(time.time())))
 
 
 def insert_into(db, table):
@@ -240,6 +125,7 @@ MIRRORED = {
     "number": _matches(_NUMBER),
     "amount_due": _amount,
     "amount_paid": _amount,
+    "amount_remaining": _amount,
     "due_date": _amount,
     "hosted_invoice_url": _matches(_URL),
     "invoice_pdf": _matches(_URL),
@@ -257,11 +143,20 @@ def changes_of(snapshot):
     """What a Stripe invoice (a dict) may change on the local record: the mirrored fields that
     it carries with a value that passes their check (any other, which Stripe never sends,
     reads as missing). The status is applied on its own, forward only."""
-    return {
+    changes = {
         key: value
         for key, fits in MIRRORED.items()
         if (value := snapshot.get(key)) is not None and fits(value)
     }
+    moments = snapshot.get("status_transitions")
+    if isinstance(moments, dict):
+        if _amount(opened := moments.get("finalized_at")):
+            changes["finalized_at"] = opened
+        # It left `open` at the first of these (uncollectible, then paid: the first).
+        closes = [moments.get(k) for k in ("paid_at", "voided_at", "marked_uncollectible_at")]
+        if closes := [moment for moment in closes if _amount(moment)]:
+            changes["closed_at"] = min(closes)
+    return changes
 
 
 # Customers.
@@ -290,6 +185,9 @@ def forget_customer(db, email):
 # Invoices.
 
 
+_MOVING = (*MIRRORED, "finalized_at", "closed_at")
+
+
 def record_invoice(db, fields):
     """Insert a new invoice row, or move an existing one forward to `fields`."""
     values = {**fields, "status_rank": STATUS_RANK[fields["status"]], **_stamp()}
@@ -298,7 +196,7 @@ def record_invoice(db, fields):
         insert_into(db, invoices).values(**values).on_conflict_do_nothing().returning(invoices.c.id)
     ).first()
     if inserted is None:
-        changes = {k: fields[k] for k in MIRRORED if k in fields}
+        changes = {k: fields[k] for k in _MOVING if k in fields}
         if fields.get("payment_intent"):
             changes["payment_intent"] = fields["payment_intent"]
         advance_status(db, fields["id"], fields["status"], changes)
@@ -307,6 +205,11 @@ def record_invoice(db, fields):
 def delete_invoice(db, invoice_id):
     """Remove the row of a draft that was deleted at Stripe."""
     db.execute(invoices.delete().where(invoices.c.id == invoice_id))
+
+
+# Set once: the first time an invoice opened, and the first time it left `open`.
+_FIRST_ONLY = ("finalized_at", "closed_at")
+_CLOSED = ("paid", "void", "uncollectible")
 
 
 def _build_advance_status(columns, final):
@@ -319,13 +222,19 @@ def _build_advance_status(columns, final):
         moved = [
             invoices.c[column].is_distinct_from(bindparam(f"v_{column}"))
             for column in columns
-            if column not in ("updated", "changed", "status_rank")
+            if column not in ("updated", "changed", "status_rank", *_FIRST_ONLY)
         ]
-        return (
-            update(invoices)
-            .where(invoices.c.id == bindparam("p_id"), allowed, or_(*moved))
-            .values({column: bindparam(f"v_{column}") for column in columns})
-        )
+        values = {
+            column: func.coalesce(invoices.c[column], bindparam(f"v_{column}"))
+            if column in _FIRST_ONLY
+            else bindparam(f"v_{column}")
+            for column in columns
+        }
+        conditions = [invoices.c.id == bindparam("p_id"), allowed, or_(*moved)]
+        if "amount_paid" in columns:
+            # Payments only add up: an older snapshot never takes one back.
+            conditions.append(invoices.c.amount_paid <= bindparam("v_amount_paid"))
+        return update(invoices).where(*conditions).values(values)
 
     return build
 
@@ -336,6 +245,12 @@ def advance_status(db, invoice_id, status, changes=None):
     values = {**(changes or {}), "status": status, "status_rank": rank, **_stamp()}
     if status == "paid":
         values.update(payment="succeeded", payment_rank=PAYMENT_RANK["succeeded"])
+        values.setdefault("amount_remaining", 0)
+    # Stripe's own times when the snapshot has them; else now, when this record learns of it.
+    if status != "draft":
+        values.setdefault("finalized_at", values["updated"])
+    if status in _CLOSED:
+        values.setdefault("closed_at", values["updated"])
     columns = tuple(sorted(values))
     final = rank >= FINAL
     statement = _statement(
@@ -407,8 +322,13 @@ def require_invoice(db, invoice_id):
     return invoice
 
 
-def list_invoices(db, email=None, since=None, limit=100):
-    """Invoices newest first, optionally for one email or changed after the `since` cursor."""
+STATUSES = ("draft", "open", "paid", "void", "uncollectible", "overdue")
+DAY = 86400
+
+
+def list_invoices(db, email=None, since=None, status=None, limit=100):
+    """Invoices newest first, optionally for one email, in one of STATUSES (`overdue`: open and
+    past its due date now), or changed after the `since` cursor."""
     query = (
         select(invoices)
         .order_by(invoices.c.created.desc(), invoices.c.recorded.desc())
@@ -418,7 +338,46 @@ def list_invoices(db, email=None, since=None, limit=100):
         query = query.where(invoices.c.email == email.lower())
     if since is not None:
         query = query.where(invoices.c.changed > since)
+    if status == "overdue":
+        query = query.where(invoices.c.status == "open", invoices.c.due_date < int(time.time()))
+    elif status:
+        query = query.where(invoices.c.status == status)
     return db.execute(query).all()
+
+
+def open_at(db, moment):
+    """The invoices that were open at `moment` (Stripe's times): opened by then and not yet
+    paid, void or uncollectible."""
+    query = select(invoices).where(
+        invoices.c.finalized_at <= moment,
+        invoices.c.status != "draft",
+        or_(
+            invoices.c.closed_at > moment,
+            (invoices.c.closed_at.is_(None)) & (invoices.c.status == "open"),
+        ),
+    )
+    return db.execute(query).all()
+
+
+def record_reminder(db, invoice_id, at):
+    """Note that Stripe sent the invoice again at `at`."""
+    db.execute(
+        update(invoices)
+        .where(invoices.c.id == invoice_id)
+        .values(reminded_at=at, reminder_count=invoices.c.reminder_count + 1, **_stamp())
+    )
+
+
+def days_past_due(due_date, at):
+    """Whole days past `due_date` at `at`, a started day counting as one; 0 if not past."""
+    if due_date is None or at <= due_date:
+        return 0
+    return -((due_date - at) // DAY)
+
+
+def days_overdue(invoice, at):
+    """Whole days an open invoice is past its due date at `at`; 0 for any other."""
+    return days_past_due(invoice.due_date, at) if invoice.status == "open" else 0
 
 
 def cursor(db):
@@ -437,8 +396,9 @@ def oldest_unfinished(db):
     return db.execute(query).scalar()
 
 
-def invoice_json(invoice):
-    """The invoice as the HTTP interface shows it."""
+def invoice_json(invoice, now=None):
+    """The invoice as the HTTP interface shows it (overdue as of `now`)."""
+    late = days_overdue(invoice, int(time.time()) if now is None else now)
     return {
         "id": invoice.id,
         "number": invoice.number,
@@ -456,125 +416,12 @@ def invoice_json(invoice):
         "lines": invoice.lines,
         "created": invoice.created,
         "updated": invoice.updated,
+        "amount_remaining": invoice.amount_remaining,
+        "overdue": late > 0,
+        "days_overdue": late,
+        "reminded_at": invoice.reminded_at,
+        "reminder_count": invoice.reminder_count,
     }
-
-
-# Sends.
-
-
-def start_send(db, send_id, customer, request, idempotency_key, abandoned_after):
-    """Record a send before its first Stripe call; return (row, whether this caller owns it).
-
-    A send with this id already there (a try taking over from a crashed one) is owned only
-    if it has been left untouched for `abandoned_after` seconds.
-    """
-    now = int(time.time())
-    inserted = db.execute(
-        insert_into(db, sends)
-        .values(
-            id=send_id,
-            state="pending",
-            customer=customer,
-            request=request,
-            idempotency_key=idempotency_key,
-            created=now,
-            touched=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(sends.c.id)
-    ).first()
-    mine = inserted is not None or claim_send(db, send_id, now - abandoned_after)
-    return get_send(db, send_id), mine
-
-
-def claim_send(db, send_id, untouched_since):
-    """Take a pending send untouched since then (for a repair or a take-over); True if taken."""
-    taken = db.execute(
-        update(sends)
-        .where(sends.c.id == send_id, sends.c.state == "pending", sends.c.touched < untouched_since)
-        .values(touched=int(time.time()))
-    )
-    return taken.rowcount > 0
-
-
-def touch_send(db, send_id, **values):
-    """Note progress on a send (and change its state, invoice or customer)."""
-    if "customer" in values:
-        row = get_send(db, send_id)
-        request = {**row.request, "invoice": {**row.request["invoice"]}}
-        request["invoice"]["customer"] = values["customer"]
-        values["request"] = request
-    db.execute(
-        update(sends).where(sends.c.id == send_id).values(touched=int(time.time()), **values)
-    )
-
-
-def get_send(db, send_id):
-    """One send row, or None."""
-    return db.execute(select(sends).where(sends.c.id == send_id)).first()
-
-
-def stale_sends(db, untouched_since):
-    """Ids of pending sends untouched since then, oldest first."""
-    query = (
-        select(sends.c.id)
-        .where(sends.c.state == "pending", sends.c.touched < untouched_since)
-        .order_by(sends.c.touched)
-    )
-    return list(db.execute(query).scalars())
-
-
-def orphan_drafts(db, recorded_before):
-    """Ids of local drafts recorded before then that no pending send is working on."""
-    pending = select(sends.c.invoice_id).where(
-        sends.c.state == "pending", sends.c.invoice_id.is_not(None)
-    )
-    query = select(invoices.c.id).where(
-        invoices.c.status == "draft",
-        invoices.c.recorded < recorded_before * 1_000_000,
-        invoices.c.id.not_in(pending),
-    )
-    return list(db.execute(query).scalars())
-
-
-# Settings and leases.
-
-
-def get_setting(db, key):
-    """A kept value (text), or None."""
-    return db.execute(select(settings.c.value).where(settings.c.key == key)).scalar()
-
-
-def set_setting(db, key, value):
-    """Keep a value (text) under `key`."""
-    inserted = db.execute(
-        insert_into(db, settings)
-        .values(key=key, value=value)
-        .on_conflict_do_nothing()
-        .returning(settings.c.key)
-    ).first()
-    if inserted is None:
-        db.execute(update(settings).where(settings.c.key == key).values(value=value))
-
-
-def take_lease(db, name, holder, seconds):
-    """Hold the lease `name` for `seconds` if it is free, expired or already ours; True if
-    held. One holder at a time across every process and host sharing the database."""
-    now = int(time.time())
-    inserted = db.execute(
-        insert_into(db, leases)
-        .values(name=name, holder=holder, expires=now + seconds)
-        .on_conflict_do_nothing()
-        .returning(leases.c.name)
-    ).first()
-    if inserted is not None:
-        return True
-    taken = db.execute(
-        update(leases)
-        .where(leases.c.name == name, or_(leases.c.holder == holder, leases.c.expires < now))
-        .values(holder=holder, expires=now + seconds)
-    )
-    return taken.rowcount > 0
 
 
 # Events.

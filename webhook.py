@@ -86,6 +86,13 @@ def _status(status):
     return apply
 
 
+def _payment_succeeded(db, event, invoice_id):
+    # A payment of part of the invoice leaves it open, with less remaining; the last one pays it.
+    snapshot = event["data"]["object"]
+    status = "open" if snapshot.get("status") == "open" else "paid"
+    return store.apply_snapshot(db, invoice_id, status, snapshot)
+
+
 def _payment(payment):
     def apply(db, event, invoice_id):
         return store.advance_payment(db, invoice_id, payment, event["created"])
@@ -96,7 +103,7 @@ def _payment(payment):
 # One small effect per handled type; any other type is stored and acknowledged.
 HANDLERS = {
     "invoice.paid": _status("paid"),
-    "invoice.payment_succeeded": _status("paid"),
+    "invoice.payment_succeeded": _payment_succeeded,
     "invoice.payment_failed": _payment("failed"),
     "payment_intent.processing": _payment("processing"),
     "invoice.finalized": _status("open"),

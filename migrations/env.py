@@ -2,12 +2,12 @@
 
 from alembic import context
 
-import store
+import tables
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=store.metadata,
+    target_metadata=tables.metadata,
     # SQLite alters a table by copying it; a batch lets one migration read the same on both.
     render_as_batch=connection.dialect.name == "sqlite",
 )

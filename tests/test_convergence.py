@@ -14,6 +14,7 @@ import requests
 
 import invoicing
 import store
+import tables
 from stripe_emulator import Emulator, serve
 from tests.helpers import (
     ROOT,
@@ -75,7 +76,7 @@ def test_reconcile_refreshes_an_invoice_whose_events_are_gone(deaf, client):
     # The events list no longer holds it (older than Stripe keeps, say): the cursor is past it.
     with deaf.live.app.extensions["db"].begin() as connection:
         connection.execute(
-            store.settings.insert().values(key="reconcile.events_since", value="4000000000")
+            tables.settings.insert().values(key="reconcile.events_since", value="4000000000")
         )
     line = reconcile(deaf)
     assert "0 of 0 events" in line and "1 of 1 invoices changed" in line
@@ -102,7 +103,7 @@ def _abandon(api, client, send_id, state_at_stripe, key=None):
     old = int(time.time()) - 3600
     with api.live.app.extensions["db"].begin() as db:
         db.execute(
-            store.sends.insert().values(
+            tables.sends.insert().values(
                 id=send_id, state="pending", invoice_id=invoice_id, customer=customer.id,
                 request={"invoice": params, "lines": [], "record": record},
                 idempotency_key=key, created=old, touched=old,
@@ -116,10 +117,10 @@ def _abandon(api, client, send_id, state_at_stripe, key=None):
                  "currency": "usd", "created": old, "lines": record["lines"]},
             )  # fmt: skip
             stamp = {"recorded": old * 1_000_000, "changed": old * 1_000_000}
-            db.execute(store.invoices.update().values(**stamp))
+            db.execute(tables.invoices.update().values(**stamp))
         if key:
             db.execute(
-                store.idempotency_keys.insert().values(
+                tables.idempotency_keys.insert().values(
                     key=key, request_hash="h", attempt=1, locked_at=old, created=old
                 )
             )
@@ -149,7 +150,7 @@ def test_reconcile_settles_sends_that_dead_processes_left(deaf, client, state_at
 def test_a_recent_pending_send_is_left_to_its_process(deaf, client):
     _abandon(deaf, client, "send_alive", "draft")
     with deaf.live.app.extensions["db"].begin() as connection:
-        connection.execute(store.sends.update().values(touched=int(time.time())))
+        connection.execute(tables.sends.update().values(touched=int(time.time())))
     assert "0 sends repaired" in reconcile(deaf)
     assert [i.status for i in client.v1.invoices.list().data] == ["draft"]
 

@@ -50,6 +50,7 @@ def test_stripe_failure_at_each_step_then_a_retry_with_the_same_key(
 def test_a_crashed_try_is_taken_over_with_its_own_stripe_keys(sqlite_api, emulator):
     import idempotency
     import store
+    import tables
     from errors import StateConflictError
 
     engine = sqlite_api.live.app.extensions["db"]
@@ -59,7 +60,7 @@ def test_a_crashed_try_is_taken_over_with_its_own_stripe_keys(sqlite_api, emulat
     with pytest.raises(StateConflictError), store.begin(engine) as db:
         idempotency.claim(db, "crash-1", "h")
     with store.begin(engine) as db:
-        db.execute(store.idempotency_keys.update().values(locked_at=int(time.time()) - 3600))
+        db.execute(tables.idempotency_keys.update().values(locked_at=int(time.time()) - 3600))
     with store.begin(engine) as db:
         assert idempotency.claim(db, "crash-1", "h") == ("run", 1)  # same Stripe keys
         idempotency.release(db, "crash-1")  # a clean failure: fresh keys next time

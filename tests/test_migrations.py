@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 
 import migrate
 import store
+import tables
 from tests.helpers import served
 
 BEFORE = os.path.join(os.path.dirname(__file__), "data", "schema_before_migrations.sql")
@@ -16,7 +17,7 @@ BEFORE = os.path.join(os.path.dirname(__file__), "data", "schema_before_migratio
 
 def _differences(engine):
     with engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), store.metadata)
+        return compare_metadata(MigrationContext.configure(connection), tables.metadata)
 
 
 def _old_database(url):

@@ -1,0 +1,114 @@
+"""The local database's tables (SQLAlchemy Core): what each column holds. Their history is in
+migrations/ (Alembic); a change here comes with a migration there."""
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+customers = Table(
+    "customers",
+    metadata,
+    # One Stripe customer per lower-cased email.
+    Column("email", String(254), primary_key=True),
+    Column("stripe_id", String(255), nullable=False, unique=True),
+    Column("name", String(256)),
+    Column("created", BigInteger, nullable=False),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    Column("number", String(255)),
+    Column("status", String(32), nullable=False),
+    Column("status_rank", Integer, nullable=False),
+    Column("payment", String(32)),
+    Column("payment_rank", Integer, nullable=False, default=0),
+    Column("payment_at", BigInteger, nullable=False, default=0),
+    Column("payment_intent", String(255), index=True),
+    Column("customer", String(255), nullable=False),
+    Column("email", String(254), nullable=False, index=True),
+    Column("amount_due", BigInteger, nullable=False),
+    Column("amount_paid", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("due_date", BigInteger),
+    Column("hosted_invoice_url", Text),
+    Column("invoice_pdf", Text),
+    Column("description", Text),
+    Column("lines", JSON, nullable=False),
+    Column("created", BigInteger, nullable=False, index=True),
+    Column("updated", BigInteger, nullable=False),
+    # When this server first recorded it (microseconds): orders invoices created in one second.
+    Column("recorded", BigInteger, nullable=False),
+    # When it last changed here (microseconds): the cursor pages poll with `?since=`.
+    Column("changed", BigInteger, nullable=False, index=True),
+    # What is left to pay, and when it opened and left `open` (Stripe's times): the aging.
+    Column("amount_remaining", BigInteger, nullable=False, server_default="0"),
+    Column("finalized_at", BigInteger),
+    Column("closed_at", BigInteger),
+    # The reminders this server had Stripe send.
+    Column("reminded_at", BigInteger),
+    Column("reminder_count", Integer, nullable=False, server_default="0"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    # Every verified event, stored once by its Stripe id, with the body Stripe signed.
+    Column("id", String(255), primary_key=True),
+    Column("type", String(255), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("received", BigInteger, nullable=False),
+    Column("invoice_id", String(255), index=True),
+    Column("payload", Text, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # A client's `Idempotency-Key` on POST /invoices: its body and the invoice it made.
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("invoice_id", String(255)),
+    # A try after a cleaned-up failure gets fresh keys at Stripe (that try's draft is gone);
+    # a try taking over from a crashed one keeps its keys, so Stripe replays what it did.
+    Column("attempt", Integer, nullable=False),
+    Column("locked_at", BigInteger, nullable=False),
+    Column("created", BigInteger, nullable=False),
+)
+
+sends = Table(
+    "sends",
+    metadata,
+    # One try at sending an invoice, recorded before its first Stripe call. The id is also the
+    # prefix of its Stripe idempotency keys, so a repair can replay what it did.
+    Column("id", String(255), primary_key=True),
+    Column("state", String(16), nullable=False),  # pending, done or rolled_back
+    Column("invoice_id", String(255)),
+    Column("customer", String(255), nullable=False),
+    # What it asks Stripe for ("invoice", "lines") and records locally ("record").
+    Column("request", JSON, nullable=False),
+    # The client's Idempotency-Key, released if the send is rolled back.
+    Column("idempotency_key", String(255)),
+    Column("created", BigInteger, nullable=False),
+    # Last worked on: a pending send untouched for a while was abandoned by a dead process.
+    Column("touched", BigInteger, nullable=False),
+    Index("ix_sends_state_touched", "state", "touched"),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    # Small named values the server keeps between runs (the reconciler's cursor, ...).
+    Column("key", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    # A job that one process across every worker and host runs at a time.
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("expires", BigInteger, nullable=False),
+)
