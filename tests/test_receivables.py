@@ -93,9 +93,11 @@ def test_overdue_fields_and_the_status_filter(books, client):
           "due_date": int(time.time()) - DAY - 60})  # fmt: skip
     shown = books.invoice(late["id"])
     assert shown["overdue"] is True and shown["days_overdue"] == 2
-    ids = lambda status: [
-        i["id"] for i in books.get("/invoices", params={"status": status}).json()["data"]
-    ]
+
+    def ids(status):
+        listed = books.get("/invoices", params={"status": status}).json()["data"]
+        return [i["id"] for i in listed]
+
     assert ids("overdue") == [late["id"]]
     assert set(ids("open")) == {late["id"], fresh["id"]}
     assert ids("void") == [voided["id"]] and ids("paid") == []
