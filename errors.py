@@ -1,7 +1,9 @@
-"""One error shape for every failure: `{"error": {"message", "field", "code"}}`."""
+"""One error shape for every failure: `{"error": {"message", "field", "code"}}` on the JSON
+routes, and the same message on an HTML page for the browser's pages (the `pages` blueprint),
+so that a browser never shows raw JSON and an API client never gets HTML."""
 
 import stripe
-from flask import current_app, g
+from flask import current_app, g, render_template, request
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -52,10 +54,29 @@ def error_body(message, field=None, code="invalid"):
     return {"error": {"message": message, "field": field, "code": code}}
 
 
-def _answer(status, message, field=None, code="invalid"):
+_TITLES = {
+    400: "That request was not right",
+    401: "Please sign in",
+    404: "Not found",
+    409: "Not possible now",
+    413: "Too large",
+    502: "Stripe could not be reached",
+    503: "The database is unavailable",
+}
+
+
+def _answer(status, message, field=None, code="invalid", headers=None):
     # The request's log line says why it failed (logs.py), e.g. reason=invalid_signature.
     g.setdefault("log_fields", {})["reason"] = code
-    return error_body(message, field, code), status
+    if request.blueprint == "pages":
+        page = render_template(
+            "error.html",
+            status=status,
+            title=_TITLES.get(status, "Something went wrong"),
+            message=message,
+        )
+        return page, status, {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
+    return error_body(message, field, code), status, headers or {}
 
 
 def _api_error(error):
@@ -72,11 +93,9 @@ def _not_found(error):
 
 def _http_error(error):
     code = _HTTP_CODES.get(error.code, "http_error")
-    g.setdefault("log_fields", {})["reason"] = code
-    response = error.get_response()
-    response.set_data(current_app.json.dumps(error_body(error.description, code=code)))
-    response.content_type = "application/json"
-    return response
+    # Keep what the error's own answer says beyond its body (`Allow` on a 405, say).
+    kept = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return _answer(error.code, error.description, code=code, headers=kept)
 
 
 def stripe_message(error):

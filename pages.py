@@ -20,6 +20,13 @@ _MODE_BANNER = {
 }
 
 
+@bp.app_context_processor
+def frame_context():
+    """What every page's frame shows (error pages too): the mode and its banner."""
+    mode = current_app.config["MODE"]
+    return {"mode": mode, "banner": _MODE_BANNER[mode]}
+
+
 # The pay page is public: uncached, each view would cost a Stripe call, and one leaked link
 # could spend the account's rate limit. An open invoice's client secret does not change.
 PAY_SECRET_SECONDS = 60
@@ -31,15 +38,10 @@ def _client_secret(invoice_id):
     return invoicing.confirmation_secret(invoice_id)
 
 
-def _banner():
-    mode = current_app.config["MODE"]
-    return {"mode": mode, "banner": _MODE_BANNER[mode]}
-
-
 @bp.get("/")
 def show_index():
     """The demo page: pick products, send an invoice, watch the list."""
-    return render_template("index.html", **_banner())
+    return render_template("index.html")
 
 
 @bp.get("/invoices/<invoice_id>/pay")
@@ -48,7 +50,7 @@ def show_pay_page(invoice_id):
     """Pay one invoice: the Payment Element with real keys, the emulator's test payments else."""
     with store.connect() as db:
         invoice = store.require_invoice(db, invoice_id)
-    context = {**_banner(), "invoice": store.invoice_json(invoice), "client_secret": None}
+    context = {"invoice": store.invoice_json(invoice), "client_secret": None}
     # Stripe sends the customer back here with these after a confirmation.
     context["returned"] = "redirect_status" in request.args
     real_keys = current_app.config["MODE"] != "emulator"

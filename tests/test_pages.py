@@ -5,7 +5,8 @@ import re
 import pytest
 
 import api
-from tests.helpers import serve_api
+import invoicing
+from tests.helpers import serve_api, served
 
 TEST_KEYS = {
     "STRIPE_SECRET_KEY": "sk_test_51FakeSecretKeyForTests",
@@ -74,9 +75,27 @@ def test_test_payment_rules(sqlite_api):
     assert again.status_code == 409
 
 
-def test_unknown_pay_page_is_404_json(sqlite_api):
+def test_browser_routes_answer_html_errors_and_json_routes_json(sqlite_api):
     page = sqlite_api.get("/invoices/in_nope/pay")
-    assert page.status_code == 404 and page.json()["error"]["code"] == "not_found"
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
+    assert "<h1>Not found</h1>" in page.text and "No invoice &#39;in_nope&#39;." in page.text
+    assert 'class="banner banner-emulator"' in page.text
+    # The same lookup as JSON stays JSON; so does an unknown route.
+    status = sqlite_api.get("/invoices/in_nope/pay/status")
+    assert status.status_code == 404 and status.json()["error"]["code"] == "not_found"
+    assert sqlite_api.get("/nowhere").json()["error"]["code"] == "not_found"
+
+
+def test_the_pay_page_says_plainly_when_stripe_cannot_be_reached(emulator, sqlite_url):
+    with served(emulator, sqlite_url, **TEST_KEYS) as api:
+        sent = api.send().json()
+        api.live.app.extensions["stripe"] = invoicing.make_client(
+            TEST_KEYS["STRIPE_SECRET_KEY"], "http://127.0.0.1:9"
+        )
+        page = api.get(f"/invoices/{sent['id']}/pay")
+    assert page.status_code == 502 and page.headers["Content-Type"].startswith("text/html")
+    assert "Stripe could not be reached; try again." in page.text
+    assert "127.0.0.1" not in page.text
 
 
 def test_every_response_has_security_headers(sqlite_api):
