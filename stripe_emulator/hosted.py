@@ -1,9 +1,11 @@
-"""The hosted invoice page (with test payment buttons) and the invoice PDF."""
+"""The hosted invoice page (with test payment buttons) and the invoice PDF, and their routes."""
 
 import datetime
 
 from fpdf import FPDF
 from jinja2 import Environment, PackageLoader
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Response
 
 # Currencies whose amounts Stripe counts in whole units.
 ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
@@ -68,3 +70,36 @@ def pdf(invoice, lines):
     doc.ln(4)
     doc.cell(0, 7, "Issued by the Stripe emulator: no real money moves.")
     return bytes(doc.output())
+
+
+def _invoice(emulator, invoice_id):
+    """The invoice as shown, its lines, and whether a payment of it is processing."""
+    store = emulator.store
+    with store.lock:
+        obj = store.get("invoice", invoice_id)
+        intent = store.objects.get(obj["_payment_intent"])
+        processing = bool(intent and intent["status"] == "processing")
+        return store.render(obj), list(obj["_lines"]), processing
+
+
+def show_page(emulator, request, invoice):
+    """GET /i/<invoice>: the hosted invoice page."""
+    shown, lines, processing = _invoice(emulator, invoice)
+    return Response(page(shown, lines, processing), content_type="text/html; charset=utf-8")
+
+
+def show_pdf(emulator, request, invoice):
+    """GET /i/<invoice>/pdf: the invoice PDF."""
+    shown, lines, _ = _invoice(emulator, invoice)
+    name = f"Invoice-{shown['number'] or shown['id']}.pdf"
+    return Response(
+        pdf(shown, lines),
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+RULES = [
+    Rule("/i/<invoice>", methods=["GET"], endpoint=show_page),
+    Rule("/i/<invoice>/pdf", methods=["GET"], endpoint=show_pdf),
+]

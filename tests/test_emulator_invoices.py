@@ -3,7 +3,7 @@
 import pytest
 import stripe
 
-from stripe_emulator.invoices import MAX_LINES
+from stripe_emulator.invoice_items import MAX_LINES
 
 
 @pytest.fixture
