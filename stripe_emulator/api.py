@@ -28,34 +28,43 @@ def call(emulator, environ, method, path, route, args):
     store = emulator.store
     with store.lock:
         emulator.calls.append(route.operation)
-        fault = emulator.faults.take(route.operation)
+        fault = emulator.faults.take_call(route.operation)
     if emulator.latency:
         time.sleep(emulator.latency)
-    if fault:
-        raise StripeAPIError(
-            "An error occurred with our connection to Stripe (injected by the emulator).",
-            status=500,
-            type="api_error",
-            should_retry=False,
-        )
+    if fault and not fault.after:
+        raise _injected()
     params = check(decode(fields(environ, method)), params_class(route.params))
     key = environ.get("HTTP_IDEMPOTENCY_KEY") if method == "POST" else None
     with store.lock:
         if key:
             fingerprint = emulator.idempotent.fingerprint(method, path, params)
             saved = emulator.idempotent.replay(key, fingerprint)
-            if saved:
-                status, body = saved
-                return answer(body, status, {"Idempotent-Replayed": "true", "Idempotency-Key": key})
-        base_url = f"{environ['wsgi.url_scheme']}://{get_host(environ)}"
-        # The answer's Request-Id is also the `request.id` of the events the call makes.
-        request_id = f"req_{random_token(14)}"
-        status, body = _execute(store, base_url, request_id, route, args, params, key)
-        if key:
-            emulator.idempotent.save(key, fingerprint, status, body)
-        if emulator.saver and method != "GET":
-            emulator.saver.changed()
-    return answer(body, status, {"Idempotency-Key": key} if key else {}, request_id)
+        if key and saved:
+            status, body = saved
+            headers = {"Idempotent-Replayed": "true", "Idempotency-Key": key}
+            request_id = None
+        else:
+            base_url = f"{environ['wsgi.url_scheme']}://{get_host(environ)}"
+            # The answer's Request-Id is also the `request.id` of the events the call makes.
+            request_id = f"req_{random_token(14)}"
+            status, body = _execute(store, base_url, request_id, route, args, params, key)
+            if key:
+                emulator.idempotent.save(key, fingerprint, status, body)
+            if emulator.saver and method != "GET":
+                emulator.saver.changed()
+            headers = {"Idempotency-Key": key} if key else {}
+    if fault:  # an answer lost on its way back: the call took effect all the same
+        raise _injected()
+    return answer(body, status, headers, request_id)
+
+
+def _injected():
+    return StripeAPIError(
+        "An error occurred with our connection to Stripe (injected by the emulator).",
+        status=500,
+        type="api_error",
+        should_retry=False,
+    )
 
 
 def _execute(store, base_url, request_id, route, args, params, key):

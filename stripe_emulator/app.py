@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     hosted,
     invoice_items,
     invoices,
+    outbox,
     payments,
     simulation,
     state,
@@ -47,13 +48,13 @@ class Emulator:
         self.store.renderers["invoice"] = invoices.render_invoice
         self.latency = latency_ms / 1000
         self.processing_seconds = processing_seconds
+        self.faults = Faults()
         self.deliverer = webhooks.Deliverer(
-            self.store, attempts=webhook_attempts, first_retry=webhook_first_retry
+            self.store, self.faults, attempts=webhook_attempts, first_retry=webhook_first_retry
         )
         self.store.listeners.append(self.deliverer.enqueue)
         self.calls = []
         self.idempotent = IdempotentAnswers()
-        self.faults = Faults()
         self._routes = Map(
             [Rule(r.path, methods=[r.method], endpoint=r) for r in ROUTES]
             # A rule belongs to one map: each emulator binds its own copies.
@@ -72,15 +73,36 @@ class Emulator:
 
     # Test controls, also reachable over HTTP under /_emulator/.
 
-    def fail(self, operation, nth=1, times=1):
-        """Make the `nth` next call of `operation` (and `times - 1` more) fail with `api_error`."""
+    def fail(self, operation, nth=1, times=1, after=False):
+        """Make the `nth` next call of `operation` (and `times - 1` more) fail with `api_error`.
+
+        With `after=True` the call takes effect first (objects changed, events sent, an
+        idempotent answer saved), as when an answer is lost on its way back; a retry with the
+        same `Idempotency-Key` then gets the saved answer.
+        """
         with self.store.lock:
-            self.faults.fail(operation, nth, times)
+            self.faults.fail(operation, nth, times, after)
+
+    def drop_deliveries(self, event_type="*", times=1):
+        """Drop the next `times` webhook deliveries of events matching `event_type`
+        (`*`, `invoice.*`, `invoice.paid`): the events exist, the endpoints never get them."""
+        with self.store.lock:
+            self.faults.disturb_deliveries("drop", event_type, times)
+
+    def delay_deliveries(self, event_type="*", seconds=2.0, times=1):
+        """Deliver the next `times` webhook deliveries of matching events `seconds` late."""
+        with self.store.lock:
+            self.faults.disturb_deliveries("delay", event_type, times, seconds)
 
     def clear_faults(self):
-        """Remove every armed fault."""
+        """Remove every armed fault, of calls and of deliveries."""
         with self.store.lock:
             self.faults.clear()
+
+    def outbox(self, invoice=None):
+        """The emails Stripe would have sent, newest first; only those about `invoice` if given."""
+        with self.store.lock:
+            return outbox.emails(self.store, invoice)
 
     def idempotency_keys(self):
         """The `Idempotency-Key`s this emulator has saved answers for."""

@@ -23,12 +23,18 @@ class StripeAPIError(Exception):
         # Stripe sends `Stripe-Should-Retry` on some errors; the SDK obeys it.
         self.should_retry = should_retry
 
+    def doc_url(self):
+        """Stripe's page about this error's code, or None without a code."""
+        if not self.code:
+            return None
+        return f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
+
     def body(self):
         """The JSON body Stripe sends with this error."""
         error = {"type": self.type, "message": self.message}
         if self.code:
             error["code"] = self.code
-            error["doc_url"] = f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
+            error["doc_url"] = self.doc_url()
         if self.param:
             error["param"] = self.param
         return {"error": error}

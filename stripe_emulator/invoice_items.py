@@ -118,15 +118,16 @@ def pending_items(store, customer_id, currency):
 
 
 def total(invoice):
-    """Compute the invoice's amounts from its lines."""
+    """Compute a draft's amounts from its lines and the customer's balance it starts from."""
     subtotal = sum(line["amount"] for line in invoice["_lines"])
+    due = max(0, subtotal + invoice["starting_balance"])
     invoice.update(
         subtotal=subtotal,
         subtotal_excluding_tax=subtotal,
         total=subtotal,
         total_excluding_tax=subtotal,
-        amount_due=subtotal,
-        amount_remaining=subtotal - invoice["amount_paid"],
+        amount_due=due,
+        amount_remaining=due - invoice["amount_paid"],
     )
 
 

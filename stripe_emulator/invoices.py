@@ -112,7 +112,7 @@ def create_invoice(store, params):
         "parent": None,
         "period_end": created,
         "period_start": created,
-        "starting_balance": 0,
+        "starting_balance": customer.get("balance", 0),
         "statement_descriptor": params.get("statement_descriptor"),
         "status": "draft",
         "status_transitions": {

@@ -1,5 +1,6 @@
 """The PaymentIntent made when an invoice is finalized, and the InvoicePayment tying them."""
 
+from . import outbox
 from .routes import route
 from .store import list_object, now, random_token
 
@@ -85,6 +86,8 @@ def settle(store, invoice, out_of_band=False):
     store.emit("invoice.paid", invoice)
     if not out_of_band:
         store.emit("invoice.payment_succeeded", invoice)
+        if invoice.get("_sent"):
+            outbox.record(store, invoice, "receipt")
 
 
 def fail_payment(store, invoice, message):

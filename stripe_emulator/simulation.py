@@ -5,7 +5,10 @@ import functools
 
 from .errors import invalid, state
 from .payments import fail_payment, process_payment, settle
-from .transitions import open_invoice
+from .transitions import allowed
+
+# A customer pays on the hosted page, which a finalized invoice that is still owed has.
+PAYABLE = frozenset({"open", "uncollectible"})
 
 OUTCOMES = ("succeed", "fail", "delayed", "delayed_fail")
 
@@ -15,7 +18,7 @@ def simulate_payment(store, invoice_id, outcome, schedule):
 
     A delayed payment is `processing` first; `schedule(fn)` runs its outcome later.
     """
-    inv = open_invoice(store, invoice_id, "pay")
+    inv = allowed(store, invoice_id, "pay", PAYABLE)
     if outcome not in OUTCOMES:
         raise invalid("outcome", f"outcome must be one of {', '.join(OUTCOMES)}")
     if store.objects[inv["_payment_intent"]]["status"] == "processing":
@@ -45,7 +48,7 @@ def _finish_delayed(store, invoice_id):
         if inv is None:
             return
         succeeds = inv.pop("_delayed_succeeds", None)
-        if succeeds is None or inv["status"] != "open":
+        if succeeds is None or inv["status"] not in PAYABLE:
             return
         if succeeds:
             settle(store, inv)

@@ -1,5 +1,13 @@
-"""Stripe's invoice state machine: draft → open → paid | void | uncollectible, and its guards."""
+"""Stripe's invoice state machine and its guards.
 
+draft → open (finalize; straight to paid when nothing is due) → paid | void | uncollectible,
+and an uncollectible invoice can still be paid or voided
+(https://docs.stripe.com/invoicing/overview#invoice-statuses). Sending and paying finalize a
+draft first. A refused action answers 400: `invoice_not_editable` for what only a draft allows,
+`status_transition_invalid` for the rest.
+"""
+
+from . import money, outbox
 from .errors import StripeAPIError, state
 from .payments import cancel_payment, fail_payment, open_payment, settle
 from .routes import route
@@ -8,6 +16,14 @@ from .store import now
 _DAY = 86400
 # Test payment methods that are declined, as on Stripe.
 DECLINING_METHODS = frozenset({"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"})
+
+# The statuses each action starts from; a draft is finalized first where it is listed.
+ALLOWED = {
+    "send": {"draft", "open", "uncollectible", "paid"},
+    "pay": {"draft", "open", "uncollectible"},
+    "void": {"open", "uncollectible"},
+    "mark uncollectible": {"open"},
+}
 
 
 def draft(store, invoice_id, action):
@@ -21,11 +37,15 @@ def draft(store, invoice_id, action):
     return invoice
 
 
-def open_invoice(store, invoice_id, action):
-    """An open invoice, or an error naming its state."""
+def allowed(store, invoice_id, action, statuses=None):
+    """The invoice if its status allows `action` (see ALLOWED, or `statuses` if given), else
+    `status_transition_invalid`."""
     invoice = store.get("invoice", invoice_id)
-    if invoice["status"] != "open":
-        raise state(f"You can only {action} an open invoice; this invoice is {invoice['status']}.")
+    if invoice["status"] not in (statuses or ALLOWED[action]):
+        raise state(
+            f"You can't {action} this invoice because its status is {invoice['status']}.",
+            "status_transition_invalid",
+        )
     return invoice
 
 
@@ -50,15 +70,59 @@ def finalize_invoice(store, params, invoice):
     return finalize(store, draft(store, invoice, "finalize"))
 
 
+def _refuse_too_large(store, invoice):
+    """Stripe cannot charge more than the currency's maximum: finalization fails."""
+    currency = invoice["currency"]
+    largest = money.maximum(currency)
+    if invoice["total"] <= largest:
+        return
+    error = StripeAPIError(
+        f"Amount must be no more than {money.format_money(largest, currency)} {currency}",
+        code="amount_too_large",
+    )
+    invoice["last_finalization_error"] = {
+        "code": error.code,
+        "doc_url": error.doc_url(),
+        "message": error.message,
+        "type": error.type,
+    }
+    store.emit("invoice.finalization_failed", invoice)
+    raise error
+
+
+def _apply_balance(store, invoice):
+    """Apply the customer's balance; below Stripe's minimum charge, move the amount to it.
+
+    Returns True when the invoice is settled by the balance (nothing left to charge).
+    """
+    customer = store.objects[invoice["customer"]]
+    balance = customer.get("balance", 0)
+    due = max(0, invoice["total"] + balance)
+    smallest = money.minimum(invoice["currency"])
+    carried = 0 < due < smallest
+    ending = due if carried else min(0, invoice["total"] + balance)
+    invoice.update(
+        starting_balance=balance,
+        ending_balance=ending,
+        amount_due=0 if carried else due,
+        amount_remaining=0 if carried else due,
+    )
+    if "balance" in customer and ending != balance:
+        customer["balance"] = ending
+        store.emit("customer.updated", customer, {"balance": balance})
+    return invoice["amount_due"] == 0
+
+
 def finalize(store, invoice):
     """Move a draft to open (or straight to paid when nothing is due)."""
+    _refuse_too_large(store, invoice)
     moment = now()
+    settled = _apply_balance(store, invoice)
     invoice.update(
         status="open",
         number=_number(store, invoice),
         effective_at=moment,
-        starting_balance=0,
-        ending_balance=0,
+        last_finalization_error=None,
         hosted_invoice_url=f"{store.base_url}/i/{invoice['id']}",
         invoice_pdf=f"{store.base_url}/i/{invoice['id']}/pdf",
     )
@@ -67,32 +131,39 @@ def finalize(store, invoice):
         invoice["automatic_tax"]["status"] = "complete"
     if invoice["collection_method"] == "send_invoice" and invoice["_days_until_due"] is not None:
         invoice["due_date"] = moment + invoice["_days_until_due"] * _DAY
-    if invoice["amount_due"] > 0:
+    if not settled:
         open_payment(store, invoice)
     store.emit("invoice.finalized", invoice)
-    if invoice["amount_due"] == 0:
+    if settled:
         settle(store, invoice, out_of_band=True)
     return invoice
 
 
 @route("POST", "/v1/invoices/<invoice>/send", "invoices.send_invoice", "InvoiceSendInvoiceParams")
 def send_invoice(store, params, invoice):
-    """Email a send_invoice invoice, finalizing it first if it is a draft."""
-    inv = store.get("invoice", invoice)
+    """Email a send_invoice invoice (finalizing a draft first); a later send is a reminder."""
+    inv = allowed(store, invoice, "send")
     if inv["collection_method"] != "send_invoice":
-        raise state("You can only send an invoice whose collection_method is send_invoice.")
+        raise state(
+            "You can only send an invoice whose collection_method is send_invoice.",
+            "status_transition_invalid",
+        )
     if inv["status"] == "draft":
         finalize(store, inv)
-    if inv["status"] in ("void", "uncollectible"):
-        raise state(f"You can't send an invoice that is {inv['status']}.")
+    if inv.get("_sent"):
+        kind = "reminder" if inv["status"] in ("open", "uncollectible") else "invoice"
+    else:
+        kind = "invoice"
+    inv["_sent"] = True
+    outbox.record(store, inv, kind)
     store.emit("invoice.sent", inv)
     return inv
 
 
 @route("POST", "/v1/invoices/<invoice>/void", "invoices.void_invoice", "InvoiceVoidInvoiceParams")
 def void_invoice(store, params, invoice):
-    """Void an open invoice."""
-    inv = open_invoice(store, invoice, "void")
+    """Void an open or uncollectible invoice."""
+    inv = allowed(store, invoice, "void")
     cancel_payment(store, inv)
     inv["status"] = "void"
     inv["status_transitions"]["voided_at"] = now()
@@ -107,8 +178,8 @@ def void_invoice(store, params, invoice):
     "InvoiceMarkUncollectibleParams",
 )
 def mark_uncollectible(store, params, invoice):
-    """Mark an open invoice uncollectible."""
-    inv = open_invoice(store, invoice, "mark uncollectible")
+    """Mark an open invoice uncollectible; it can still be paid or voided."""
+    inv = allowed(store, invoice, "mark uncollectible")
     inv["status"] = "uncollectible"
     inv["status_transitions"]["marked_uncollectible_at"] = now()
     store.emit("invoice.marked_uncollectible", inv)
@@ -117,19 +188,26 @@ def mark_uncollectible(store, params, invoice):
 
 @route("POST", "/v1/invoices/<invoice>/pay", "invoices.pay", "InvoicePayParams")
 def pay_invoice(store, params, invoice):
-    """Pay an open invoice out of band, or with a test payment method such as `pm_card_visa`."""
-    inv = open_invoice(store, invoice, "pay")
-    if params.get("paid_out_of_band"):
-        settle(store, inv, out_of_band=True)
-        return inv
+    """Pay an invoice out of band, or with a test payment method such as `pm_card_visa`.
+
+    A draft is finalized first; an open or uncollectible invoice is paid.
+    """
+    inv = allowed(store, invoice, "pay")
     method = params.get("payment_method")
-    if not method:
+    if not params.get("paid_out_of_band") and not method:
         raise StripeAPIError(
             "This invoice has no payment method to charge; pass payment_method "
             "(pm_card_visa succeeds, pm_card_chargeDeclined fails) or paid_out_of_band=true.",
             code="parameter_missing",
             param="payment_method",
         )
+    if inv["status"] == "draft":
+        finalize(store, inv)
+        if inv["status"] == "paid":  # nothing was due
+            return inv
+    if params.get("paid_out_of_band"):
+        settle(store, inv, out_of_band=True)
+        return inv
     if method in DECLINING_METHODS:
         fail_payment(store, inv, "Your card was declined.")
         raise StripeAPIError(

@@ -213,7 +213,7 @@ def test_hosted_page_and_pdf(emulator):
         assert page.headers["Content-Type"].startswith("text/html")
         for text in (
             invoice.number,
-            "30.00 USD",
+            "$30.00",
             "Pay",
             "Fail payment",
             "Pay with a delayed method",

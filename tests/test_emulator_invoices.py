@@ -104,19 +104,6 @@ def test_draft_update_and_delete(client, customer, price):
         client.v1.invoices.retrieve(invoice.id)
 
 
-@pytest.mark.parametrize("action", ["pay", "void_invoice", "mark_uncollectible"])
-def test_only_an_open_invoice_is_paid_voided_or_marked(client, customer, price, action):
-    invoice = draft(client, customer)
-    params = {"paid_out_of_band": True} if action == "pay" else {}
-    with pytest.raises(stripe.InvalidRequestError):
-        getattr(client.v1.invoices, action)(invoice.id, params)
-    invoice = sent(client, customer, price)
-    done = getattr(client.v1.invoices, action)(invoice.id, params)
-    assert done.status == {"pay": "paid", "void_invoice": "void"}.get(action, "uncollectible")
-    with pytest.raises(stripe.InvalidRequestError):
-        getattr(client.v1.invoices, action)(invoice.id, params)
-
-
 def test_at_most_250_lines(client, customer, price):
     invoice = draft(client, customer)
     line = {"pricing": {"price": price.id}, "quantity": 1}
