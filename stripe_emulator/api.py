@@ -79,7 +79,7 @@ def _execute(store, base_url, request_id, route, args, params, key):
         for path in expand:
             _expand(store, shown, path, path)
     except StripeAPIError as error:
-        return error.status, encode(error.body())
+        return error.status, encode(error.body(request_id))
     finally:
         store.request = {"id": None, "idempotency_key": None}
     return 200, encode(shown)

@@ -59,6 +59,7 @@ def new_item(store, customer, params, prefix, currency):
         "amount": amount,
         "currency": item_currency,
         "customer": customer["id"],
+        "customer_account": None,
         "date": created,
         "description": description,
         "discountable": True,
@@ -72,6 +73,7 @@ def new_item(store, customer, params, prefix, currency):
         "pricing": pricing,
         "proration": False,
         "quantity": quantity,
+        "quantity_decimal": str(quantity),
         "tax_rates": [],
         "test_clock": None,
     }
@@ -95,13 +97,20 @@ def attach(store, invoice, item):
             "metadata": item["metadata"],
             "parent": {
                 "type": "invoice_item_details",
-                "invoice_item_details": {"invoice": invoice["id"], "invoice_item": item["id"]},
+                "invoice_item_details": {
+                    "invoice_item": item["id"],
+                    "proration": False,
+                    "proration_details": {"credited_items": None},
+                    "subscription": None,
+                },
                 "subscription_item_details": None,
             },
             "period": item["period"],
             "pretax_credit_amounts": [],
             "pricing": item["pricing"],
             "quantity": item["quantity"],
+            "quantity_decimal": item["quantity_decimal"],
+            "subscription": None,
             "subtotal": item["amount"],
             "taxes": [],
         }
@@ -118,17 +127,21 @@ def pending_items(store, customer_id, currency):
 
 
 def total(invoice):
-    """Compute a draft's amounts from its lines and the customer's balance it starts from."""
+    """Compute a draft's amounts from its lines and the customer's balance it starts from;
+    return the previous values of those that changed (an event's `previous_attributes`)."""
     subtotal = sum(line["amount"] for line in invoice["_lines"])
     due = max(0, subtotal + invoice["starting_balance"])
-    invoice.update(
-        subtotal=subtotal,
-        subtotal_excluding_tax=subtotal,
-        total=subtotal,
-        total_excluding_tax=subtotal,
-        amount_due=due,
-        amount_remaining=due - invoice["amount_paid"],
-    )
+    amounts = {
+        "amount_due": due,
+        "amount_remaining": due - invoice["amount_paid"],
+        "subtotal": subtotal,
+        "subtotal_excluding_tax": subtotal,
+        "total": subtotal,
+        "total_excluding_tax": subtotal,
+    }
+    previous = {k: invoice[k] for k, v in amounts.items() if invoice[k] != v}
+    invoice.update(amounts)
+    return previous
 
 
 def check_room(invoice, adding, param):
@@ -152,8 +165,7 @@ def create_invoice_item(store, params):
     store.emit("invoiceitem.created", item)
     if invoice:
         attach(store, invoice, item)
-        total(invoice)
-        store.emit("invoice.updated", invoice)
+        store.emit("invoice.updated", invoice, total(invoice))
     return item
 
 

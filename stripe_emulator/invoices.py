@@ -4,7 +4,7 @@ from .customers import live_customer
 from .errors import StripeAPIError, invalid, missing
 from .invoice_items import attach, check_room, new_item, param_path, pending_items, total
 from .routes import route
-from .store import deleted, list_object, now
+from .store import clone, deleted, list_object, merge_metadata, now
 from .transitions import draft
 
 # An invoice embeds its first lines; the rest are read from its lines list.
@@ -24,7 +24,6 @@ def render_invoice(store, invoice):
                 f"/v1/invoices/{invoice['id']}/lines",
                 len(lines) > EMBEDDED_LINES,
             ),
-            "total_count": len(lines),
         },
     }
 
@@ -62,6 +61,34 @@ def _due_terms(params, method):
     return days, due_date
 
 
+def _payment_settings(params):
+    """The invoice's `payment_settings`: what it was created with, else Stripe's defaults."""
+    settings = params.get("payment_settings") or {}
+    if settings.get("payment_method_options"):
+        raise invalid(
+            "payment_settings[payment_method_options]",
+            "The emulator does not support payment_method_options; leave them unset.",
+        )
+    return {
+        "default_mandate": settings.get("default_mandate") or None,
+        "payment_method_options": None,
+        "payment_method_types": settings.get("payment_method_types") or None,
+    }
+
+
+def _rendering(params):
+    """The invoice's `rendering` as given at creation, with Stripe's defaults; None if not given."""
+    given = params.get("rendering")
+    if not given:
+        return None
+    return {
+        "amount_tax_display": given.get("amount_tax_display") or None,
+        "pdf": {"page_size": given.get("pdf", {}).get("page_size", "auto")},
+        "template": given.get("template"),
+        "template_version": given.get("template_version") or None,
+    }
+
+
 @route("POST", "/v1/invoices", "invoices.create", "InvoiceCreateParams")
 def create_invoice(store, params):
     """Create a draft invoice for a customer."""
@@ -76,42 +103,69 @@ def create_invoice(store, params):
         "object": "invoice",
         "account_country": "US",
         "account_name": "Emulated account",
+        "account_tax_ids": None,
         "amount_due": 0,
         "amount_overpaid": 0,
         "amount_paid": 0,
         "amount_remaining": 0,
         "amount_shipping": 0,
+        "application": None,
         "attempt_count": 0,
         "attempted": False,
-        "auto_advance": params.get("auto_advance", True),
+        # False by default for this API version: a draft waits for an explicit finalize.
+        "auto_advance": params.get("auto_advance", False),
         "automatic_tax": {
+            "disabled_reason": None,
             "enabled": bool(params.get("automatic_tax", {}).get("enabled")),
             "liability": None,
+            "provider": None,
             "status": None,
         },
+        # The emulator never finalizes a draft by itself.
+        "automatically_finalizes_at": None,
         "billing_reason": "manual",
         "collection_method": method,
         "created": created,
         "currency": (params.get("currency") or customer["currency"] or "usd").lower(),
         "custom_fields": _custom_fields(params.get("custom_fields")),
         "customer": customer["id"],
+        "customer_account": None,
+        "customer_address": customer["address"],
         "customer_email": customer["email"],
         "customer_name": customer["name"],
+        "customer_phone": customer["phone"],
+        "customer_shipping": customer["shipping"],
+        "customer_tax_exempt": customer["tax_exempt"],
+        "default_payment_method": None,
+        "default_source": None,
+        "default_tax_rates": [],
         "description": params.get("description"),
+        "discounts": [],
         "due_date": due_date,
         "effective_at": None,
         "ending_balance": None,
         "footer": params.get("footer"),
+        "from_invoice": None,
         "hosted_invoice_url": None,
         "invoice_pdf": None,
+        "issuer": {"type": "self"},
         "last_finalization_error": None,
+        "latest_revision": None,
         "livemode": False,
         "metadata": params.get("metadata") or {},
         "next_payment_attempt": None,
         "number": None,
+        "on_behalf_of": None,
         "parent": None,
+        "payment_settings": _payment_settings(params),
         "period_end": created,
         "period_start": created,
+        "post_payment_credit_notes_amount": 0,
+        "pre_payment_credit_notes_amount": 0,
+        "receipt_number": None,
+        "rendering": _rendering(params),
+        "shipping_cost": None,
+        "shipping_details": None,
         "starting_balance": customer.get("balance", 0),
         "statement_descriptor": params.get("statement_descriptor"),
         "status": "draft",
@@ -123,8 +177,11 @@ def create_invoice(store, params):
         },
         "subtotal": 0,
         "subtotal_excluding_tax": 0,
+        "test_clock": None,
         "total": 0,
+        "total_discount_amounts": [],
         "total_excluding_tax": 0,
+        "total_pretax_credit_amounts": [],
         "total_taxes": [],
         "webhooks_delivered_at": None,
         "_days_until_due": days,
@@ -161,10 +218,11 @@ def add_lines(store, params, invoice):
         if item["id"] not in store.objects:
             store.add(item)
         attach(store, inv, item)
-    total(inv)
+    previous = total(inv)
     if "invoice_metadata" in params:
+        previous["metadata"] = inv["metadata"]
         inv["metadata"] = params["invoice_metadata"] or {}
-    store.emit("invoice.updated", inv)
+    store.emit("invoice.updated", inv, previous)
     return inv
 
 
@@ -209,25 +267,25 @@ def update_invoice(store, params, invoice):
     inv = store.get("invoice", invoice)
     if set(params) - {"metadata", "expand"}:
         inv = draft(store, invoice, "edit")
-    previous = {}
-    for key in (*_DRAFT_FIELDS, "metadata"):
+    before = clone({k: v for k, v in inv.items() if k[0] != "_"})
+    for key in _DRAFT_FIELDS:
         if key in params:
-            previous[key] = inv[key]
-            inv[key] = params[key] if key != "metadata" else (params[key] or {})
+            inv[key] = params[key]
+    if "metadata" in params:
+        inv["metadata"] = merge_metadata(inv["metadata"], params["metadata"])
     if "custom_fields" in params:
-        previous["custom_fields"] = inv["custom_fields"]
         inv["custom_fields"] = _custom_fields(params["custom_fields"])
     if "automatic_tax" in params:
-        previous["automatic_tax"] = dict(inv["automatic_tax"])
         inv["automatic_tax"]["enabled"] = bool(params["automatic_tax"].get("enabled"))
     if {"collection_method", "days_until_due", "due_date"} & set(params):
         method = params.get("collection_method", inv["collection_method"])
         merged = {"days_until_due": inv["_days_until_due"], "due_date": inv["due_date"]}
         merged.update({k: params[k] for k in ("days_until_due", "due_date") if k in params})
         inv["_days_until_due"], inv["due_date"] = _due_terms(merged, method)
-        previous["collection_method"] = inv["collection_method"]
         inv["collection_method"] = method
-    store.emit("invoice.updated", inv, previous)
+    previous = {k: v for k, v in before.items() if inv[k] != v}
+    if previous:  # Stripe sends no event for an update that changes nothing
+        store.emit("invoice.updated", inv, previous)
     return inv
 
 

@@ -166,6 +166,15 @@ def _render_event(store, event):
     return {**event, "data": json.loads(event["_data"])}
 
 
+def merge_metadata(current, update):
+    """Stripe's metadata update: keys are added or replaced, `""` removes one, and `""` for the
+    whole hash removes all."""
+    if update == "":
+        return {}
+    merged = {**current, **update}
+    return {k: v for k, v in merged.items() if v != ""}
+
+
 def list_object(data, url, has_more=False):
     """Stripe's list envelope."""
     return {"object": "list", "data": data, "has_more": has_more, "url": url}

@@ -165,6 +165,7 @@ def void_invoice(store, params, invoice):
     """Void an open or uncollectible invoice."""
     inv = allowed(store, invoice, "void")
     cancel_payment(store, inv)
+    inv.pop("status_details", None)
     inv["status"] = "void"
     inv["status_transitions"]["voided_at"] = now()
     store.emit("invoice.voided", inv)
@@ -181,6 +182,8 @@ def mark_uncollectible(store, params, invoice):
     """Mark an open invoice uncollectible; it can still be paid or voided."""
     inv = allowed(store, invoice, "mark uncollectible")
     inv["status"] = "uncollectible"
+    # Present only while the invoice is uncollectible (API 2026-09-30.endive and later).
+    inv["status_details"] = {"uncollectible": {"reason": "user_forgiven"}}
     inv["status_transitions"]["marked_uncollectible_at"] = now()
     store.emit("invoice.marked_uncollectible", inv)
     return inv
@@ -209,9 +212,6 @@ def pay_invoice(store, params, invoice):
         settle(store, inv, out_of_band=True)
         return inv
     if method in DECLINING_METHODS:
-        fail_payment(store, inv, "Your card was declined.")
-        raise StripeAPIError(
-            "Your card was declined.", status=402, type="card_error", code="card_declined"
-        )
+        raise fail_payment(store, inv, "Your card was declined.")
     settle(store, inv)
     return inv

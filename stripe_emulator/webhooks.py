@@ -13,7 +13,7 @@ from collections import deque
 from .errors import invalid
 from .faults import matches
 from .routes import route
-from .store import API_VERSION, now, random_token
+from .store import now, random_token
 
 # What a delivery carries, as Stripe's own webhook requests do.
 _USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
@@ -35,7 +35,8 @@ def create_webhook_endpoint(store, params):
         {
             "id": store.new_id("we"),
             "object": "webhook_endpoint",
-            "api_version": params.get("api_version") or API_VERSION,
+            # None unless asked: events then use the account's version, which is the SDK's.
+            "api_version": params.get("api_version"),
             "application": None,
             "created": now(),
             "description": params.get("description"),

@@ -61,4 +61,5 @@ def error_answer(error, request_id=None):
     headers = {}
     if error.should_retry is not None:
         headers["Stripe-Should-Retry"] = "true" if error.should_retry else "false"
-    return answer(encode(error.body()), error.status, headers, request_id)
+    request_id = request_id or f"req_{random_token(14)}"
+    return answer(encode(error.body(request_id)), error.status, headers, request_id)

@@ -16,9 +16,11 @@ FLOW_EVENTS = [
     "price.created",
     "invoice.created",
     "invoice.updated",
+    "payment_intent.created",
     "invoice.finalized",
     "invoice.sent",
     "payment_intent.succeeded",
+    "invoice_payment.paid",
     "invoice.paid",
     "invoice.payment_succeeded",
 ]

@@ -108,7 +108,7 @@ def test_at_most_250_lines(client, customer, price):
     invoice = draft(client, customer)
     line = {"pricing": {"price": price.id}, "quantity": 1}
     full = client.v1.invoices.add_lines(invoice.id, {"lines": [line] * MAX_LINES})
-    assert full.lines.total_count == MAX_LINES and full.lines.has_more
+    assert "total_count" not in full.lines and full.lines.has_more
     assert len(full.lines.data) == 10
     assert full.amount_due == MAX_LINES * 1000
     with pytest.raises(stripe.InvalidRequestError) as error:
