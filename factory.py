@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import api
+import apidoc
 import auth
 import cli
 import emulation
@@ -57,6 +58,7 @@ def create_app(config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(apidoc.bp)
     app.cli.add_command(seed_catalog_command)
     cli.init_app(app)
     return app
