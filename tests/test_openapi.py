@@ -149,6 +149,48 @@ def test_the_description_asks_for_credentials_like_the_json_routes(emulator, sql
         assert allowed.json() == DESCRIPTION
 
 
+def _bounds(which):
+    """A POST /invoices body at the described upper or lower bound of every field."""
+    schemas = DESCRIPTION["components"]["schemas"]
+    new, item = schemas["NewInvoice"]["properties"], schemas["Item"]["properties"]
+    field = schemas["CustomField"]["properties"]
+    if which == "least":
+        return {
+            "email": "a@b.co",
+            "items": [{"price": None, "quantity": item["quantity"]["minimum"]}],
+            "days_until_due": new["days_until_due"]["minimum"],
+            "custom_fields": [{"name": "k", "value": "v"}],
+        }
+    # 64 characters before the @ (the most a mailbox name may hold), labels of 63 after it.
+    last_label = new["email"]["maxLength"] - len("@.com") - 64 - 2 * 64
+    email = f"{'a' * 64}@{'d' * 63}.{'e' * 63}.{'f' * last_label}.com"
+    one = {"name": "k" * field["name"]["maxLength"], "value": "v" * field["value"]["maxLength"]}
+    return {
+        "email": email,
+        "name": "n" * new["name"]["maxLength"],
+        "items": [{"price": None, "quantity": 1}] * new["items"]["maxItems"],
+        "days_until_due": new["days_until_due"]["maximum"],
+        "description": "d" * new["description"]["maxLength"],
+        "custom_fields": [one] * new["custom_fields"]["maxItems"],
+    }
+
+
+@pytest.mark.parametrize("which", ["least", "most"])
+def test_the_described_bounds_are_accepted(api, which):
+    body = _bounds(which)
+    gold = api.prices()["gold_special"]["id"]
+    body["items"] = [{**item, "price": gold} for item in body["items"]]
+    answer = conforms("POST", "/invoices", api.post("/invoices", body))
+    assert answer.status_code == 201, answer.text
+
+
+def test_the_largest_described_quantity_is_accepted(api):
+    most = DESCRIPTION["components"]["schemas"]["Item"]["properties"]["quantity"]["maximum"]
+    gold = api.prices()["gold_special"]["id"]
+    body = {"email": "most@example.com", "items": [{"price": gold, "quantity": most}]}
+    assert conforms("POST", "/invoices", api.post("/invoices", body)).status_code == 201
+
+
 def _sent(api, email="contract@example.com"):
     answer = conforms("POST", "/invoices", api.send(email=email))
     assert answer.status_code == 201

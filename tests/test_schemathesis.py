@@ -12,6 +12,7 @@ needs special handling is said where it is handled:
   bodies reach the event handling (200, or 400 for a body that is no event).
 """
 
+import itertools
 import time
 
 import pytest
@@ -107,7 +108,7 @@ def _leave_out_known_bugs(case, left_out):
             assume(False)
 
 
-class Counter:
+class RequestCounter:
     """WSGI middleware counting the requests that schemathesis sent: all but the webhooks
     the emulator delivers."""
 
@@ -129,7 +130,7 @@ class Server:
         self.secret = api.live.app.config["STRIPE_WEBHOOK_SECRETS"][0]
         with api.live.app.app_context():
             self.prices = list(api.live.app.extensions["catalog"].prices())
-        self.counter = api.live.app.wsgi_app = Counter(api.live.app.wsgi_app)
+        self.counter = api.live.app.wsgi_app = RequestCounter(api.live.app.wsgi_app)
         self.left_out = dict.fromkeys(KNOWN_BUGS, 0)
         # One keep-alive connection rather than one per request.
         self.session = requests.Session()
@@ -192,6 +193,11 @@ def _call(case, server):
     case.call_and_validate(base_url=server.url, session=server.session)
 
 
+# Requests to a live server are slow to Hypothesis, and known bugs are filtered out.
+SLOW_AND_FILTERED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                     HealthCheck.filter_too_much]  # fmt: skip
+
+
 def _stateless(fuzzed):
     """Per operation: the coverage phase's cases (every boundary and refusal the description
     defines: lengths, ranges, missing and unknown fields, wrong types, other methods), then
@@ -201,9 +207,8 @@ def _stateless(fuzzed):
         deadline=None,
         derandomize=True,
         database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                               HealthCheck.filter_too_much],
-    )  # fmt: skip
+        suppress_health_check=SLOW_AND_FILTERED,
+    )
 
 
 @open_schema.parametrize()
@@ -226,7 +231,7 @@ STATEFUL = settings(
     deadline=None,
     derandomize=True,
     database=None,
-    suppress_health_check=list(HealthCheck),
+    suppress_health_check=SLOW_AND_FILTERED,
 )
 
 
@@ -235,7 +240,7 @@ def _run_machine(schema, server):
     # draws differently; what the server answers decides which links can be followed, so a
     # replay must meet the same answers: each scenario has its own Idempotency-Keys, and every
     # call waits for the webhooks it set off.
-    scenarios = iter(range(10**9))
+    scenarios = itertools.count()
 
     class Scenarios(schema.as_state_machine()):
         """Chains of calls along the description's links: send, then read, pay, void..."""
