@@ -85,8 +85,9 @@ def conforms(method, path, answer, contract=TODAY):
 
 
 def test_the_description_is_valid_openapi_3_1():
-    errors = list(OpenAPIV31SpecValidator(DESCRIPTION).iter_errors())
-    assert errors == []
+    assert list(OpenAPIV31SpecValidator(DESCRIPTION).iter_errors()) == []
+    # And so is what the generated runs use.
+    assert list(OpenAPIV31SpecValidator(as_served_today(DESCRIPTION)).iter_errors()) == []
 
 
 def test_the_validator_finds_a_broken_description():
@@ -94,10 +95,6 @@ def test_the_validator_finds_a_broken_description():
     del broken["paths"]["/invoices"]["post"]["responses"]
     broken["components"]["parameters"]["InvoiceId"]["in"] = "body"
     assert len(list(OpenAPIV31SpecValidator(broken).iter_errors())) >= 2
-
-
-def test_what_the_generated_runs_use_is_valid_too():
-    assert list(OpenAPIV31SpecValidator(as_served_today(DESCRIPTION)).iter_errors()) == []
 
 
 @pytest.fixture(scope="module")
@@ -110,15 +107,6 @@ def api(tmp_path_factory):
     emulator.close()
 
 
-def _described_routes():
-    return {
-        (method.upper(), path)
-        for path, item in DESCRIPTION["paths"].items()
-        for method in item
-        if method in ("get", "post", "put", "patch", "delete")
-    }
-
-
 def _served_routes(app):
     routes = set()
     for rule in app.url_map.iter_rules():
@@ -128,9 +116,10 @@ def _served_routes(app):
 
 
 def test_every_served_route_is_described_and_every_described_one_served(api):
+    described = {(m.upper(), path) for path, item in DESCRIPTION["paths"].items() for m in item}
     served_routes = _served_routes(api.live.app)
-    assert served_routes - _described_routes() == set()
-    assert _described_routes() - served_routes == set(PENDING_OPERATIONS)
+    assert served_routes - described == set()
+    assert described - served_routes == set(PENDING_OPERATIONS)
 
 
 def test_the_server_serves_the_description(api):
@@ -150,10 +139,14 @@ def test_the_description_asks_for_credentials_like_the_json_routes(emulator, sql
 
 
 def _bounds(which):
-    """A POST /invoices body at the described upper or lower bound of every field."""
+    """A POST /invoices body at the described bounds: every field's least or most at once (with
+    one of each item, so that the total stays a sane amount), or the largest quantity."""
     schemas = DESCRIPTION["components"]["schemas"]
     new, item = schemas["NewInvoice"]["properties"], schemas["Item"]["properties"]
     field = schemas["CustomField"]["properties"]
+    most = item["quantity"]["maximum"]
+    if which == "largest quantity":
+        return {"email": "most@example.com", "items": [{"price": None, "quantity": most}]}
     if which == "least":
         return {
             "email": "a@b.co",
@@ -175,20 +168,13 @@ def _bounds(which):
     }
 
 
-@pytest.mark.parametrize("which", ["least", "most"])
+@pytest.mark.parametrize("which", ["least", "most", "largest quantity"])
 def test_the_described_bounds_are_accepted(api, which):
     body = _bounds(which)
     gold = api.prices()["gold_special"]["id"]
     body["items"] = [{**item, "price": gold} for item in body["items"]]
     answer = conforms("POST", "/invoices", api.post("/invoices", body))
     assert answer.status_code == 201, answer.text
-
-
-def test_the_largest_described_quantity_is_accepted(api):
-    most = DESCRIPTION["components"]["schemas"]["Item"]["properties"]["quantity"]["maximum"]
-    gold = api.prices()["gold_special"]["id"]
-    body = {"email": "most@example.com", "items": [{"price": gold, "quantity": most}]}
-    assert conforms("POST", "/invoices", api.post("/invoices", body)).status_code == 201
 
 
 def _sent(api, email="contract@example.com"):
@@ -311,25 +297,22 @@ def _signed_event(api, created):
     _refused("POST", "/webhook", post_signed(api.url + "/webhook", event, secret))
 
 
-def _created_true(api):
-    _signed_event(api, True)
-
-
-def _created_past_int64(api):
-    _signed_event(api, 2**63)
-
-
 FINDINGS = [
-    pytest.param(check, id=check.__name__.strip("_"),
-                 marks=pytest.mark.xfail(strict=True, reason=reason))
-    for check, reason in [
-        (_since_past_int64, "?since= past 2**63-1: 200, or a 500 from the database"),
-        (_since_non_ascii_digits, "?since=² passes isdigit() and int() raises: a 500"),
-        (_lone_surrogate, "a lone surrogate in text cannot be encoded: a 500"),
-        (_deep_json, "deeply nested JSON: RecursionError, a 500, also on public pay/test"),
-        (_control_characters, "NUL in text is accepted (a 500 on PostgreSQL)"),
-        (_created_true, "a signed event's created: true is accepted"),
-        (_created_past_int64, "a signed event's created >= 2**63: a 500"),
+    pytest.param(check, id=name, marks=pytest.mark.xfail(strict=True, reason=reason))
+    for name, check, reason in [
+        ("since_past_int64", _since_past_int64,
+         "?since= past 2**63-1: 200, or a 500 from the database"),
+        ("since_non_ascii_digits", _since_non_ascii_digits,
+         "?since=² passes isdigit() and int() raises: a 500"),
+        ("lone_surrogate", _lone_surrogate, "a lone surrogate in text cannot be encoded: a 500"),
+        ("deep_json", _deep_json,
+         "deeply nested JSON: RecursionError, a 500, also on public pay/test"),
+        ("control_characters", _control_characters,
+         "NUL in text is accepted (a 500 on PostgreSQL)"),
+        ("created_true", lambda api: _signed_event(api, True),
+         "a signed event's created: true is accepted"),
+        ("created_past_int64", lambda api: _signed_event(api, 2**63),
+         "a signed event's created >= 2**63: a 500"),
     ]
 ]  # fmt: skip
 
