@@ -21,6 +21,7 @@ from tests.helpers import (
     clean_env,
     sdk_client,
     serve_api,
+    served,
     start_gunicorn,
     stop,
     wait_for,
@@ -317,3 +318,57 @@ def test_a_refused_webhook_logs_why(deaf, caplog):
     assert bad.status_code == 400
     line = next(r.getMessage() for r in caplog.records if "path=/webhook" in r.getMessage())
     assert line.endswith("reason=invalid_signature")
+
+
+def test_dropped_deliveries_are_repaired_by_reconcile(emulator, database_url):
+    with served(emulator, database_url) as api:
+        sent = api.send("dropped@example.com").json()
+        emulator.drop_deliveries("invoice.*", times=10)
+        emulator.drop_deliveries("payment_intent.*", times=10)
+        emulator.simulate_payment(sent["id"], "succeed")
+        emulator.deliverer.wait_idle()
+        dropped = [d for d in emulator.deliverer.log if d["status"] == "dropped"]
+        assert {d["type"] for d in dropped} >= {"invoice.paid"}
+        assert api.invoice(sent["id"])["status"] == "open"
+        line = reconcile(api)
+        assert api.invoice(sent["id"])["status"] == "paid"
+        assert not line.startswith("reconciled: 0 of")
+        assert "invoice.paid" in [e["type"] for e in api.invoice(sent["id"])["events"]]
+
+
+def test_an_uncollectible_invoice_can_still_be_paid_then_not_voided(emulator, database_url):
+    with served(emulator, database_url) as api:
+        doubtful = api.send("doubtful@example.com").json()
+        api.post(f"/invoices/{doubtful['id']}/mark-uncollectible")
+        assert api.wait(doubtful["id"], status="uncollectible")
+        emulator.simulate_payment(doubtful["id"], "succeed")  # paid on the hosted page later
+        shown = api.wait(doubtful["id"], status="paid")
+        assert shown["payment"] == "succeeded"
+        late = api.post(f"/invoices/{doubtful['id']}/void")
+        assert late.status_code == 409 and api.invoice(doubtful["id"])["status"] == "paid"
+
+        written_off = api.send("written-off@example.com").json()
+        api.post(f"/invoices/{written_off['id']}/mark-uncollectible")
+        assert api.wait(written_off["id"], status="uncollectible")
+        voided = api.post(f"/invoices/{written_off['id']}/void")
+        assert voided.status_code == 200 and voided.json()["status"] == "void"
+        assert api.wait(written_off["id"], status="void")
+
+
+def test_a_lost_answer_to_the_send_still_ends_in_a_sent_invoice(deaf, emulator, client):
+    deaf.prices()
+    emulator.fail("invoices.send_invoice", after=True)
+    answer = deaf.send("lost@example.com")
+    assert answer.status_code == 201, answer.text  # read back from Stripe: it was sent
+    assert answer.json()["status"] == "open"
+    assert [i.status for i in client.v1.invoices.list().data] == ["open"]
+    assert rows(deaf, "SELECT state FROM sends") == [("done",)]
+
+
+def test_a_lost_answer_to_the_draft_leaves_nothing(deaf, emulator, client):
+    deaf.prices()
+    emulator.fail("invoices.create", after=True)
+    answer = deaf.send("lost-draft@example.com")
+    assert answer.status_code == 502
+    assert client.v1.invoices.list().data == []  # found by its metadata, and deleted
+    assert rows(deaf, "SELECT state FROM sends") == [("rolled_back",)]
