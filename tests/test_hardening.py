@@ -14,6 +14,8 @@ import time
 import pytest
 import requests
 
+import catalog
+import invoicing
 from tests.helpers import ROOT, clean_env, post_signed, serve_api, served, wait_for
 from tests.test_pages import TEST_KEYS
 
@@ -151,7 +153,7 @@ def test_an_unreachable_stripe_is_one_plain_sentence_and_a_log_naming_it(
 ):
     with served(emulator, sqlite_url) as api:
         gold = api.prices()["gold_special"]["id"]
-        api.live.app.extensions["stripe"] = __import__("invoicing").make_client(
+        api.live.app.extensions["stripe"] = invoicing.make_client(
             "sk_test_emulator", "http://127.0.0.1:9"
         )
         api.live.app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
@@ -245,3 +247,27 @@ def _answers(url):
         return requests.get(url, timeout=2).ok
     except requests.ConnectionError:
         return False
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit_amount", "quantity", "says"),
+    [
+        ("usd", 25_000, 10_000, "more than Stripe accepts ($999,999.99)"),
+        ("usd", 10, 1, "less than Stripe accepts ($0.50)"),
+        ("jpy", 49, 1, "less than Stripe accepts (¥50)"),
+        ("eur", 0, 3, "less than Stripe accepts (€0.50)"),
+    ],
+)
+def test_totals_beyond_stripes_limits_are_refused_before_any_call(
+    hook, emulator, client, currency, unit_amount, quantity, says
+):
+    price = client.v1.prices.create(
+        {"currency": currency, "unit_amount": unit_amount, "product_data": {"name": "Item"}}
+    )
+    hook.live.app.extensions["catalog"] = catalog.Catalog()  # one that sees the new price
+    emulator.reset_calls()
+    items = [{"price": price.id, "quantity": quantity}] * (250 if unit_amount > 1000 else 1)
+    answer = hook.post("/invoices", {"email": "cap@example.com", "items": items})
+    assert answer.status_code == 400 and answer.json()["error"]["field"] == "items"
+    assert says in answer.json()["error"]["message"]
+    assert [c for c in emulator.calls if not c.startswith("prices.")] == []
