@@ -8,7 +8,7 @@ import sys
 
 import requests
 
-from tests.helpers import ROOT, clean_env, wait_for, worker_pids
+from tests.helpers import ROOT, catalog_price, clean_env, wait_for, worker_pids
 from tools.serving import free_port
 
 
@@ -45,11 +45,7 @@ def _stop(process):
 
 def _paid_after_a_test_payment(url):
     """Send an invoice and pay it on its pay page: True once the webhook made it paid here."""
-    gold = next(
-        p["id"] for p in requests.get(f"{url}/prices", timeout=10).json()["data"]
-        if p["lookup_key"] == "gold_special"
-    )  # fmt: skip
-    body = {"email": "port@example.com", "items": [{"price": gold}]}
+    body = {"email": "port@example.com", "items": [{"price": catalog_price(url)}]}
     sent = requests.post(f"{url}/invoices", json=body, timeout=30).json()
     paid = requests.post(
         f"{url}/invoices/{sent['id']}/pay/test", json={"outcome": "succeed"}, timeout=30
