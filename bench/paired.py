@@ -69,7 +69,7 @@ def measure(folders, database="sqlite", pairs=5, seconds=8, connections=16):
                     url = create_postgres_database(postgres, f"p{made}_{i}")
                 else:
                     url = f"sqlite:///{scratch}/p{made}_{i}.db"
-                webhook_events.prepare_server_database(url)
+                webhook_events.prepare_server_database(url, folders[i])
                 urls.append(url)
             found.append(_pair(folders, urls, scratch, seconds, connections, made))
             a, b = found[-1]

@@ -12,10 +12,12 @@ import time
 
 import requests
 import stripe
+from sqlalchemy import MetaData, Table, create_engine
 
-import store
 from stripe_emulator import sign
 from tools.serving import free_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SECRET = "whsec_bench_secret_0123456789"
 KNOWN = 1000  # invoices the server's database holds: in_bench_0 .. in_bench_999
@@ -41,25 +43,30 @@ def write(path, count, prefix, invoices=None):
     return path
 
 
-def prepare_server_database(url):
-    """The server's tables, and the invoices the known events pay."""
-    engine = store.make_engine(url)
-    store.Base.metadata.create_all(engine)
-    with store.Session(engine) as session:
-        for i in range(KNOWN):
-            store.record_invoice(
-                session,
-                {"id": f"in_bench_{i}", "status": "open", "customer": "cus_bench",
-                 "email": f"b{i}@example.com", "amount_due": 1000, "amount_paid": 0,
-                 "currency": "usd", "created": 1, "lines": []},
-            )  # fmt: skip
-        session.commit()
+def prepare_server_database(url, folder=ROOT):
+    """The server's schema, made by the server in `folder` itself (its own way, whichever that
+    is), and the invoices the known events pay, written through the reflected table."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_"))}
+    env.update(DATABASE_URL=url, STRIPE_WEBHOOK_SECRET=SECRET)
+    subprocess.run([sys.executable, "-c", "import server"], cwd=folder, env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    engine = create_engine(url)
+    invoices = Table("invoices", MetaData(), autoload_with=engine)
+    rows = [
+        {"id": f"in_bench_{i}", "status": "open", "status_rank": 1, "payment_rank": 0,
+         "payment_at": 0, "customer": "cus_bench", "email": f"b{i}@example.com",
+         "amount_due": 1000, "amount_paid": 0, "currency": "usd", "lines": [], "created": 1,
+         "updated": 1, "recorded": i, "changed": i}
+        for i in range(KNOWN)
+    ]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(invoices.insert(), rows)
     engine.dispose()
 
 
 def count_rows(url, sql="SELECT count(*) FROM events"):
     """What `sql` counts, once it holds still (requests in flight at a stop finish late)."""
-    engine = store.make_engine(url)
+    engine = create_engine(url)
     found = None
     try:
         while True:
@@ -79,11 +86,10 @@ class Emulator:
     def __init__(self, log=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         self.log = open(log or os.devnull, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "stripe_emulator", "--port", str(self.port), "--quiet"],
-            cwd=root, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

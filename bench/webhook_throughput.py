@@ -70,8 +70,8 @@ class Databases:
     def __init__(self, folder, postgres):
         self.folder, self.postgres, self.made = folder, postgres, 0
 
-    def fresh(self, kind, template=None):
-        """A new database's URL: prepared for the server, or a copy of `template`."""
+    def fresh(self, kind, template=None, folder=ROOT):
+        """A new database's URL: prepared by the server in `folder`, or a copy of `template`."""
         self.made += 1
         name = f"run{self.made}"
         if kind == "sqlite":
@@ -83,7 +83,7 @@ class Databases:
             url = create_postgres_database(self.postgres, name, template)
             if template:
                 return url
-        webhook_events.prepare_server_database(url)
+        webhook_events.prepare_server_database(url, folder)
         return url
 
 
@@ -101,7 +101,7 @@ def create_postgres_database(postgres, name, template=None):
 def run(target, databases, folder, seconds, connections, expected_rate):
     """One run of one target: start it, warm it up, load it, read its workers, stop it."""
     env = {**target.env, "STRIPE_WEBHOOK_SECRET": webhook_events.SECRET}
-    url = databases.fresh(target.database, target.template) if target.database else None
+    url = databases.fresh(target.database, target.template, target.cwd) if target.database else None
     if url:
         env["DATABASE_URL"] = url
     server = Gunicorn(target.app, env, target.cwd, target.bindir, target.config,
