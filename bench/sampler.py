@@ -11,24 +11,25 @@ import signal
 
 
 class Sampler:
-    """`with Sampler(groups) as s: work()`, then `s.shares()`; `groups` are (path part, name)
-    pairs, the first match winning; frames matching none are looked past."""
+    """`with Sampler(groups) as s: work()`, then `s.shares()`; `groups` are (part, name) pairs,
+    the first whose part is in "file:function" winning; frames matching none are looked past."""
 
     def __init__(self, groups, other="other (Python, stdlib)", interval=0.001):
         self.groups, self.other, self.interval = groups, other, interval
         self.counts = collections.Counter()
         self._names = {}
 
-    def _group(self, filename):
-        found = self._names.get(filename)
+    def _group(self, code):
+        found = self._names.get(code)
         if found is None:
-            found = next((name for key, name in self.groups if key in filename), "")
-            self._names[filename] = found
+            where = f"{code.co_filename}:{code.co_name}"
+            found = next((name for key, name in self.groups if key in where), "")
+            self._names[code] = found
         return found
 
     def _sample(self, _signum, frame):
         while frame is not None:
-            group = self._group(frame.f_code.co_filename)
+            group = self._group(frame.f_code)
             if group:
                 self.counts[group] += 1
                 return

@@ -162,9 +162,11 @@ def targets(folder, postgres, djstripe=True, servers=(), emulator=None):
             out.write(deployed_settings())
         invoices = emulator.invoices(200)
         for kind in kinds:
-            template = create_postgres_database(postgres, "djstripe") if kind == "postgresql" else (
-                f"sqlite:///{folder}/djstripe.db")  # fmt: skip
-            djstripe_site.prepare_database(bindir, site, template, webhook_events.SECRET)
+            if kind == "sqlite":
+                template = djstripe_site.sqlite_template(bindir, site, webhook_events.SECRET)
+            else:
+                template = create_postgres_database(postgres, "djstripe")
+                djstripe_site.prepare_database(bindir, site, template, webhook_events.SECRET)
             for mode in ("record", "process"):
                 name = (
                     f"dj-stripe 2.11, {'record only' if mode == 'record' else 'default processing'}"
