@@ -132,6 +132,18 @@ def run(target, databases, folder, seconds, connections, expected_rate):
     return result
 
 
+def problem(result):
+    """What went wrong in a run, in words; "" if nothing did."""
+    if result["exhausted"]:
+        return "ran out of events"
+    if result["ok"] != result["answered"]:
+        return f"{result['answered'] - result['ok']:,} answers not 2xx"
+    stored = result["stored"]
+    if stored is not None and not result["ok"] <= stored <= result["ok"] + result["in_flight"]:
+        return f"{stored:,} stored for {result['ok']:,} 2xx"
+    return ""
+
+
 def balanced(result):
     """Nothing lost: every answer a 2xx and every 2xx stored; beyond those, only requests in
     flight at the stop (which the server may or may not have received before wrk closed)."""
@@ -250,11 +262,13 @@ def table(results):
     ]
     for name, runs in results.items():
         rss = statistics.median(statistics.mean(r["rss_mib"]) for r in runs)
-        if runs[0]["stored"] is None:
-            check = "(stores nothing)" if all(r["balanced"] for r in runs) else "**2xx ≠ sent**"
+        problems = "; ".join(filter(None, (problem(r) for r in runs)))
+        if problems:
+            check = f"**no**: {problems}"
+        elif runs[0]["stored"] is None:
+            check = "(stores nothing)"
         else:
-            stored = sum(r["stored"] for r in runs)
-            check = f"yes ({stored:,})" if medians[name]["balanced"] else "**no**"
+            check = f"yes ({sum(r['stored'] for r in runs):,})"
         ratio = f"{medians[name]['rate'] / bare:.2f}" if bare else ""
         lines.append(
             f"| {name} | {_spread([r['rate'] for r in runs])} | {ratio} "
