@@ -11,7 +11,13 @@ import platform
 import subprocess
 import sys
 
-from bench import emulator_flows, invoice_latency, invoice_throughput, webhook_throughput
+from bench import (
+    emulator_flows,
+    invoice_latency,
+    invoice_throughput,
+    webhook_profile,
+    webhook_throughput,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTES = os.path.join(ROOT, "bench", "NOTES.md")
@@ -38,6 +44,7 @@ def smoke():
     hooks = webhook_throughput.measure(seconds=1, connections=4, rounds=1, djstripe=False)
     print(webhook_throughput.table(hooks))
     assert all(r["balanced"] for runs in hooks.values() for r in runs), "a 2xx was not stored"
+    print(webhook_profile.table(*webhook_profile.measure(200)))
     sends = invoice_throughput.measure(seconds=1, rounds=1, connections=4)
     print(invoice_throughput.table(sends, invoice_throughput.breakdown(20)))
     assert all(r["balanced"] for runs in sends.values() for r in runs), "a 201 was not stored"
@@ -60,6 +67,8 @@ def main(argv=None):
     print(latency)
     hooks = webhook_throughput.table(webhook_throughput.measure())
     print(hooks)
+    profile = webhook_profile.table(*webhook_profile.measure())
+    print(profile)
     sends = invoice_throughput.table(invoice_throughput.measure(), invoice_throughput.breakdown())
     print(sends)
     flows = subprocess.run(
@@ -87,6 +96,12 @@ after the run. "Every 2xx stored": each 2xx answer's event is in the database (d
 a valid `WebhookEventTrigger`, and processed in the default mode).
 
 {hooks}
+
+The same events sent to the server's WSGI app in process (no socket, no gunicorn), its CPU time
+sampled (`bench/webhook_profile.py`): what the request itself costs, beside what the workers
+spend on it above.
+
+{profile}
 
 ## Sending invoices (`POST /invoices`) with Stripe answering at once
 

@@ -97,8 +97,8 @@ class Gunicorn:
         raise RuntimeError(f"{app} did not start (see {self.log.name})")
 
     def workers(self):
-        """The worker processes' ids."""
-        return _children(self.process.pid)
+        """The worker processes' ids, in order."""
+        return sorted(_children(self.process.pid))
 
     def cpu_seconds(self):
         """CPU time (user + system) spent so far by the workers alive now."""

@@ -59,12 +59,15 @@ def run(emulator, price, folder, seconds, connections, cwd=ROOT):
                    "--", body, str(CUSTOMERS)]  # fmt: skip
         subprocess.run([*command[:3], "-d2s", *command[3:]], capture_output=True, check=True)
         before = webhook_events.count_rows(database, "SELECT count(*) FROM invoices")
+        workers = server.workers()
         cpu, stripe_cpu = server.cpu_seconds(), _cpu_seconds(emulator.process.pid)
         output = subprocess.run([*command[:3], f"-d{seconds}s", *command[3:]],
                                 capture_output=True, text=True, check=True).stdout  # fmt: skip
         cpu = server.cpu_seconds() - cpu
         stripe_cpu = _cpu_seconds(emulator.process.pid) - stripe_cpu
         rss = server.rss_mib()
+        if server.workers() != workers:
+            raise RuntimeError(f"workers replaced during the run (see {folder}/gunicorn.log)")
     finally:
         server.stop()
     line = next(x for x in output.splitlines() if x.startswith("RESULT "))

@@ -25,6 +25,7 @@ GROUPS = (
     ("/engine/default.py:do_execute", "the database driver (statements, commit)"),
     ("/engine/default.py:do_commit", "the database driver (statements, commit)"),
     ("/engine/default.py:do_rollback", "the database driver (statements, commit)"),
+    (f"{ROOT}/store.py:_run", "the database driver (statements, commit)"),
     ("/sqlite3/", "the database driver (statements, commit)"),
     ("/psycopg/", "the database driver (statements, commit)"),
     ("/sqlalchemy/", "SQLAlchemy (Core, pool, transaction)"),

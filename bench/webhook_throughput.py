@@ -116,10 +116,14 @@ def run(target, databases, folder, seconds, connections, expected_rate):
             f"{folder}/main.tsv", count, f"m{databases.made}", target.invoices
         )
         stored_before = webhook_events.count_rows(url, target.count_sql) if url else None
-        cpu_before = server.cpu_seconds()
+        workers, cpu_before = server.workers(), server.cpu_seconds()
         result = wrk(server.url, target.path, events, seconds, connections)
         cpu = server.cpu_seconds() - cpu_before
         result["rss_mib"] = server.rss_mib()
+        if server.workers() != workers:
+            raise RuntimeError(
+                f"{target.name}: workers replaced during the run (see {server.log.name})"
+            )
     finally:
         server.stop()
     result["cpu_ms"] = cpu * 1000 / max(result["ok"], 1)
