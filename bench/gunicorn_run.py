@@ -1,8 +1,8 @@
 """A gunicorn under test: started on a free port, its workers' CPU time and memory read from /proc.
 
 Every target of the webhook benchmark runs under the settings the server is deployed with
-(`gunicorn.conf.py`): they are read from that file once and written into a plain settings file
-for the targets that run from another folder or another virtualenv.
+(`gunicorn.conf.py`): the server with that file itself, the references with its serving
+settings only (read from it once and written into a plain settings file), not its hooks.
 """
 
 import os

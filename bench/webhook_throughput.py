@@ -163,19 +163,21 @@ def targets(folder, postgres, djstripe=True, servers=(), emulator=None):
     store_sql = "SELECT count(*) FROM events"
     kinds = ["sqlite"] + (["postgresql"] if postgres else [])
     label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-    found = [Target("bare WSGI, verify only", "bench.bare_wsgi:verify_app")]
+    # The references get the server's serving settings only, not its hooks (which start the
+    # server's own emulator and background work, and expect the server's app).
+    config = os.path.join(folder, "gunicorn_settings.py")
+    with open(config, "w") as out:
+        out.write(deployed_settings())
+    found = [Target("bare WSGI, verify only", "bench.bare_wsgi:verify_app", config=config)]
     found += [
         Target(f"bare WSGI, verify + INSERT + COMMIT, {label[k]}", "bench.bare_wsgi:store_app",
-               k, store_sql)
+               k, store_sql, config=config)
         for k in kinds
     ]  # fmt: skip
-    found.append(Target(BARE_FLASK, "bench.bare_webhook:app"))
+    found.append(Target(BARE_FLASK, "bench.bare_webhook:app", config=config))
     if djstripe:
         bindir = djstripe_site.ensure_venv()
         site = djstripe_site.write_site(os.path.join(folder, "djstripe"))
-        config = os.path.join(folder, "gunicorn_settings.py")
-        with open(config, "w") as out:
-            out.write(deployed_settings())
         invoices = emulator.invoices(200)
         for kind in kinds:
             if kind == "sqlite":
