@@ -49,7 +49,10 @@ def _sqlite_pragmas(connection, _record):
 
 def make_engine(url):
     """An engine for `url`, with SQLite tuned for several threads and processes."""
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    # No ping before each checkout (a round trip per event on PostgreSQL): a connection found
+    # dead fails its one request (503; Stripe delivers again) and SQLAlchemy then renews the
+    # whole pool.
+    engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -83,17 +86,31 @@ def insert_into(db, table):
     return (postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-# The statements events run, built once per dialect and shape: building a statement costs
-# more than running it (see BENCHMARKS.md).
+# The statements events run, built and compiled once per dialect and shape, then run on the
+# driver's cursor in the caller's transaction: SQLAlchemy's own work for each execution (cache
+# keys, parameter and result processing) costs more than the statement (see BENCHMARKS.md).
 _statements = {}
 
 
-def _statement(db, name, shape, build):
+def _run(db, name, shape, build, params):
+    """Run a hot-path statement on the driver's cursor, inside `db`'s transaction (begun if
+    none is); return (rows changed, the first row returned or None)."""
     key = (db.dialect.name, name, shape)
-    statement = _statements.get(key)
-    if statement is None:
-        statement = _statements[key] = build(db.dialect.name)
-    return statement
+    found = _statements.get(key)
+    if found is None:
+        compiled = build(db.dialect.name).compile(dialect=db.dialect)
+        found = _statements[key] = (compiled.string, compiled.positiontup, compiled.params)
+    sql, order, constants = found
+    if not db.in_transaction():
+        db.begin()  # as SQLAlchemy's autobegin would: the caller's commit covers this
+    values = {**constants, **params}
+    cursor = db.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, [values[column] for column in order] if order else values)
+        row = cursor.fetchone() if cursor.description else None
+        return cursor.rowcount, row
+    finally:
+        cursor.close()
 
 
 def _stamp():
@@ -253,12 +270,10 @@ def advance_status(db, invoice_id, status, changes=None):
         values.setdefault("closed_at", values["updated"])
     columns = tuple(sorted(values))
     final = rank >= FINAL
-    statement = _statement(
-        db, "advance_status", (columns, final), _build_advance_status(columns, final)
-    )
     params = {f"v_{column}": values[column] for column in columns}
     params.update(p_id=invoice_id, p_rank=rank)
-    return db.execute(statement, params).rowcount > 0
+    build = _build_advance_status(columns, final)
+    return _run(db, "advance_status", (columns, final), build, params)[0] > 0
 
 
 def apply_snapshot(db, invoice_id, status, snapshot):
@@ -299,8 +314,7 @@ def advance_payment(db, invoice_id, payment, at):
         "v_updated": stamp["updated"],
         "v_changed": stamp["changed"],
     }
-    statement = _statement(db, "advance_payment", None, _build_advance_payment)
-    return db.execute(statement, params).rowcount > 0
+    return _run(db, "advance_payment", None, _build_advance_payment, params)[0] > 0
 
 
 def invoice_by_payment_intent(db, payment_intent):
@@ -450,8 +464,7 @@ def store_event(db, stripe_event, invoice_id, payload):
         "invoice_id": invoice_id,
         "payload": payload.decode() if isinstance(payload, bytes) else payload,
     }
-    statement = _statement(db, "store_event", None, _build_store_event)
-    return db.execute(statement, params).first() is not None
+    return _run(db, "store_event", None, _build_store_event, params)[1] is not None
 
 
 def get_event(db, event_id):
