@@ -46,6 +46,7 @@ def _request(order, customer_id, send_id):
     lines = [{"pricing": {"price": price["id"]}, "quantity": qty} for price, qty in order.items]
     record = {
         "email": order.email,
+        "name": order.name,
         "description": order.description,
         "lines": [
             {
@@ -120,8 +121,8 @@ def _create(row):
     # The customer was deleted at Stripe: make a new one, once, and try again under a key of
     # its own (the first key would answer the old customer's error).
     current_app.logger.warning("customer %s is gone at Stripe; creating it again", row.customer)
-    email, name = row.request["record"]["email"], None
-    params["customer"] = invoicing.new_customer(email, name, fresh=True)
+    record = row.request["record"]
+    params["customer"] = invoicing.new_customer(record["email"], record.get("name"), fresh=True)
     with store.begin() as db:
         bookkeeping.touch_send(db, row.id, customer=params["customer"])
     return invoicing.create_draft(params, row.id, step="create-again")
