@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import api
+import apidoc
 import catalog
 import cli
 import emulation
@@ -84,6 +85,7 @@ def create_app(config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(apidoc.bp)
     cli.init_app(app)
     if port:
         reconcile.start(app)

@@ -4,7 +4,7 @@ import re
 
 from .errors import invalid
 from .routes import route
-from .store import deleted, list_object, now, random_token
+from .store import deleted, list_object, merge_metadata, now, random_token
 
 _UPDATABLE = ("description", "email", "name", "phone", "preferred_locales", "metadata")
 _CLAUSE = re.compile(r"\s*(email|name|metadata\['([^']+)'\])\s*:\s*'((?:[^'\\]|\\.)*)'\s*")
@@ -61,16 +61,11 @@ def update_customer(store, params, customer):
     for key in _UPDATABLE:
         if key in params:
             previous[key] = obj[key]
-            obj[key] = _merge_metadata(obj[key], params[key]) if key == "metadata" else params[key]
-    store.emit("customer.updated", obj, previous)
+            obj[key] = merge_metadata(obj[key], params[key]) if key == "metadata" else params[key]
+    previous = {k: v for k, v in previous.items() if obj[k] != v}
+    if previous:  # Stripe sends no event for an update that changes nothing
+        store.emit("customer.updated", obj, previous)
     return obj
-
-
-def _merge_metadata(current, update):
-    if update == "":
-        return {}
-    merged = {**current, **update}
-    return {k: v for k, v in merged.items() if v != ""}
 
 
 @route("DELETE", "/v1/customers/<customer>", "customers.delete", "CustomerDeleteParams")

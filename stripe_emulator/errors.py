@@ -13,6 +13,7 @@ class StripeAPIError(Exception):
         code=None,
         param=None,
         should_retry=None,
+        extra=None,
     ):
         super().__init__(message)
         self.message = message
@@ -22,16 +23,33 @@ class StripeAPIError(Exception):
         self.param = param
         # Stripe sends `Stripe-Should-Retry` on some errors; the SDK obeys it.
         self.should_retry = should_retry
+        # More of Stripe's error fields, such as a card error's `decline_code`.
+        self.extra = extra or {}
 
-    def body(self):
-        """The JSON body Stripe sends with this error."""
-        error = {"type": self.type, "message": self.message}
+    def doc_url(self):
+        """Stripe's page about this error's code, or None without a code."""
+        if not self.code:
+            return None
+        return f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
+
+    def body(self, request_id=None):
+        """The JSON body Stripe sends with this error; with the request's id, it links to the
+        request's log entry as Stripe's errors do."""
+        error = {"type": self.type, "message": self.message, **self.extra}
         if self.code:
             error["code"] = self.code
-            error["doc_url"] = f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
+            error["doc_url"] = self.doc_url()
         if self.param:
             error["param"] = self.param
+        if request_id:
+            error["request_log_url"] = request_log_url(request_id)
         return {"error": error}
+
+
+def request_log_url(request_id):
+    """Where Stripe's dashboard shows a test-mode request: the form of URL Stripe's errors
+    carry (an emulated account has no dashboard behind it)."""
+    return f"https://dashboard.stripe.com/test/logs/{request_id}"
 
 
 def missing(param):

@@ -1,19 +1,14 @@
-"""The hosted invoice page (with test payment buttons) and the invoice PDF."""
+"""The hosted invoice page (with test payment buttons) and the invoice PDF, and their routes."""
 
 import datetime
+from urllib.parse import urlsplit
 
 from fpdf import FPDF
 from jinja2 import Environment, PackageLoader
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Response
 
-# Currencies whose amounts Stripe counts in whole units.
-ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
-
-
-def money(amount, currency):
-    """`1000, "usd"` → `10.00 USD`."""
-    if currency in ZERO_DECIMAL:
-        return f"{amount:,} {currency.upper()}"
-    return f"{amount / 100:,.2f} {currency.upper()}"
+from .money import format_code, format_money
 
 
 def day(timestamp):
@@ -24,13 +19,13 @@ def day(timestamp):
 
 
 _env = Environment(loader=PackageLoader("stripe_emulator"), autoescape=True)
-_env.filters.update(money=money, day=day)
+_env.filters.update(money=format_money, day=day)
 _PAGE = _env.get_template("hosted_invoice.html")
 
 
-def page(invoice, lines, processing):
-    """The hosted invoice page as HTML."""
-    return _PAGE.render(inv=invoice, lines=lines, processing=processing)
+def page(invoice, lines, processing, merchant=None):
+    """The hosted invoice page as HTML, with a link back to the `merchant`'s site if known."""
+    return _PAGE.render(inv=invoice, lines=lines, processing=processing, merchant=merchant)
 
 
 def _latin(text):
@@ -62,9 +57,55 @@ def pdf(invoice, lines):
     with doc.table(col_widths=(110, 25, 45), text_align=("LEFT", "RIGHT", "RIGHT")) as table:
         table.row(("Item", "Qty", "Amount"))
         for line in lines:
-            amount = money(line["amount"], line["currency"])
+            amount = format_code(line["amount"], line["currency"])
             table.row((_latin(line["description"]), str(line["quantity"]), amount))
-        table.row(("Amount due", "", money(invoice["amount_due"], invoice["currency"])))
+        table.row(("Amount due", "", format_code(invoice["amount_due"], invoice["currency"])))
     doc.ln(4)
     doc.cell(0, 7, "Issued by the Stripe emulator: no real money moves.")
     return bytes(doc.output())
+
+
+def _invoice(emulator, invoice_id):
+    """The invoice as shown, its lines, and whether a payment of it is processing."""
+    store = emulator.store
+    with store.lock:
+        obj = store.get("invoice", invoice_id)
+        intent = store.objects.get(obj["_payment_intent"])
+        processing = bool(intent and intent["status"] == "processing")
+        return store.render(obj), list(obj["_lines"]), processing
+
+
+def merchant_site(store):
+    """The origin of the newest enabled webhook endpoint: the merchant's server, in emulator
+    mode; None when there is none."""
+    with store.lock:
+        for endpoint_id in reversed(store.by_type["webhook_endpoint"]):
+            endpoint = store.objects[endpoint_id]
+            if endpoint["status"] == "enabled":
+                parts = urlsplit(endpoint["url"])
+                return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+def show_page(emulator, request, invoice):
+    """GET /i/<invoice>: the hosted invoice page."""
+    shown, lines, processing = _invoice(emulator, invoice)
+    html = page(shown, lines, processing, merchant_site(emulator.store))
+    return Response(html, content_type="text/html; charset=utf-8")
+
+
+def show_pdf(emulator, request, invoice):
+    """GET /i/<invoice>/pdf: the invoice PDF."""
+    shown, lines, _ = _invoice(emulator, invoice)
+    name = f"Invoice-{shown['number'] or shown['id']}.pdf"
+    return Response(
+        pdf(shown, lines),
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+RULES = [
+    Rule("/i/<invoice>", methods=["GET"], endpoint=show_page),
+    Rule("/i/<invoice>/pdf", methods=["GET"], endpoint=show_pdf),
+]

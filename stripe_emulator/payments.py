@@ -1,5 +1,7 @@
 """The PaymentIntent made when an invoice is finalized, and the InvoicePayment tying them."""
 
+from . import outbox
+from .errors import StripeAPIError
 from .routes import route
 from .store import list_object, now, random_token
 
@@ -7,13 +9,18 @@ from .store import list_object, now, random_token
 def open_payment(store, invoice):
     """Create the invoice's PaymentIntent and its default InvoicePayment."""
     created = now()
+    methods = invoice["payment_settings"]["payment_method_types"] or ["card"]
     intent = store.add(
         {
             "id": store.new_id("pi"),
             "object": "payment_intent",
+            "allowed_payment_method_types": None,
             "amount": invoice["amount_due"],
             "amount_capturable": 0,
             "amount_received": 0,
+            "application": None,
+            "application_fee_amount": None,
+            "automatic_payment_methods": None,
             "canceled_at": None,
             "cancellation_reason": None,
             "capture_method": "automatic",
@@ -21,15 +28,31 @@ def open_payment(store, invoice):
             "created": created,
             "currency": invoice["currency"],
             "customer": invoice["customer"],
+            "customer_account": None,
             "description": f"Invoice {invoice['number']}",
+            "excluded_payment_method_types": None,
             "last_payment_error": None,
             "latest_charge": None,
             "livemode": False,
+            "managed_payments": None,
             "metadata": {},
+            "next_action": None,
+            "on_behalf_of": None,
             "payment_method": None,
-            "payment_method_types": ["card"],
+            "payment_method_configuration_details": None,
+            "payment_method_options": _method_options(methods),
+            "payment_method_types": methods,
+            "payment_record": None,
             "processing": None,
+            "receipt_email": None,
+            "review": None,
+            "setup_future_usage": None,
+            "shipping": None,
+            "source": None,
+            "statement_descriptor": None,
+            "statement_descriptor_suffix": None,
             "status": "requires_payment_method",
+            "transfer_group": None,
         }
     )
     intent["client_secret"] = f"{intent['id']}_secret_{random_token(25)}"
@@ -51,6 +74,21 @@ def open_payment(store, invoice):
     )
     invoice["_payment_intent"] = intent["id"]
     invoice["_invoice_payment"] = payment["id"]
+    store.emit("payment_intent.created", intent)
+
+
+def _method_options(methods):
+    """Stripe's options for the card method of an invoice's PaymentIntent."""
+    if "card" not in methods:
+        return {}
+    return {
+        "card": {
+            "installments": None,
+            "mandate_options": None,
+            "network": None,
+            "request_three_d_secure": "automatic",
+        }
+    }
 
 
 def _parts(store, invoice):
@@ -59,21 +97,33 @@ def _parts(store, invoice):
     return intent, payment
 
 
+def _cancel_intent(store, intent, moment):
+    intent.update(status="canceled", canceled_at=moment, cancellation_reason="void_invoice")
+    store.emit("payment_intent.canceled", intent)
+
+
 def settle(store, invoice, out_of_band=False):
     """Mark the invoice paid: by its PaymentIntent succeeding, or out of band."""
     intent, payment = _parts(store, invoice)
     moment = now()
     if intent and not out_of_band:
-        intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None)
+        intent.update(
+            status="succeeded",
+            amount_received=intent["amount"],
+            last_payment_error=None,
+            payment_method=intent["payment_method"] or store.new_id("pm"),
+            latest_charge=store.new_id("ch"),
+        )
         store.emit("payment_intent.succeeded", intent)
-    elif intent:
-        intent.update(status="canceled", canceled_at=moment, cancellation_reason="void_invoice")
+    elif intent and intent["status"] != "canceled":
+        _cancel_intent(store, intent, moment)
     if payment and out_of_band:
         payment["status"] = "canceled"
         payment["status_transitions"]["canceled_at"] = moment
     elif payment:
         payment.update(status="paid", amount_paid=invoice["amount_due"])
         payment["status_transitions"]["paid_at"] = moment
+        store.emit("invoice_payment.paid", payment)
     invoice.update(
         status="paid",
         amount_paid=invoice["amount_due"],
@@ -81,28 +131,41 @@ def settle(store, invoice, out_of_band=False):
         attempted=invoice["attempted"] or not out_of_band,
         attempt_count=invoice["attempt_count"] + (0 if out_of_band else 1),
     )
+    invoice.pop("status_details", None)
     invoice["status_transitions"]["paid_at"] = moment
     store.emit("invoice.paid", invoice)
     if not out_of_band:
         store.emit("invoice.payment_succeeded", invoice)
+        if invoice.get("_sent"):
+            outbox.record(store, invoice, "receipt")
 
 
-def fail_payment(store, invoice, message):
-    """A declined or failed attempt: the invoice stays open for another try."""
+def fail_payment(store, invoice, message, decline_code="generic_decline"):
+    """A declined or failed attempt: the invoice stays open for another try; return the
+    `card_error` to answer with."""
     intent, _ = _parts(store, invoice)
+    error = StripeAPIError(
+        message,
+        status=402,
+        type="card_error",
+        code="card_declined",
+        extra={"decline_code": decline_code, "payment_method_type": "card"},
+    )
     intent.update(
         status="requires_payment_method",
-        last_payment_error={"code": "card_declined", "message": message, "type": "card_error"},
+        payment_method=None,
+        last_payment_error=error.body()["error"],
     )
     invoice.update(attempted=True, attempt_count=invoice["attempt_count"] + 1)
     store.emit("payment_intent.payment_failed", intent)
     store.emit("invoice.payment_failed", invoice)
+    return error
 
 
 def process_payment(store, invoice):
     """A delayed method (a bank debit): the PaymentIntent is processing."""
     intent, _ = _parts(store, invoice)
-    intent.update(status="processing", last_payment_error=None)
+    intent.update(status="processing", last_payment_error=None, payment_method=store.new_id("pm"))
     store.emit("payment_intent.processing", intent)
 
 
@@ -110,9 +173,8 @@ def cancel_payment(store, invoice):
     """The invoice will not be paid: cancel its PaymentIntent and InvoicePayment."""
     intent, payment = _parts(store, invoice)
     moment = now()
-    if intent and intent["status"] != "succeeded":
-        intent.update(status="canceled", canceled_at=moment, cancellation_reason="void_invoice")
-        store.emit("payment_intent.canceled", intent)
+    if intent and intent["status"] not in ("succeeded", "canceled"):
+        _cancel_intent(store, intent, moment)
     if payment and payment["status"] == "open":
         payment["status"] = "canceled"
         payment["status_transitions"]["canceled_at"] = moment

@@ -11,17 +11,15 @@ import types
 import typing
 from decimal import Decimal, InvalidOperation
 
+import stripe
 import stripe.params
-from stripe._request_options import RequestOptions
-from stripe._stripe_context import StripeContext
-from stripe._stripe_object import UntypedStripeObject
 from typing_extensions import is_typeddict
 
 from .errors import StripeAPIError, invalid, missing, unknown
 
 _KEY = re.compile(r"\[([^\[\]]*)\]")
 # Options of the SDK call itself, never sent as parameters.
-_OPTION_KEYS = frozenset(RequestOptions.__annotations__)
+_OPTION_KEYS = frozenset(stripe.RequestOptions.__annotations__)
 
 
 def decode(pairs):
@@ -48,7 +46,7 @@ def decode(pairs):
 @functools.cache
 def _hints(cls):
     """The resolved field types of one TypedDict, cached."""
-    ns = {"StripeContext": StripeContext, "Mapping": typing.Mapping}
+    ns = {"StripeContext": stripe.StripeContext, "Mapping": typing.Mapping}
     return typing.get_type_hints(cls, localns=ns)
 
 
@@ -80,6 +78,12 @@ def _typed_dict(value, cls, prefix, top=False):
     return {key: _coerce(val, hints[key], _path(prefix, key)) for key, val in value.items()}
 
 
+def _is_stripe_object(tp):
+    # Metadata is typed `Dict[str, str] | UntypedStripeObject[str]`, a StripeObject subclass
+    # with no public name of its own: any StripeObject class stands for a free-form hash.
+    return isinstance(tp, type) and issubclass(tp, stripe.StripeObject)
+
+
 def _is_index_dict(value):
     return isinstance(value, dict) and all(k.isdigit() for k in value)
 
@@ -99,7 +103,7 @@ def _coerce(value, tp, path):
         if value not in typing.get_args(tp):
             raise invalid(path, f"Invalid {path}: must be one of {_choices(typing.get_args(tp))}")
         return value
-    if origin in (list, list):
+    if origin is list:
         if value == "":
             return []
         if not _is_index_dict(value):
@@ -107,7 +111,7 @@ def _coerce(value, tp, path):
         (item_tp,) = typing.get_args(tp)
         items = sorted(value.items(), key=lambda kv: int(kv[0]))
         return [_coerce(v, item_tp, f"{path}[{i}]") for i, (_, v) in enumerate(items)]
-    if origin in (dict, dict, UntypedStripeObject) or tp is UntypedStripeObject:
+    if origin is dict or _is_stripe_object(origin or tp):
         if not isinstance(value, dict):
             raise invalid(path, f"Invalid hash: {path} must be a hash")
         return value
@@ -158,7 +162,7 @@ def _union(value, options, path):
 def _fits(value, tp):
     origin = typing.get_origin(tp)
     if isinstance(value, dict):
-        if origin in (list, list):
+        if origin is list:
             return _is_index_dict(value)
-        return is_typeddict(tp) or origin in (dict, dict, UntypedStripeObject)
-    return not is_typeddict(tp) and origin not in (list, list, dict, dict)
+        return is_typeddict(tp) or origin is dict or _is_stripe_object(origin)
+    return not is_typeddict(tp) and origin not in (list, dict)

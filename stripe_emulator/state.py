@@ -11,7 +11,6 @@ import logging
 import os
 import threading
 import time
-from collections import defaultdict
 
 FORMAT = 1
 log = logging.getLogger(__name__)
@@ -23,19 +22,7 @@ class StateFileError(ValueError):
 
 def dump(emulator):
     """The state as JSON text; call with the store's lock held."""
-    store = emulator.store
-    return json.dumps(
-        {
-            "format": FORMAT,
-            "port": emulator.port,
-            "objects": store.objects,
-            "by_type": store.by_type,
-            "idempotent": {
-                key: [list(fingerprint), status, body.decode()]
-                for key, (fingerprint, status, body) in emulator._idempotent.items()
-            },
-        }
-    )
+    return json.dumps({"format": FORMAT, **emulator.snapshot()})
 
 
 def load(emulator, path):
@@ -53,17 +40,9 @@ def load(emulator, path):
     try:
         if data["format"] != FORMAT:
             raise KeyError("format")
-        objects, by_type = dict(data["objects"]), defaultdict(list, data["by_type"])
-        idempotent = {
-            key: (tuple(fingerprint), status, body.encode())
-            for key, (fingerprint, status, body) in data["idempotent"].items()
-        }
+        emulator.restore(data)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise StateFileError(f"{path}: not an emulator state file (format {FORMAT})") from None
-    emulator.store.objects, emulator.store.by_type = objects, by_type
-    emulator._idempotent = idempotent
-    port = data.get("port")
-    emulator.port = port if isinstance(port, int) else None
     return True
 
 

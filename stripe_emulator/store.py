@@ -7,11 +7,12 @@ import threading
 import time
 from collections import defaultdict
 
-from stripe._api_version import _ApiVersion
+import stripe
 
 from .errors import invalid, no_such
 
-API_VERSION = _ApiVersion.CURRENT
+# The API version of the installed SDK, which the emulator speaks.
+API_VERSION = stripe.api_version
 _ALPHABET = string.ascii_letters + string.digits
 
 
@@ -54,6 +55,21 @@ class Store:
         # The API request being handled, for each event's `request` field.
         self.request = {"id": None, "idempotency_key": None}
         self.renderers = {"event": _render_event}
+
+    def snapshot(self):
+        """Every object and the order of each type, as JSON-able data sharing the live objects.
+
+        Call with the lock held, and encode it before letting go of the lock.
+        """
+        return {"objects": self.objects, "by_type": self.by_type}
+
+    def restore(self, snapshot):
+        """Replace every object with those of a `snapshot`; a malformed one raises ValueError."""
+        objects, by_type = snapshot["objects"], snapshot["by_type"]
+        if not isinstance(objects, dict) or not isinstance(by_type, dict):
+            raise ValueError("objects and by_type must be objects")
+        with self.lock:
+            self.objects, self.by_type = dict(objects), defaultdict(list, by_type)
 
     def new_id(self, prefix):
         """A fresh id such as `in_1Q2w3E...`."""
@@ -148,6 +164,15 @@ class Store:
 
 def _render_event(store, event):
     return {**event, "data": json.loads(event["_data"])}
+
+
+def merge_metadata(current, update):
+    """Stripe's metadata update: keys are added or replaced, `""` removes one, and `""` for the
+    whole hash removes all."""
+    if update == "":
+        return {}
+    merged = {**current, **update}
+    return {k: v for k, v in merged.items() if v != ""}
 
 
 def list_object(data, url, has_more=False):

@@ -11,8 +11,9 @@ import urllib.request
 from collections import deque
 
 from .errors import invalid
+from .faults import matches
 from .routes import route
-from .store import API_VERSION, now, random_token
+from .store import now, random_token
 
 # What a delivery carries, as Stripe's own webhook requests do.
 _USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
@@ -34,7 +35,8 @@ def create_webhook_endpoint(store, params):
         {
             "id": store.new_id("we"),
             "object": "webhook_endpoint",
-            "api_version": params.get("api_version") or API_VERSION,
+            # None unless asked: events then use the account's version, which is the SDK's.
+            "api_version": params.get("api_version"),
             "application": None,
             "created": now(),
             "description": params.get("description"),
@@ -100,25 +102,20 @@ def list_events(store, params):
     }
 
     def match(event):
-        if types and not any(_matches(t, event["type"]) for t in types):
+        if types and not any(matches(t, event["type"]) for t in types):
             return False
         return all(tests[op](event["created"], int(v)) for op, v in bounds.items())
 
     return store.page("event", params, "/v1/events", match)
 
 
-def _matches(pattern, event_type):
-    # `invoice.*` matches every invoice event, as in Stripe's list filter.
-    if pattern.endswith(".*"):
-        return event_type.startswith(pattern[:-1])
-    return pattern in ("*", event_type)
-
-
 class Deliverer:
     """POSTs each event to every matching endpoint, off the request path, with retries."""
 
-    def __init__(self, store, *, attempts=5, first_retry=1.0, timeout=10.0, workers=4):
+    def __init__(self, store, faults, *, attempts=5, first_retry=1.0, timeout=10.0, workers=4):
+        """`faults`: the armed faults, which may drop or delay a delivery."""
         self.store = store
+        self.faults = faults
         self.attempts = attempts
         self.first_retry = first_retry
         self.timeout = timeout
@@ -136,18 +133,29 @@ class Deliverer:
             thread.start()
 
     def enqueue(self, event):
-        """Queue one delivery per enabled endpoint that listens for this event's type."""
+        """Queue one delivery per enabled endpoint that listens for this event's type.
+
+        Called with the store's lock held, as events are made.
+        """
         endpoints = [
             self.store.objects[i]
             for i in self.store.by_type["webhook_endpoint"]
-            if any(_matches(t, event["type"]) for t in self.store.objects[i]["enabled_events"])
+            if any(matches(t, event["type"]) for t in self.store.objects[i]["enabled_events"])
         ]
         if not endpoints or self._closed:
             return
         event["pending_webhooks"] = len(endpoints)
         payload = json.dumps(self.store.view(event), indent=2).encode()
         for endpoint in endpoints:
-            self._put((endpoint["url"], endpoint["_secret"], event, payload, 1))
+            job = (endpoint["url"], endpoint["_secret"], event, payload, 1)
+            fault = self.faults.take_delivery(event["type"])
+            if fault is None:
+                self._put(job)
+            elif fault.webhook == "delay":
+                self._later(job, fault.seconds)
+            else:  # dropped: it never reaches the endpoint, retries included
+                self._record(job, "dropped")
+                event["pending_webhooks"] -= 1
 
     def _put(self, job):
         with self._idle:
@@ -189,6 +197,18 @@ class Deliverer:
         except (urllib.error.URLError, OSError):
             status = None  # refused, reset or timed out
         ok = status is not None and 200 <= status < 300
+        job = (url, secret, event, payload, attempt)
+        self._record(job, status)
+        if not ok and attempt < self.attempts:
+            job = (url, secret, event, payload, attempt + 1)
+            self._later(job, self.first_retry * 2 ** (attempt - 1))
+            return
+        with self.store.lock:
+            event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
+
+    def _record(self, job, status):
+        """Log one attempt: its HTTP status, None if it could not connect, or `dropped`."""
+        url, _, event, _, attempt = job
         self.log.append(
             {
                 "event": event["id"],
@@ -198,14 +218,8 @@ class Deliverer:
                 "status": status,
             }
         )
-        if not ok and attempt < self.attempts:
-            self._retry((url, secret, event, payload, attempt + 1))
-            return
-        with self.store.lock:
-            event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
 
-    def _retry(self, job):
-        delay = self.first_retry * 2 ** (job[-1] - 2)
+    def _later(self, job, delay):
         with self._idle:
             self._busy += 1
         timer = threading.Timer(delay, self._fire, (job,))

@@ -16,9 +16,11 @@ FLOW_EVENTS = [
     "price.created",
     "invoice.created",
     "invoice.updated",
+    "payment_intent.created",
     "invoice.finalized",
     "invoice.sent",
     "payment_intent.succeeded",
+    "invoice_payment.paid",
     "invoice.paid",
     "invoice.payment_succeeded",
 ]
@@ -213,7 +215,7 @@ def test_hosted_page_and_pdf(emulator):
         assert page.headers["Content-Type"].startswith("text/html")
         for text in (
             invoice.number,
-            "30.00 USD",
+            "$30.00",
             "Pay",
             "Fail payment",
             "Pay with a delayed method",

@@ -3,7 +3,7 @@
 import pytest
 import stripe
 
-from stripe_emulator.invoices import MAX_LINES
+from stripe_emulator.invoice_items import MAX_LINES
 
 
 @pytest.fixture
@@ -104,24 +104,11 @@ def test_draft_update_and_delete(client, customer, price):
         client.v1.invoices.retrieve(invoice.id)
 
 
-@pytest.mark.parametrize("action", ["pay", "void_invoice", "mark_uncollectible"])
-def test_only_an_open_invoice_is_paid_voided_or_marked(client, customer, price, action):
-    invoice = draft(client, customer)
-    params = {"paid_out_of_band": True} if action == "pay" else {}
-    with pytest.raises(stripe.InvalidRequestError):
-        getattr(client.v1.invoices, action)(invoice.id, params)
-    invoice = sent(client, customer, price)
-    done = getattr(client.v1.invoices, action)(invoice.id, params)
-    assert done.status == {"pay": "paid", "void_invoice": "void"}.get(action, "uncollectible")
-    with pytest.raises(stripe.InvalidRequestError):
-        getattr(client.v1.invoices, action)(invoice.id, params)
-
-
 def test_at_most_250_lines(client, customer, price):
     invoice = draft(client, customer)
     line = {"pricing": {"price": price.id}, "quantity": 1}
     full = client.v1.invoices.add_lines(invoice.id, {"lines": [line] * MAX_LINES})
-    assert full.lines.total_count == MAX_LINES and full.lines.has_more
+    assert "total_count" not in full.lines and full.lines.has_more
     assert len(full.lines.data) == 10
     assert full.amount_due == MAX_LINES * 1000
     with pytest.raises(stripe.InvalidRequestError) as error:

@@ -1,0 +1,121 @@
+"""One API call: authenticate, check the parameters, replay or run the handler, answer.
+
+API calls read the WSGI environ directly: a werkzeug Request and Response cost more than the
+work of most calls.
+"""
+
+import time
+
+from werkzeug.datastructures import Authorization
+from werkzeug.wsgi import get_host
+
+from . import payments
+from .errors import StripeAPIError, invalid
+from .schema import check, decode, params_class
+from .store import random_token
+from .wire import answer, encode, fields
+
+_KEY_PREFIXES = ("sk_test_", "rk_test_")
+_INCLUDABLE = {
+    "confirmation_secret": payments.confirmation_secret,
+    "payments": payments.invoice_payments,
+}
+
+
+def call(emulator, environ, method, path, route, args):
+    """Answer one API call to `route` as a WSGI app."""
+    authenticate(environ.get("HTTP_AUTHORIZATION", ""))
+    store = emulator.store
+    with store.lock:
+        emulator.calls.append(route.operation)
+        fault = emulator.faults.take_call(route.operation)
+    if emulator.latency:
+        time.sleep(emulator.latency)
+    if fault and not fault.after:
+        raise _injected()
+    params = check(decode(fields(environ, method)), params_class(route.params))
+    key = environ.get("HTTP_IDEMPOTENCY_KEY") if method == "POST" else None
+    with store.lock:
+        if key:
+            fingerprint = emulator.idempotent.fingerprint(method, path, params)
+            saved = emulator.idempotent.replay(key, fingerprint)
+        if key and saved:
+            status, body = saved
+            headers = {"Idempotent-Replayed": "true", "Idempotency-Key": key}
+            request_id = None
+        else:
+            base_url = f"{environ['wsgi.url_scheme']}://{get_host(environ)}"
+            # The answer's Request-Id is also the `request.id` of the events the call makes.
+            request_id = f"req_{random_token(14)}"
+            status, body = _execute(store, base_url, request_id, route, args, params, key)
+            if key:
+                emulator.idempotent.save(key, fingerprint, status, body)
+            if emulator.saver and method != "GET":
+                emulator.saver.changed()
+            headers = {"Idempotency-Key": key} if key else {}
+    if fault:  # an answer lost on its way back: the call took effect all the same
+        raise _injected()
+    return answer(body, status, headers, request_id)
+
+
+def _injected():
+    return StripeAPIError(
+        "An error occurred with our connection to Stripe (injected by the emulator).",
+        status=500,
+        type="api_error",
+        should_retry=False,
+    )
+
+
+def _execute(store, base_url, request_id, route, args, params, key):
+    store.base_url = base_url
+    store.request = {"id": request_id, "idempotency_key": key}
+    try:
+        result = route.handler(store, params, **args)
+        expand = params.get("expand", [])
+        # Encoded here, under the lock, so a plain view of the live object is enough;
+        # expanding changes the answer, so it works on a copy.
+        shown = store.render(result) if expand else store.view(result)
+        for path in expand:
+            _expand(store, shown, path, path)
+    except StripeAPIError as error:
+        return error.status, encode(error.body(request_id))
+    finally:
+        store.request = {"id": None, "idempotency_key": None}
+    return 200, encode(shown)
+
+
+def authenticate(header):
+    """Accept a test secret key as a Bearer token or a Basic user (`curl -u sk_test_...:`)."""
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() == "basic":
+        credentials = Authorization.from_header(header)
+        key = (credentials and credentials.username) or ""
+    elif scheme.lower() != "bearer":
+        key = ""
+    if not key:
+        raise StripeAPIError(
+            "You did not provide an API key. Provide it in the Authorization header, "
+            "e.g. 'Authorization: Bearer sk_test_...'.",
+            status=401,
+        )
+    if not key.startswith(_KEY_PREFIXES) or len(key) < 12:
+        raise StripeAPIError(f"Invalid API Key provided: {key[:8]}****{key[-4:]}", status=401)
+
+
+def _expand(store, obj, path, full):
+    """Replace the id at `path` with its object, or fill in an includable field."""
+    head, _, rest = path.partition(".")
+    if head == "data" and obj.get("object") in ("list", "search_result") and rest:
+        for item in obj["data"]:
+            _expand(store, item, rest, full)
+        return
+    live = store.objects.get(obj.get("id"))
+    if obj.get("object") == "invoice" and head in _INCLUDABLE and live is not None:
+        obj[head] = _INCLUDABLE[head](store, live)
+    elif isinstance(obj.get(head), str) and obj[head] in store.objects:
+        obj[head] = store.render(store.objects[obj[head]])
+    elif not isinstance(obj.get(head), dict):
+        raise invalid("expand", f"This property cannot be expanded ({full}).")
+    if rest and isinstance(obj[head], dict):
+        _expand(store, obj[head], rest, full)

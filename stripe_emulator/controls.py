@@ -1,0 +1,102 @@
+"""The test controls under `/_emulator/`: calls, faults, deliveries, payments, outbox, info.
+
+Not part of Stripe's API: tests and tools use them to look inside and to arm faults.
+"""
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Response
+
+from .errors import invalid
+from .store import API_VERSION
+from .wire import json_answer
+
+_WEBHOOK_FAULTS = ("drop", "delay")
+
+
+def calls(emulator, request):
+    """GET: the API calls received, by operation name; DELETE: forget them."""
+    if request.method == "DELETE":
+        emulator.reset_calls()
+    with emulator.store.lock:
+        return json_answer({"calls": list(emulator.calls)})
+
+
+def _number(body, key, default, kind=int, least=1):
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
+        raise invalid(key, f"{key} must be a number of at least {least}.")
+    if kind is int and value != int(value):
+        raise invalid(key, f"{key} must be a whole number.")
+    return kind(value)
+
+
+def faults(emulator, request):
+    """POST: arm a fault; DELETE: clear every fault.
+
+    `{"operation": "invoices.pay", "nth"?: 1, "times"?: 1, "after"?: false}` fails a call;
+    `{"webhook": "drop" | "delay", "type"?: "*", "times"?: 1, "seconds"?: 2}` drops or delays
+    webhook deliveries.
+    """
+    if request.method == "DELETE":
+        emulator.clear_faults()
+    else:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise invalid(None, "Send a JSON object: {operation, ...} or {webhook, ...}.")
+        times = _number(body, "times", 1)
+        if "webhook" in body:
+            kind, event_type = body["webhook"], body.get("type", "*")
+            if kind not in _WEBHOOK_FAULTS:
+                raise invalid("webhook", "webhook must be drop or delay.")
+            if not isinstance(event_type, str) or not event_type:
+                raise invalid("type", "type must be an event type such as invoice.paid.")
+            if kind == "drop":
+                emulator.drop_deliveries(event_type, times)
+            else:
+                seconds = _number(body, "seconds", 2.0, float, least=0)
+                emulator.delay_deliveries(event_type, seconds, times)
+        elif isinstance(body.get("operation"), str):
+            after = body.get("after", False)
+            if not isinstance(after, bool):
+                raise invalid("after", "after must be true or false.")
+            emulator.fail(body["operation"], _number(body, "nth", 1), times, after)
+        else:
+            raise invalid("operation", "Send {operation, nth?, times?, after?} or {webhook, ...}.")
+    with emulator.store.lock:
+        return json_answer(emulator.faults.shown())
+
+
+def deliveries(emulator, request):
+    """GET: every webhook delivery attempt so far (`status`: HTTP status, null, or dropped)."""
+    return json_answer({"deliveries": list(emulator.deliverer.log)})
+
+
+def pay(emulator, request, invoice):
+    """POST `{outcome}` (JSON or the hosted page's form): pay as a customer would."""
+    from_form = not request.is_json
+    body = {} if from_form else request.get_json(silent=True)
+    outcome = request.form.get("outcome") if from_form else (body or {}).get("outcome")
+    shown = emulator.simulate_payment(invoice, outcome, base_url=request.host_url.rstrip("/"))
+    if from_form:
+        return Response(status=303, headers={"Location": f"/i/{invoice}"})
+    return json_answer(shown)
+
+
+def show_outbox(emulator, request):
+    """GET: the emails Stripe would have sent, newest first (`?invoice=in_...` filters)."""
+    return json_answer({"data": emulator.outbox(request.args.get("invoice"))})
+
+
+def info(emulator, request):
+    """GET: what this is, so that a server can find an emulator already on a port."""
+    return json_answer({"object": "emulator", "api_version": API_VERSION, "port": emulator.port})
+
+
+RULES = [
+    Rule("/_emulator/invoices/<invoice>/payments", methods=["POST"], endpoint=pay),
+    Rule("/_emulator/calls", methods=["GET", "DELETE"], endpoint=calls),
+    Rule("/_emulator/faults", methods=["POST", "DELETE"], endpoint=faults),
+    Rule("/_emulator/deliveries", methods=["GET"], endpoint=deliveries),
+    Rule("/_emulator/outbox", methods=["GET"], endpoint=show_outbox),
+    Rule("/_emulator/info", methods=["GET"], endpoint=info),
+]

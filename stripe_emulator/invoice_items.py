@@ -1,0 +1,189 @@
+"""Invoice items: made from line-like parameters, put on a draft as lines, or left pending."""
+
+from .catalog import price_for_line
+from .customers import live_customer
+from .errors import invalid, missing
+from .routes import route
+from .store import now
+from .transitions import draft
+
+MAX_LINES = 250
+
+
+def param_path(prefix, *keys):
+    """`lines[0]` + (pricing, price) → `lines[0][pricing][price]`; no prefix → `pricing[price]`."""
+    head = f"{prefix}[{keys[0]}]" if prefix else keys[0]
+    return head + "".join(f"[{key}]" for key in keys[1:])
+
+
+def new_item(store, customer, params, prefix, currency):
+    """A new invoice item from line-like params (pricing[price] or amount), not yet kept."""
+    quantity = params.get("quantity", 1)
+    if quantity < 0:
+        raise invalid(param_path(prefix, "quantity"), "Quantity must be a non-negative integer.")
+    for key in ("price_data", "unit_amount_decimal", "quantity_decimal"):
+        if key in params:
+            raise invalid(
+                param_path(prefix, key), f"The emulator does not support {key}; use pricing."
+            )
+    price_id = params.get("pricing", {}).get("price")
+    if price_id:
+        if "amount" in params:
+            raise invalid(param_path(prefix, "amount"), "Pass either amount or pricing, not both.")
+        price = price_for_line(store, price_id, param_path(prefix, "pricing", "price"))
+        product = store.objects[price["product"]]
+        unit, item_currency = price["unit_amount"], price["currency"]
+        description = params.get("description") or product["name"]
+        pricing = {
+            "type": "price_details",
+            "price_details": {"price": price["id"], "product": product["id"]},
+            "unit_amount_decimal": str(unit),
+        }
+        amount = unit * quantity
+    elif "amount" in params:
+        amount = params["amount"]
+        item_currency = (params.get("currency") or currency or "usd").lower()
+        description = params.get("description")
+        pricing = None
+    else:
+        raise missing(param_path(prefix, "pricing", "price"))
+    if currency and item_currency != currency:
+        raise invalid(
+            param_path(prefix, "pricing", "price") if price_id else param_path(prefix, "currency"),
+            f"The line's currency ({item_currency}) differs from the invoice's ({currency}).",
+        )
+    created = now()
+    return {
+        "id": store.new_id("ii"),
+        "object": "invoiceitem",
+        "amount": amount,
+        "currency": item_currency,
+        "customer": customer["id"],
+        "customer_account": None,
+        "date": created,
+        "description": description,
+        "discountable": True,
+        "discounts": [],
+        "invoice": None,
+        "livemode": False,
+        "metadata": params.get("metadata") or {},
+        "net_amount": amount,
+        "parent": None,
+        "period": {"start": created, "end": created},
+        "pricing": pricing,
+        "proration": False,
+        "quantity": quantity,
+        "quantity_decimal": str(quantity),
+        "tax_rates": [],
+        "test_clock": None,
+    }
+
+
+def attach(store, invoice, item):
+    """Put an invoice item on a draft invoice as a line."""
+    item["invoice"] = invoice["id"]
+    invoice["_lines"].append(
+        {
+            "id": store.new_id("il"),
+            "object": "line_item",
+            "amount": item["amount"],
+            "currency": item["currency"],
+            "description": item["description"],
+            "discount_amounts": [],
+            "discountable": True,
+            "discounts": [],
+            "invoice": invoice["id"],
+            "livemode": False,
+            "metadata": item["metadata"],
+            "parent": {
+                "type": "invoice_item_details",
+                "invoice_item_details": {
+                    "invoice_item": item["id"],
+                    "proration": False,
+                    "proration_details": {"credited_items": None},
+                    "subscription": None,
+                },
+                "subscription_item_details": None,
+            },
+            "period": item["period"],
+            "pretax_credit_amounts": [],
+            "pricing": item["pricing"],
+            "quantity": item["quantity"],
+            "quantity_decimal": item["quantity_decimal"],
+            "subscription": None,
+            "subtotal": item["amount"],
+            "taxes": [],
+        }
+    )
+
+
+def pending_items(store, customer_id, currency):
+    """The customer's invoice items on no invoice yet, in `currency`, oldest first."""
+    for item_id in list(store.by_type["invoiceitem"]):
+        item = store.objects[item_id]
+        if item["customer"] == customer_id and item["invoice"] is None:
+            if item["currency"] == currency:
+                yield item
+
+
+def total(invoice):
+    """Compute a draft's amounts from its lines and the customer's balance it starts from;
+    return the previous values of those that changed (an event's `previous_attributes`)."""
+    subtotal = sum(line["amount"] for line in invoice["_lines"])
+    due = max(0, subtotal + invoice["starting_balance"])
+    amounts = {
+        "amount_due": due,
+        "amount_remaining": due - invoice["amount_paid"],
+        "subtotal": subtotal,
+        "subtotal_excluding_tax": subtotal,
+        "total": subtotal,
+        "total_excluding_tax": subtotal,
+    }
+    previous = {k: invoice[k] for k, v in amounts.items() if invoice[k] != v}
+    invoice.update(amounts)
+    return previous
+
+
+def check_room(invoice, adding, param):
+    """Refuse `adding` more lines to an invoice that would then have more than 250."""
+    if len(invoice["_lines"]) + adding > MAX_LINES:
+        raise invalid(param, f"An invoice can have at most {MAX_LINES} line items.")
+
+
+@route("POST", "/v1/invoiceitems", "invoice_items.create", "InvoiceItemCreateParams")
+def create_invoice_item(store, params):
+    """Create an invoice item on a draft invoice, or pending for the customer's next invoice."""
+    customer = live_customer(store, params["customer"], "customer")
+    invoice = None
+    if params.get("invoice"):
+        invoice = draft(store, params["invoice"], "add items to")
+        if invoice["customer"] != customer["id"]:
+            raise invalid("invoice", "The invoice belongs to another customer.")
+        check_room(invoice, 1, "invoice")
+    item = new_item(store, customer, params, "", invoice["currency"] if invoice else None)
+    store.add(item)
+    store.emit("invoiceitem.created", item)
+    if invoice:
+        attach(store, invoice, item)
+        store.emit("invoice.updated", invoice, total(invoice))
+    return item
+
+
+@route("GET", "/v1/invoiceitems/<item>", "invoice_items.retrieve", "InvoiceItemRetrieveParams")
+def retrieve_invoice_item(store, params, item):
+    """Retrieve an invoice item."""
+    return store.get("invoiceitem", item)
+
+
+@route("GET", "/v1/invoiceitems", "invoice_items.list", "InvoiceItemListParams")
+def list_invoice_items(store, params):
+    """List invoice items by customer, invoice, or pending."""
+
+    def match(item):
+        return (
+            params.get("customer", item["customer"]) == item["customer"]
+            and params.get("invoice", item["invoice"]) == item["invoice"]
+            and (not params.get("pending") or item["invoice"] is None)
+        )
+
+    return store.page("invoiceitem", params, "/v1/invoiceitems", match)

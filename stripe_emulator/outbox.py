@@ -1,0 +1,72 @@
+"""The outbox: the emails Stripe would send about invoices, recorded instead of sent.
+
+Emulator behaviour, not Stripe's API: Stripe's test mode sends no emails, and no API lists
+them. The emulator records the invoice when it is first sent (`invoice`), each later send of an
+invoice that is still owed (`reminder`), and the receipt when a sent invoice is paid through
+Stripe (`receipt`; an invoice paid out of band has no charge, so no receipt).
+"""
+
+import datetime
+
+from .money import format_money
+from .store import now
+
+KINDS = ("invoice", "reminder", "receipt")
+
+
+def _day(timestamp):
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).date().isoformat()
+
+
+def _subject(invoice, kind):
+    number, account = invoice["number"], invoice["account_name"]
+    if kind == "receipt":
+        return f"Your receipt from {account} for invoice {number}"
+    if kind == "reminder":
+        return f"Reminder: invoice {number} from {account}"
+    return f"Invoice {number} from {account}"
+
+
+def _text(invoice, kind):
+    currency = invoice["currency"]
+    lines = [_subject(invoice, kind), ""]
+    if kind == "receipt":
+        lines.append(f"Amount paid: {format_money(invoice['amount_paid'], currency)}")
+        lines.append(f"Paid on: {_day(invoice['status_transitions']['paid_at'] or now())}")
+    else:
+        lines.append(f"Amount due: {format_money(invoice['amount_remaining'], currency)}")
+        if invoice["due_date"]:
+            lines.append(f"Due: {_day(invoice['due_date'])}")
+    action = "View the invoice" if kind == "receipt" else "View and pay the invoice"
+    lines += [
+        "",
+        f"{action}: {invoice['hosted_invoice_url']}",
+        "",
+        "Recorded by the Stripe emulator: no email was sent.",
+    ]
+    return "\n".join(lines)
+
+
+def record(store, invoice, kind):
+    """Record an email of `kind` about `invoice` to its customer; None if it has no email."""
+    if not invoice["customer_email"]:
+        return None
+    return store.add(
+        {
+            "id": store.new_id("email"),
+            "object": "email",
+            "to": invoice["customer_email"],
+            "subject": _subject(invoice, kind),
+            "kind": kind,
+            "invoice": invoice["id"],
+            "hosted_invoice_url": invoice["hosted_invoice_url"],
+            "created": now(),
+            "text": _text(invoice, kind),
+        }
+    )
+
+
+def emails(store, invoice=None):
+    """The recorded emails, newest first, as copies; only those about `invoice` if given."""
+    found = (store.objects[i] for i in reversed(store.by_type["email"]))
+    return [store.render(e) for e in found if invoice is None or e["invoice"] == invoice]

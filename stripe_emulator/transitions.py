@@ -1,0 +1,217 @@
+"""Stripe's invoice state machine and its guards.
+
+draft → open (finalize; straight to paid when nothing is due) → paid | void | uncollectible,
+and an uncollectible invoice can still be paid or voided
+(https://docs.stripe.com/invoicing/overview#invoice-statuses). Sending and paying finalize a
+draft first. A refused action answers 400: `invoice_not_editable` for what only a draft allows,
+`status_transition_invalid` for the rest.
+"""
+
+from . import money, outbox
+from .errors import StripeAPIError, state
+from .payments import cancel_payment, fail_payment, open_payment, settle
+from .routes import route
+from .store import now
+
+_DAY = 86400
+# Test payment methods that are declined, as on Stripe.
+DECLINING_METHODS = frozenset({"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"})
+
+# The statuses each action starts from; a draft is finalized first where it is listed.
+ALLOWED = {
+    "send": {"draft", "open", "uncollectible", "paid"},
+    "pay": {"draft", "open", "uncollectible"},
+    "void": {"open", "uncollectible"},
+    "mark uncollectible": {"open"},
+}
+
+
+def draft(store, invoice_id, action):
+    """A draft invoice, or `invoice_not_editable` naming what could not be done."""
+    invoice = store.get("invoice", invoice_id)
+    if invoice["status"] != "draft":
+        raise state(
+            f"You can only {action} a draft invoice; this invoice is {invoice['status']}.",
+            "invoice_not_editable",
+        )
+    return invoice
+
+
+def allowed(store, invoice_id, action, statuses=None):
+    """The invoice if its status allows `action` (see ALLOWED, or `statuses` if given), else
+    `status_transition_invalid`."""
+    invoice = store.get("invoice", invoice_id)
+    if invoice["status"] not in (statuses or ALLOWED[action]):
+        raise state(
+            f"You can't {action} this invoice because its status is {invoice['status']}.",
+            "status_transition_invalid",
+        )
+    return invoice
+
+
+def _number(store, invoice):
+    customer = store.objects[invoice["customer"]]
+    # A deleted customer keeps its invoices numbered from a fallback prefix.
+    prefix = customer.get("invoice_prefix", "DELETED")
+    sequence = customer.get("next_invoice_sequence", 1)
+    if "next_invoice_sequence" in customer:
+        customer["next_invoice_sequence"] += 1
+    return f"{prefix}-{sequence:04d}"
+
+
+@route(
+    "POST",
+    "/v1/invoices/<invoice>/finalize",
+    "invoices.finalize_invoice",
+    "InvoiceFinalizeInvoiceParams",
+)
+def finalize_invoice(store, params, invoice):
+    """Finalize a draft: number, due date, hosted page and PDF, and its PaymentIntent."""
+    return finalize(store, draft(store, invoice, "finalize"))
+
+
+def _refuse_too_large(store, invoice):
+    """Stripe cannot charge more than the currency's maximum: finalization fails."""
+    currency = invoice["currency"]
+    largest = money.maximum(currency)
+    if invoice["total"] <= largest:
+        return
+    error = StripeAPIError(
+        f"Amount must be no more than {money.format_money(largest, currency)} {currency}",
+        code="amount_too_large",
+    )
+    invoice["last_finalization_error"] = {
+        "code": error.code,
+        "doc_url": error.doc_url(),
+        "message": error.message,
+        "type": error.type,
+    }
+    store.emit("invoice.finalization_failed", invoice)
+    raise error
+
+
+def _apply_balance(store, invoice):
+    """Apply the customer's balance; below Stripe's minimum charge, move the amount to it.
+
+    Returns True when the invoice is settled by the balance (nothing left to charge).
+    """
+    customer = store.objects[invoice["customer"]]
+    balance = customer.get("balance", 0)
+    due = max(0, invoice["total"] + balance)
+    smallest = money.minimum(invoice["currency"])
+    carried = 0 < due < smallest
+    ending = due if carried else min(0, invoice["total"] + balance)
+    invoice.update(
+        starting_balance=balance,
+        ending_balance=ending,
+        amount_due=0 if carried else due,
+        amount_remaining=0 if carried else due,
+    )
+    if "balance" in customer and ending != balance:
+        customer["balance"] = ending
+        store.emit("customer.updated", customer, {"balance": balance})
+    return invoice["amount_due"] == 0
+
+
+def finalize(store, invoice):
+    """Move a draft to open (or straight to paid when nothing is due)."""
+    _refuse_too_large(store, invoice)
+    moment = now()
+    settled = _apply_balance(store, invoice)
+    invoice.update(
+        status="open",
+        number=_number(store, invoice),
+        effective_at=moment,
+        last_finalization_error=None,
+        hosted_invoice_url=f"{store.base_url}/i/{invoice['id']}",
+        invoice_pdf=f"{store.base_url}/i/{invoice['id']}/pdf",
+    )
+    invoice["status_transitions"]["finalized_at"] = moment
+    if invoice["automatic_tax"]["enabled"]:
+        invoice["automatic_tax"]["status"] = "complete"
+    if invoice["collection_method"] == "send_invoice" and invoice["_days_until_due"] is not None:
+        invoice["due_date"] = moment + invoice["_days_until_due"] * _DAY
+    if not settled:
+        open_payment(store, invoice)
+    store.emit("invoice.finalized", invoice)
+    if settled:
+        settle(store, invoice, out_of_band=True)
+    return invoice
+
+
+@route("POST", "/v1/invoices/<invoice>/send", "invoices.send_invoice", "InvoiceSendInvoiceParams")
+def send_invoice(store, params, invoice):
+    """Email a send_invoice invoice (finalizing a draft first); a later send is a reminder."""
+    inv = allowed(store, invoice, "send")
+    if inv["collection_method"] != "send_invoice":
+        raise state(
+            "You can only send an invoice whose collection_method is send_invoice.",
+            "status_transition_invalid",
+        )
+    if inv["status"] == "draft":
+        finalize(store, inv)
+    if inv.get("_sent"):
+        kind = "reminder" if inv["status"] in ("open", "uncollectible") else "invoice"
+    else:
+        kind = "invoice"
+    inv["_sent"] = True
+    outbox.record(store, inv, kind)
+    store.emit("invoice.sent", inv)
+    return inv
+
+
+@route("POST", "/v1/invoices/<invoice>/void", "invoices.void_invoice", "InvoiceVoidInvoiceParams")
+def void_invoice(store, params, invoice):
+    """Void an open or uncollectible invoice."""
+    inv = allowed(store, invoice, "void")
+    cancel_payment(store, inv)
+    inv.pop("status_details", None)
+    inv["status"] = "void"
+    inv["status_transitions"]["voided_at"] = now()
+    store.emit("invoice.voided", inv)
+    return inv
+
+
+@route(
+    "POST",
+    "/v1/invoices/<invoice>/mark_uncollectible",
+    "invoices.mark_uncollectible",
+    "InvoiceMarkUncollectibleParams",
+)
+def mark_uncollectible(store, params, invoice):
+    """Mark an open invoice uncollectible; it can still be paid or voided."""
+    inv = allowed(store, invoice, "mark uncollectible")
+    inv["status"] = "uncollectible"
+    # Present only while the invoice is uncollectible (API 2026-09-30.endive and later).
+    inv["status_details"] = {"uncollectible": {"reason": "user_forgiven"}}
+    inv["status_transitions"]["marked_uncollectible_at"] = now()
+    store.emit("invoice.marked_uncollectible", inv)
+    return inv
+
+
+@route("POST", "/v1/invoices/<invoice>/pay", "invoices.pay", "InvoicePayParams")
+def pay_invoice(store, params, invoice):
+    """Pay an invoice out of band, or with a test payment method such as `pm_card_visa`.
+
+    A draft is finalized first; an open or uncollectible invoice is paid.
+    """
+    inv = allowed(store, invoice, "pay")
+    method = params.get("payment_method")
+    if not params.get("paid_out_of_band") and not method:
+        raise StripeAPIError(
+            "This invoice has no payment method to charge; pass payment_method "
+            "(pm_card_visa succeeds, pm_card_chargeDeclined fails) or paid_out_of_band=true.",
+            code="parameter_missing",
+            param="payment_method",
+        )
+    if inv["status"] == "draft":
+        finalize(store, inv)
+        if inv["status"] == "paid":  # nothing was due
+            return inv
+    if params.get("paid_out_of_band"):
+        settle(store, inv, out_of_band=True)
+        return inv
+    if method in DECLINING_METHODS:
+        raise fail_payment(store, inv, "Your card was declined.")
+    settle(store, inv)
+    return inv
