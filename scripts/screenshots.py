@@ -86,7 +86,8 @@ def fill_the_page(page, server, emulator):
             post_event(server, "invoice.finalized", snapshot)
     expect(page.locator("#invoices .badge-paid")).to_have_count(1)
     expect(page.locator("#invoices .badge-overdue")).to_have_count(2)
-    # OUTBOXCHECK
+    expect(page.locator("#outbox li")).to_have_count(len(CUSTOMERS) + 2)  # a reminder, a receipt
+    expect(page.locator(".aging [data-bucket='overdue_31_60'] dd")).to_have_text("$30.00")
     return sent
 
 
@@ -119,14 +120,15 @@ def main():
         phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
         phone.goto(server.url)
         expect(phone.locator("#invoices tr")).to_have_count(len(CUSTOMERS))
-        # OUTBOXCHECK2
+        expect(phone.locator("#outbox li")).to_have_count(len(CUSTOMERS) + 2)
+        expect(phone.locator(".aging")).to_have_count(1)
         phone.screenshot(path=os.path.join(out, "index-phone.png"), full_page=True)
 
         page.goto(f"{server.url}/#{sent['ada@example.com']}")
         expect(page.locator("#detail .timeline li").first).to_be_visible()
         page.screenshot(path=os.path.join(out, "detail.png"))
 
-        pay = browser.new_page(viewport={"width": 800, "height": 760})
+        pay = browser.new_page(viewport={"width": 800, "height": 600})
         pay.goto(f"{server.url}/invoices/{sent['grace@example.com']}/pay")
         expect(pay.locator("#status")).to_have_text("open")
         pay.screenshot(path=os.path.join(out, "pay.png"), full_page=True)
