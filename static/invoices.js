@@ -21,7 +21,10 @@ function fillRow(row, invoice) {
   const open = link(`#${invoice.id}`, label);
   open.setAttribute("aria-label", `Details of ${label}`);
   number.append(open);
-  const email = element("td", "c-email", invoice.email);
+  const email = element("td", "c-email");
+  const address = element("span", "truncate", invoice.email);
+  address.title = invoice.email;
+  email.append(address);
   const amount = element("td", "c-amount num", money(invoice.amount_due, invoice.currency));
   const due = element("td", "c-due");
   due.append(element("time", "", day(invoice.due_date)));

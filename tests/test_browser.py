@@ -32,8 +32,6 @@ ARGS = [
 ]
 DAY = 86400
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Until the emulator records emails, the page's GET /outbox fails (and says so).
-EMULATOR_HAS_OUTBOX = hasattr(Emulator, "outbox")
 
 
 @contextlib.contextmanager
@@ -94,7 +92,7 @@ class Watched:
         self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.page = self.context.new_page()
         self.errors = []
-        self.expected_failures = [] if EMULATOR_HAS_OUTBOX else ["/outbox"]
+        self.expected_failures = []
         self.tmp_path = tmp_path
         self.watch(self.page)
 
