@@ -76,6 +76,11 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser, tmp_path):
     assert_fits(page)
     page.keyboard.press("Escape")
     phone.shot("index-phone")
+    # Nor at the widths between a phone and the list's table.
+    for width in (800, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_fits(page)
+    page.set_viewport_size({"width": PHONE, "height": 900})
     # The keyboard reaches the page's controls.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.tagName") in ("INPUT", "BUTTON", "A", "SUMMARY")
