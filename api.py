@@ -15,7 +15,7 @@ import security
 import sending
 import store
 from errors import ApiError, NotFoundError, StateConflictError
-from validation import json_body, parse_order
+from validation import clean_text, json_body, parse_order
 
 bp = Blueprint("api", __name__)
 bp.before_request(security.require_json)
@@ -74,7 +74,7 @@ def list_invoices():
 
     `cursor` in the answer, passed back as `?since=`, lists only what changed since.
     """
-    email = request.args.get("email", "").strip() or None
+    email = clean_text(request.args.get("email", ""), "email").strip() or None
     status = request.args.get("status") or None
     if status is not None and status not in store.STATUSES:
         choices = ", ".join(store.STATUSES)

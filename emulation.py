@@ -156,7 +156,7 @@ def webhook_secret(stripe_client, domain, engine):
         elif endpoint.url == url:
             # Ours, but its secret is lost (another database): deliveries would only fail.
             stripe_client.v1.webhook_endpoints.delete(endpoint.id)
-        elif (endpoint.metadata or {}).get("invoicing_server") and not _answers(
+        elif (endpoint.to_dict().get("metadata") or {}).get("invoicing_server") and not _answers(
             _origin(endpoint.url), "/healthz"
         ):
             # An earlier address of a server that is gone: nothing would ever answer it.

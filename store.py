@@ -316,7 +316,8 @@ def get_invoice(db, invoice_id):
 
 def require_invoice(db, invoice_id):
     """One invoice row, or NotFoundError."""
-    invoice = get_invoice(db, invoice_id)
+    # An id Stripe could never have made (a NUL, say, which PostgreSQL refuses) names nothing.
+    invoice = get_invoice(db, invoice_id) if is_stripe_id(invoice_id) else None
     if invoice is None:
         raise NotFoundError(f"No invoice {invoice_id!r}.")
     return invoice

@@ -9,6 +9,9 @@ from flask import request
 
 from errors import ApiError
 
+# Stripe's per-currency limits, as the emulator enforces them: one table of those facts.
+from stripe_emulator import money
+
 MAX_ITEMS = 250
 MAX_QUANTITY = 10_000
 MAX_DAYS = 365
@@ -122,7 +125,22 @@ def _items(body, lookup):
     currencies = {price["currency"] for price, _ in checked}
     if len(currencies) > 1:
         raise _invalid("all items of one invoice must share one currency.", "items")
-    return tuple(checked), currencies.pop()
+    currency = currencies.pop()
+    _check_total(sum(price["unit_amount"] * quantity for price, quantity in checked), currency)
+    return tuple(checked), currency
+
+
+def _check_total(total, currency):
+    """Stripe's limits on one charge, applied before any call: above the largest, Stripe
+    cannot finalize the invoice; below the smallest, it would mark it paid at once and move
+    the amount to the customer's balance."""
+    largest, smallest = money.maximum(currency), money.minimum(currency)
+    if total > largest:
+        shown, most = money.format_money(total, currency), money.format_money(largest, currency)
+        raise _invalid(f"the total, {shown}, is more than Stripe accepts ({most}).", "items")
+    if total < smallest:
+        shown, least = money.format_money(total, currency), money.format_money(smallest, currency)
+        raise _invalid(f"the total, {shown}, is less than Stripe accepts ({least}).", "items")
 
 
 def _custom_fields(body):

@@ -1,6 +1,6 @@
 """`python -m bench`: run every benchmark and write BENCHMARKS.md.
 
-python -m bench            # the full run (about 8 minutes on 2 cores)
+python -m bench            # the full run (about 40 minutes on 2 cores)
 python -m bench --smoke    # tiny sizes, to keep the scripts working (run by scripts/test)
 """
 
@@ -11,19 +11,44 @@ import platform
 import subprocess
 import sys
 
-from bench import emulator_flows, invoice_latency, webhook_throughput
+from bench import (
+    emulator_flows,
+    invoice_latency,
+    invoice_throughput,
+    webhook_profile,
+    webhook_throughput,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTES = os.path.join(ROOT, "bench", "NOTES.md")
 
 
 def machine():
-    """`nproc`, memory and Python, as one line."""
+    """CPU model, `nproc`, memory, Python and the load average, as one line."""
     cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     with open("/proc/meminfo") as meminfo:
         kib = int(next(line for line in meminfo if line.startswith("MemTotal")).split()[1])
-    memory = f"{kib / 1024 / 1024:.1f} GiB memory"
-    return f"{cores} cores (nproc), {memory}, Python {platform.python_version()}"
+    with open("/proc/cpuinfo") as cpuinfo:
+        model = next((x.split(":", 1)[1].strip() for x in cpuinfo if x.startswith("model name")),
+                     platform.machine())  # fmt: skip
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{model}, {cores} cores (nproc), {kib / 1024 / 1024:.1f} GiB memory, "
+            f"Python {platform.python_version()}; load average {load} at the start")  # fmt: skip
+
+
+def smoke():
+    """Every script at tiny sizes; checks that what is stored matches what was answered."""
+    rows = invoice_latency.measure(latency_ms=5, runs=2, sizes=[1, 3])
+    print(invoice_latency.table(rows))
+    assert all(calls == 3 for _, way, calls, _, _ in rows if way == "server, known customer")
+    hooks = webhook_throughput.measure(seconds=1, connections=4, rounds=1, djstripe=False)
+    print(webhook_throughput.table(hooks))
+    assert all(r["balanced"] for runs in hooks.values() for r in runs), "a 2xx was not stored"
+    print(webhook_profile.table(*webhook_profile.measure(200)))
+    sends = invoice_throughput.measure(seconds=1, rounds=1, connections=4)
+    print(invoice_throughput.table(sends, invoice_throughput.breakdown(20)))
+    assert all(r["balanced"] for runs in sends.values() for r in runs), "a 201 was not stored"
+    emulator_flows.main(["--flows", "20", "--processes", "1"])
 
 
 def main(argv=None):
@@ -32,22 +57,20 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true", help="tiny sizes; writes nothing")
     args = parser.parse_args(argv)
     if args.smoke:
-        rows = invoice_latency.measure(latency_ms=5, runs=2, sizes=[1, 3])
-        print(invoice_latency.table(rows))
-        assert all(calls == 3 for _, way, calls, _, _ in rows if way == "server, known customer")
-        hooks = webhook_throughput.measure(seconds=2, connections=4, postgres=True)
-        print(webhook_throughput.table(hooks))
-        assert all(
-            webhook_throughput.balanced(r) for r in hooks.values() if r["stored"] is not None
-        )
-        emulator_flows.main(["--flows", "20", "--processes", "1"])
+        smoke()
         return
+    started = machine()
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     latency = invoice_latency.table(
         invoice_latency.measure(100, 10, [1, 10, 100, 250], {100: 3, 250: 3})
     )
     print(latency)
     hooks = webhook_throughput.table(webhook_throughput.measure())
     print(hooks)
+    profile = webhook_profile.table(*webhook_profile.measure())
+    print(profile)
+    sends = invoice_throughput.table(invoice_throughput.measure(), invoice_throughput.breakdown())
+    print(sends)
     flows = subprocess.run(
         [sys.executable, "-m", "bench.emulator_flows", "--flows", "2000"],
         capture_output=True, text=True, check=True, cwd=ROOT,
@@ -55,23 +78,45 @@ def main(argv=None):
     print(flows)
     with open(NOTES) as notes:
         analysis = notes.read()
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     report = f"""# Benchmarks
 
-Measured {stamp} on {machine()}, by `python -m bench` (the whole run, as written here).
+Measured {stamp} on {started}, by `python -m bench` (the whole run, as written here). The
+machine is shared: figures swing from run to run, so every comparison below is between
+targets measured in this same run, with the spread of its rounds.
+
+## Webhook throughput under gunicorn, beside its references
+
+Every target runs under the server's deployed gunicorn settings (`gunicorn.conf.py`: sync
+workers, the same count), loaded by wrk (2 threads, 32 connections, 15 s a run) with distinct
+pre-signed `invoice.paid` events; 3 rounds, the order of the targets rotated each round, each
+run on a fresh database after a 2 s warm-up. Figures are the median of the rounds, with the
+lowest and highest in brackets. Worker CPU is user + system time of the gunicorn workers
+(from /proc) per 2xx answer; it leaves out PostgreSQL's own processes. RSS is per worker,
+after the run. "Every 2xx stored": each 2xx answer's event is in the database (dj-stripe:
+a valid `WebhookEventTrigger`, and processed in the default mode).
+
+{hooks}
+
+The same events sent to the server's WSGI app in process (no socket, no gunicorn), its CPU time
+sampled (`bench/webhook_profile.py`): what the request itself costs, beside what the workers
+spend on it above.
+
+{profile}
+
+## Sending invoices (`POST /invoices`) with Stripe answering at once
+
+The server as deployed, in test mode, its Stripe API base pointed at an emulator in its own
+process that answers without delay (3 Stripe calls per invoice, the customer known); wrk with
+16 connections, 15 s a run, 3 rounds. The emulator's CPU is shown apart: it stands in for
+Stripe.
+
+{sends}
 
 ## Stripe round trips per invoice
 
 The emulator answers every call after 100 ms, a typical round trip to Stripe.
 
 {latency}
-
-## Webhook throughput under gunicorn
-
-wrk, 32 connections, 20 s, distinct pre-signed `invoice.paid` events (one in ten for an invoice
-the database holds); gunicorn as deployed (`gunicorn.conf.py`).
-
-{hooks}
 
 ## The emulator through the SDK
 

@@ -1,6 +1,6 @@
 """The baseline: a Flask endpoint that only verifies Stripe's signature, nothing stored.
 
-gunicorn bench.bare_webhook:app    (with the same gunicorn.conf.py as the server)
+gunicorn bench.bare_webhook:app    (under the serving settings of the server's gunicorn.conf.py)
 """
 
 import os

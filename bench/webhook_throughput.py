@@ -1,102 +1,59 @@
-"""Webhook throughput under gunicorn, loaded by wrk: this server against a bare endpoint.
+"""Webhook throughput under gunicorn, loaded by wrk: this server beside its references.
 
-The server runs as deployed (`gunicorn server:app`, its gunicorn.conf.py) on SQLite, then on
-PostgreSQL; the bare endpoint (bench/bare_webhook.py) only verifies the signature, under the
-same gunicorn settings. wrk sends distinct, pre-signed `invoice.paid` events (one in ten for an
-invoice the database knows), each once, from 32 connections. Afterwards the events stored are
-counted against the 2xx answers: they must be equal.
+Targets, all under the server's deployed gunicorn settings (gunicorn.conf.py: sync workers,
+the same count), each loaded by wrk -t2 with distinct signed `invoice.paid` events:
 
-    python -m bench.webhook_throughput [--seconds 20] [--connections 32] [--no-postgres]
+- bare WSGI, verify only; bare WSGI, verify + INSERT + COMMIT on SQLite and PostgreSQL
+  (bench/bare_wsgi.py: the physical limit for Python here);
+- the bare Flask endpoint, verify only (bench/bare_webhook.py);
+- dj-stripe's webhook endpoint, record only and with its default processing, on SQLite and
+  PostgreSQL (bench/djstripe_site.py; not in a smoke run);
+- this server (`gunicorn server:app`), on SQLite and PostgreSQL.
+
+Rounds run every target in turn, the order rotated each round; each run starts on a fresh
+database and is warmed up by a short run first. Per run: events per second, p50 and p99, the
+workers' CPU time (user + system, from /proc) per 2xx answer, and their resident memory.
+Every 2xx must be stored (for the targets that store).
+
+    python -m bench.webhook_throughput [--seconds 15] [--rounds 3] [--no-djstripe]
+        [--server LABEL=FOLDER ...]   # also measure a copy of the server from FOLDER
 """
 
 import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
-import sys
 import tempfile
-import time
 
-import requests
+from bench import djstripe_site, webhook_events
+from bench.gunicorn_run import ROOT, Gunicorn, deployed_settings
 
-import migrate
-import store
-from stripe_emulator import sign
-from tools.serving import free_port
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SECRET = "whsec_bench_secret_0123456789"
-KNOWN = 1000
 LUA = os.path.join(ROOT, "bench", "wrk_events.lua")
+BARE_FLASK = "bare Flask, verify only"
+DASH = "\u2013"
 
 
-def _events_file(folder, count, prefix):
-    """`count` distinct signed invoice.paid events, one "signature<TAB>body" per line."""
-    path = os.path.join(folder, f"{prefix}.tsv")
-    now = int(time.time())
-    with open(path, "w") as out:
-        for i in range(count):
-            invoice = f"in_bench_{i % (KNOWN * 10)}"  # ids below KNOWN exist locally
-            paid = {"id": invoice, "object": "invoice", "status": "paid", "amount_paid": 1000}
-            event = {"id": f"evt_{prefix}_{i}", "object": "event", "type": "invoice.paid",
-                     "created": now, "data": {"object": paid}}  # fmt: skip
-            body = json.dumps(event)
-            out.write(f"{sign(body.encode(), SECRET, now)}\t{body}\n")
-    return path
+class Target:
+    """One thing to load: a WSGI app under gunicorn, and the database it stores in."""
+
+    def __init__(self, name, app, database=None, count_sql=None, **options):
+        self.name, self.app, self.database, self.count_sql = name, app, database, count_sql
+        self.cwd = options.get("cwd", ROOT)
+        self.env = options.get("env", {})
+        self.bindir = options.get("bindir")
+        self.config = options.get("config")
+        self.path = options.get("path", "/webhook")
+        self.template = options.get("template")  # a database to copy, instead of preparing one
+        self.invoices = options.get("invoices")  # what the events pay, if not the defaults
 
 
-def _prepare(url):
-    """Tables, and the invoices the known events pay."""
-    engine = store.make_engine(url)
-    migrate.upgrade(engine)
-    with store.begin(engine) as db:
-        for i in range(KNOWN):
-            store.record_invoice(
-                db,
-                {"id": f"in_bench_{i}", "status": "open", "customer": "cus_bench",
-                 "email": f"b{i}@example.com", "amount_due": 1000, "amount_paid": 0,
-                 "currency": "usd", "created": 1, "lines": []},
-            )  # fmt: skip
-    return engine
-
-
-class Gunicorn:
-    """`gunicorn APP` from the project folder with its gunicorn.conf.py, on a free port."""
-
-    def __init__(self, app, env):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        environ = {
-            k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_"))
-        }
-        environ.update(env, PORT=str(self.port), STRIPE_WEBHOOK_SECRET=SECRET)
-        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        self.process = subprocess.Popen(
-            [gunicorn, app, "--bind", f"127.0.0.1:{self.port}"],
-            cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=2).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{app} did not start")
-
-    def stop(self):
-        """Stop gracefully."""
-        self.process.terminate()
-        self.process.wait(timeout=60)
-
-
-def wrk(url, events, seconds, connections, threads=2):
+def wrk(url, path, events, seconds, connections, threads=2):
     """Run wrk with the Lua sender; return its RESULT numbers."""
     command = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-        "-s", LUA, url, "--", events, str(threads),
+        "-s", LUA, url, "--", events, str(threads), path,
     ]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(x for x in output.splitlines() if x.startswith("RESULT "))
@@ -107,109 +64,249 @@ def wrk(url, events, seconds, connections, threads=2):
     return result
 
 
-def run(label, app, env, folder, seconds, connections, count_url=None):
-    """One target: a short probe to size the event set, then the measured run."""
-    server = Gunicorn(app, env)
+class Databases:
+    """A fresh database for each run: SQLite files in a folder, PostgreSQL databases."""
+
+    def __init__(self, folder, postgres):
+        self.folder, self.postgres, self.made = folder, postgres, 0
+
+    def fresh(self, kind, template=None, folder=ROOT):
+        """A new database's URL: prepared by the server in `folder`, or a copy of `template`."""
+        self.made += 1
+        name = f"run{self.made}"
+        if kind == "sqlite":
+            url = f"sqlite:///{self.folder}/{name}.db"
+            if template:
+                shutil.copy(template[len("sqlite:///") :], url[len("sqlite:///") :])
+                return url
+        else:
+            url = create_postgres_database(self.postgres, name, template)
+            if template:
+                return url
+        webhook_events.prepare_server_database(url, folder)
+        return url
+
+
+def create_postgres_database(postgres, name, template=None):
+    """A new database (a copy of the database at URL `template`, if given); its URL."""
+    import psycopg
+
+    dsn = f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres"
+    copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"{copy}')
+    return postgres.url(name)
+
+
+def run(target, databases, folder, seconds, connections, expected_rate):
+    """One run of one target: start it, warm it up, load it, read its workers, stop it."""
+    env = {**target.env, "STRIPE_WEBHOOK_SECRET": webhook_events.SECRET}
+    url = databases.fresh(target.database, target.template, target.cwd) if target.database else None
+    if url:
+        env["DATABASE_URL"] = url
+    server = Gunicorn(target.app, env, target.cwd, target.bindir, target.config,
+                      log=os.path.join(folder, "gunicorn.log"))  # fmt: skip
     try:
-        probe = wrk(server.url, _events_file(folder, 3000, f"probe{label}"), 2, connections)
-        stored_before = _stored(count_url)
-        count = max(20_000, int(probe["rate"] * seconds * 2))
-        events = _events_file(folder, count, f"main{label}")
-        result = wrk(server.url, events, seconds, connections)
-        result["events"] = count
-        result["stored"] = _stored(count_url) - stored_before if count_url else None
-        result["exhausted"] = result["sent"] >= count
-        return result
+        warm = webhook_events.write(
+            f"{folder}/warm.tsv", 3000, f"w{databases.made}", target.invoices
+        )
+        probe = wrk(server.url, target.path, warm, min(2, seconds), connections)
+        count = max(20_000, int(max(probe["rate"], expected_rate) * seconds * 1.5))
+        events = webhook_events.write(
+            f"{folder}/main.tsv", count, f"m{databases.made}", target.invoices
+        )
+        stored_before = webhook_events.count_rows(url, target.count_sql) if url else None
+        workers, cpu_before = server.workers(), server.cpu_seconds()
+        result = wrk(server.url, target.path, events, seconds, connections)
+        cpu = server.cpu_seconds() - cpu_before
+        result["rss_mib"] = server.rss_mib()
+        if server.workers() != workers:
+            raise RuntimeError(
+                f"{target.name}: workers replaced during the run (see {server.log.name})"
+            )
     finally:
         server.stop()
+    result["cpu_ms"] = cpu * 1000 / max(result["ok"], 1)
+    result["exhausted"] = result["sent"] >= count
+    if url:
+        result["stored"] = webhook_events.count_rows(url, target.count_sql) - stored_before
+    else:
+        result["stored"] = None
+    result["balanced"] = balanced(result)
+    return result
 
 
-def _stored(url):
-    """Events stored, once the count holds still (requests in flight at a stop finish late)."""
-    if not url:
-        return 0
-    engine = store.make_engine(url)
-    found = None
-    try:
-        while True:
-            with engine.connect() as connection:
-                now = connection.exec_driver_sql("SELECT count(*) FROM events").scalar()
-            if now == found:
-                return found
-            found = now
-            time.sleep(0.5)
-    finally:
-        engine.dispose()
+def problem(result):
+    """What went wrong in a run, in words; "" if nothing did."""
+    if result["exhausted"]:
+        return "ran out of events"
+    if result["ok"] != result["answered"]:
+        return f"{result['answered'] - result['ok']:,} answers not 2xx"
+    stored = result["stored"]
+    if stored is not None and not result["ok"] <= stored <= result["ok"] + result["in_flight"]:
+        return f"{stored:,} stored for {result['ok']:,} 2xx"
+    return ""
 
 
-def measure(seconds=20, connections=32, postgres=True):
-    """Rows for the bare endpoint, the server on SQLite, and on PostgreSQL."""
+def balanced(result):
+    """Nothing lost: every answer a 2xx and every 2xx stored; beyond those, only requests in
+    flight at the stop (which the server may or may not have received before wrk closed)."""
+    answered_fine = result["ok"] == result["answered"] > 0 and not result["exhausted"]
+    stored = result["stored"]
+    if stored is None:
+        return answered_fine
+    return answered_fine and result["ok"] <= stored <= result["ok"] + result["in_flight"]
+
+
+def targets(folder, postgres, djstripe=True, servers=(), emulator=None):
+    """The targets, references first."""
+    store_sql = "SELECT count(*) FROM events"
+    kinds = ["sqlite"] + (["postgresql"] if postgres else [])
+    label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    # The references get the server's serving settings only, not its hooks (which start the
+    # server's own emulator and background work, and expect the server's app).
+    config = os.path.join(folder, "gunicorn_settings.py")
+    with open(config, "w") as out:
+        out.write(deployed_settings())
+    found = [Target("bare WSGI, verify only", "bench.bare_wsgi:verify_app", config=config)]
+    found += [
+        Target(f"bare WSGI, verify + INSERT + COMMIT, {label[k]}", "bench.bare_wsgi:store_app",
+               k, store_sql, config=config)
+        for k in kinds
+    ]  # fmt: skip
+    found.append(Target(BARE_FLASK, "bench.bare_webhook:app", config=config))
+    if djstripe:
+        bindir = djstripe_site.ensure_venv()
+        site = djstripe_site.write_site(os.path.join(folder, "djstripe"))
+        invoices = emulator.invoices(200)
+        for kind in kinds:
+            if kind == "sqlite":
+                template = djstripe_site.sqlite_template(bindir, site, webhook_events.SECRET)
+            else:
+                template = create_postgres_database(postgres, "djstripe")
+                djstripe_site.prepare_database(bindir, site, template, webhook_events.SECRET)
+            for mode in ("record", "process"):
+                name = (
+                    f"dj-stripe 2.11, {'record only' if mode == 'record' else 'default processing'}"
+                )
+                found.append(Target(
+                    f"{name}, {label[kind]}", "benchsite.wsgi:application", kind,
+                    djstripe_site.count_sql(mode), cwd=site, bindir=bindir, config=config,
+                    path=djstripe_site.WEBHOOK_PATH, template=template,
+                    env={"DJSTRIPE_MODE": mode, "STRIPE_API_HOST": emulator.url},
+                    invoices=invoices if mode == "process" else None,
+                ))  # fmt: skip
+    for name, cwd in [("this server", ROOT), *servers]:
+        found += [Target(f"{name}, {label[k]}", "server:app", k, store_sql, cwd=cwd) for k in kinds]
+    return found
+
+
+def measure(
+    seconds=15, connections=32, postgres=True, rounds=3, djstripe=True, servers=(), only=None
+):
+    """{target name: [one result per round]}, the rounds rotated over the targets."""
     folder = tempfile.mkdtemp(prefix="bench-webhook-")
-    rows = {}
+    database = emulator = None
     try:
-        rows["bare endpoint (verify only)"] = run(
-            "bare", "bench.bare_webhook:app", {}, folder, seconds, connections
-        )
-        sqlite_url = f"sqlite:///{folder}/bench.db"
-        _prepare(sqlite_url).dispose()
-        rows["server, SQLite"] = run(
-            "sqlite", "server:app", {"DATABASE_URL": sqlite_url}, folder, seconds, connections,
-            sqlite_url,
-        )  # fmt: skip
         if postgres:
             from tools.postgres import Postgres
 
             database = Postgres().start()
-            try:
-                pg_url = database.create_database("bench")
-                _prepare(pg_url).dispose()
-                rows["server, PostgreSQL"] = run(
-                    "pg", "server:app", {"DATABASE_URL": pg_url}, folder, seconds, connections,
-                    pg_url,
-                )  # fmt: skip
-            finally:
-                database.stop()
+        if djstripe:
+            emulator = webhook_events.Emulator()
+        found = targets(folder, database, djstripe, servers, emulator)
+        if only:
+            found = [t for t in found if only in t.name]
+        databases = Databases(folder, database)
+        results = {t.name: [] for t in found}
+        for round_ in range(rounds):
+            shift = round_ % len(found)
+            for target in found[shift:] + found[:shift]:
+                earlier = max((r["rate"] for r in results[target.name]), default=0)
+                result = run(target, databases, folder, seconds, connections, earlier)
+                results[target.name].append(result)
+                print(f"  round {round_ + 1}: {target.name}: {result['rate']:.0f}/s, "
+                      f"{result['cpu_ms']:.2f} ms CPU/event", flush=True)  # fmt: skip
+        return results
     finally:
+        if emulator:
+            emulator.stop()
+        if database:
+            database.stop()
         shutil.rmtree(folder, ignore_errors=True)
-    return rows
 
 
-def table(rows):
-    """A Markdown table; the ratio is to the bare endpoint's events per second."""
-    bare = rows["bare endpoint (verify only)"]["rate"]
+def _spread(values, digits=0):
+    ordered = sorted(values)
+    middle = statistics.median(ordered)
+    if len(ordered) == 1:
+        return f"{middle:,.{digits}f}"
+    return f"{middle:,.{digits}f} ({ordered[0]:,.{digits}f}{DASH}{ordered[-1]:,.{digits}f})"
+
+
+def summary(results):
+    """Per target: medians of the rounds, for comparisons."""
+    return {
+        name: {
+            "rate": statistics.median(r["rate"] for r in runs),
+            "cpu_ms": statistics.median(r["cpu_ms"] for r in runs),
+            "p99_ms": statistics.median(r["p99_us"] / 1000 for r in runs),
+            "balanced": all(r["balanced"] for r in runs),
+        }
+        for name, runs in results.items()
+    }
+
+
+def table(results):
+    """A Markdown table: median (min to max) over the rounds; ratios to the bare Flask endpoint."""
+    medians = summary(results)
+    bare = medians.get(BARE_FLASK, {}).get("rate")
     lines = [
-        "| target | events/s | p50 ms | p99 ms | ÷ bare | 2xx | in flight at stop | stored "
-        "| 2xx ≤ stored ≤ 2xx + in flight |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| target | events/s | ÷ bare Flask | p50 ms | p99 ms | worker CPU ms per event "
+        "| worker RSS MiB | every 2xx stored |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for name, r in rows.items():
-        stored = "" if r["stored"] is None else str(r["stored"])
-        equal = "" if r["stored"] is None else ("yes" if balanced(r) else "**no**")
+    for name, runs in results.items():
+        rss = statistics.median(statistics.mean(r["rss_mib"]) for r in runs)
+        problems = "; ".join(filter(None, (problem(r) for r in runs)))
+        if problems:
+            check = f"**no**: {problems}"
+        elif runs[0]["stored"] is None:
+            check = "(stores nothing)"
+        else:
+            check = f"yes ({sum(r['stored'] for r in runs):,})"
+        ratio = f"{medians[name]['rate'] / bare:.2f}" if bare else ""
         lines.append(
-            f"| {name} | {r['rate']:.0f} | {r['p50_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} "
-            f"| {r['rate'] / bare:.2f} | {r['ok']} | {r['in_flight']} | {stored} | {equal} |"
+            f"| {name} | {_spread([r['rate'] for r in runs])} | {ratio} "
+            f"| {_spread([r['p50_us'] / 1000 for r in runs], 1)} "
+            f"| {_spread([r['p99_us'] / 1000 for r in runs], 1)} "
+            f"| {_spread([r['cpu_ms'] for r in runs], 2)} | {rss:.0f} | {check} |"
         )
     return "\n".join(lines)
-
-
-def balanced(result):
-    """Nothing lost: every 2xx answer stored; beyond those, only requests in flight at the stop
-    (which the server may or may not have received before wrk closed its sockets)."""
-    answered_fine = result["ok"] == result["answered"] and not result["exhausted"]
-    stored = result["stored"]
-    return answered_fine and result["ok"] <= stored <= result["ok"] + result["in_flight"]
 
 
 def main(argv=None):
     """Run and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-djstripe", action="store_true")
+    parser.add_argument(
+        "--server",
+        action="append",
+        default=[],
+        metavar="LABEL=FOLDER",
+        help="also measure the server in FOLDER (a changed copy), as LABEL",
+    )
+    parser.add_argument("--only", help="only the targets whose name contains this")
     args = parser.parse_args(argv)
-    rows = measure(args.seconds, args.connections, not args.no_postgres)
-    print(table(rows))
-    return rows
+    servers = [tuple(s.split("=", 1)) for s in args.server]
+    results = measure(args.seconds, args.connections, not args.no_postgres, args.rounds,
+                      not args.no_djstripe, servers, args.only)  # fmt: skip
+    print(table(results))
+    return results
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 -- Sends pre-signed Stripe events, each once: thread k of n takes lines k, k+n, k+2n, ...
--- The events file has one "signature<TAB>body" per line. Each thread counts what it sent and
+-- Arguments: the events file (one "signature<TAB>body" per line), the thread count, the path. Each thread counts what it sent and
 -- the 2xx answers it read, so requests still in flight when wrk stops are known.
 local threads = {}
 local counter = 0
@@ -17,6 +17,7 @@ function init(args)
     events[#events + 1] = { line:sub(1, tab - 1), line:sub(tab + 1) }
   end
   step = tonumber(args[2])
+  path = args[3] or "/webhook"
   index = id + 1
   sent, answered, ok = 0, 0, 0
 end
@@ -30,7 +31,7 @@ function request()
   end
   index = index + step
   sent = sent + 1
-  return wrk.format("POST", "/webhook", {
+  return wrk.format("POST", path, {
     ["Content-Type"] = "application/json",
     ["Stripe-Signature"] = event[1],
   }, event[2])

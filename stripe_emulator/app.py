@@ -83,11 +83,12 @@ class Emulator:
         with self.store.lock:
             self.faults.fail(operation, nth, times, after)
 
-    def drop_deliveries(self, event_type="*", times=1):
+    def drop_deliveries(self, event_type="*", times=1, share=None):
         """Drop the next `times` webhook deliveries of events matching `event_type`
-        (`*`, `invoice.*`, `invoice.paid`): the events exist, the endpoints never get them."""
+        (`*`, `invoice.*`, `invoice.paid`): the events exist, the endpoints never get them.
+        With `share` (0 to 1), drop that share of them at random instead, until cleared."""
         with self.store.lock:
-            self.faults.disturb_deliveries("drop", event_type, times)
+            self.faults.disturb_deliveries("drop", event_type, times, share=share)
 
     def delay_deliveries(self, event_type="*", seconds=2.0, times=1):
         """Deliver the next `times` webhook deliveries of matching events `seconds` late."""

@@ -35,7 +35,7 @@ def faults(emulator, request):
 
     `{"operation": "invoices.pay", "nth"?: 1, "times"?: 1, "after"?: false}` fails a call;
     `{"webhook": "drop" | "delay", "type"?: "*", "times"?: 1, "seconds"?: 2}` drops or delays
-    webhook deliveries.
+    webhook deliveries; `{"webhook": "drop", "share": 0.3}` drops that share of them at random.
     """
     if request.method == "DELETE":
         emulator.clear_faults()
@@ -50,8 +50,13 @@ def faults(emulator, request):
                 raise invalid("webhook", "webhook must be drop or delay.")
             if not isinstance(event_type, str) or not event_type:
                 raise invalid("type", "type must be an event type such as invoice.paid.")
+            share = body.get("share")
+            if share is not None and (
+                not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1
+            ):
+                raise invalid("share", "share must be a number from 0 to 1.")
             if kind == "drop":
-                emulator.drop_deliveries(event_type, times)
+                emulator.drop_deliveries(event_type, times, share)
             else:
                 seconds = _number(body, "seconds", 2.0, float, least=0)
                 emulator.delay_deliveries(event_type, seconds, times)

@@ -1,5 +1,6 @@
 """Faults armed by tests: API calls that fail, and webhook deliveries dropped or delayed."""
 
+import random
 from dataclasses import asdict, dataclass
 
 
@@ -25,12 +26,14 @@ class CallFault:
 
 @dataclass
 class DeliveryFault:
-    """The next `times` webhook deliveries of matching events are dropped or delayed."""
+    """The next `times` webhook deliveries of matching events are dropped or delayed; or, with
+    a `share`, that share of them at random, until cleared."""
 
     webhook: str  # "drop" or "delay"
     type: str
     times: int
     seconds: float
+    share: float | None = None
 
 
 class Faults:
@@ -39,14 +42,16 @@ class Faults:
     def __init__(self):
         self._calls = {}
         self._deliveries = []
+        self._random = random.Random()
 
     def fail(self, operation, nth=1, times=1, after=False):
         """Make the `nth` next call of `operation` (and `times - 1` more) fail."""
         self._calls[operation] = CallFault(nth - 1, times, after)
 
-    def disturb_deliveries(self, webhook, event_type, times, seconds=0.0):
-        """Drop (`webhook="drop"`) or delay the next `times` deliveries of matching events."""
-        self._deliveries.append(DeliveryFault(webhook, event_type, times, seconds))
+    def disturb_deliveries(self, webhook, event_type, times, seconds=0.0, share=None):
+        """Drop (`webhook="drop"`) or delay the next `times` deliveries of matching events, or
+        a `share` of them (0 to 1) at random until cleared."""
+        self._deliveries.append(DeliveryFault(webhook, event_type, times, seconds, share))
 
     def clear(self):
         """Remove every armed fault."""
@@ -69,7 +74,12 @@ class Faults:
     def take_delivery(self, event_type):
         """The fault one delivery of an event of this type meets (counted), or None."""
         for fault in self._deliveries:
-            if matches(fault.type, event_type):
+            if not matches(fault.type, event_type):
+                continue
+            if fault.share is not None:
+                if self._random.random() < fault.share:
+                    return fault
+            else:
                 fault.times -= 1
                 if fault.times <= 0:
                     self._deliveries.remove(fault)

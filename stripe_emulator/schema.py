@@ -78,6 +78,7 @@ def _typed_dict(value, cls, prefix, top=False):
     return {key: _coerce(val, hints[key], _path(prefix, key)) for key, val in value.items()}
 
 
+@functools.cache
 def _is_stripe_object(tp):
     # Metadata is typed `Dict[str, str] | UntypedStripeObject[str]`, a StripeObject subclass
     # with no public name of its own: any StripeObject class stands for a free-form hash.

@@ -1,12 +1,11 @@
 """Stripe's wire format: form-encoded parameters in, JSON answers with Stripe's headers out."""
 
-import json
 from urllib.parse import parse_qsl
 
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_input_stream
 
-from .store import API_VERSION, random_token
+from .store import API_VERSION, random_token, to_json
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -37,7 +36,7 @@ class Answer:
 
 def encode(body):
     """A JSON body as bytes."""
-    return json.dumps(body).encode()
+    return to_json(body).encode()
 
 
 def answer(data, status=200, headers=None, request_id=None):

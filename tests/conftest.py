@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from stripe_emulator import Emulator
-from tests.helpers import Receiver, sdk_client, serve_api
+from tests.helpers import HOOK_SECRET, Receiver, sdk_client, serve_api
 from tools.serving import free_port
 
 
@@ -72,3 +72,16 @@ def api(emulator, database_url):
 def sqlite_api(emulator, sqlite_url):
     """The server on SQLite only, for tests that are not about storage."""
     yield from serve_api(emulator, sqlite_url)
+
+
+@pytest.fixture
+def hook(emulator, database_url):
+    """The server on SQLite and on PostgreSQL with a known webhook secret (HOOK_SECRET): the
+    emulator delivers nothing to it, so the record moves only by what the test posts."""
+    yield from serve_api(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[HOOK_SECRET])
+
+
+@pytest.fixture
+def sqlite_hook(emulator, sqlite_url):
+    """The same on SQLite only, for tests that are not about storage."""
+    yield from serve_api(emulator, sqlite_url, STRIPE_WEBHOOK_SECRETS=[HOOK_SECRET])

@@ -127,6 +127,33 @@ def start_gunicorn(env, port):
     return process
 
 
+@contextlib.contextmanager
+def deployed(tmp_path, port, emulator, **settings):
+    """`gunicorn server:app` on `port`, its Stripe calls going to `emulator` served over HTTP
+    from this process (with the sample catalog); yields (its URL, its environment, gunicorn)."""
+    from stripe_emulator import serve
+
+    emulator_server = serve(emulator)
+    invoicing.seed_catalog(sdk_client(emulator))
+    settings = {"RECONCILE_SECONDS": "0", **settings}
+    env = clean_env(
+        tmp_path, STRIPE_WEBHOOK_SECRET=HOOK_SECRET, STRIPE_API_BASE=emulator_server.url,
+        **settings,
+    )  # fmt: skip
+    master = start_gunicorn(env, port)
+    try:
+        yield f"http://127.0.0.1:{port}", env, master
+    finally:
+        stop(master)
+        emulator_server.stop()
+
+
+def catalog_price(url, lookup_key="gold_special"):
+    """The id of a catalog price, as the server at `url` lists it."""
+    prices = requests.get(f"{url}/prices", timeout=10).json()["data"]
+    return next(p["id"] for p in prices if p["lookup_key"] == lookup_key)
+
+
 def worker_pids(master_pid):
     """The pids of a gunicorn master's workers."""
     listed = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True)
@@ -140,6 +167,8 @@ def stop(process):
 
 
 TEST_KEY = "sk_test_emulator_key"
+# The webhook secret of the `hook` fixtures' servers.
+HOOK_SECRET = "whsec_hook_secret_0123456789"
 
 
 def sdk_client(emulator):

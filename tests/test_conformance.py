@@ -1,6 +1,6 @@
 """Every answer and every event of every flow the emulator serves, checked against Stripe's
 published schema for the pinned API version (stripe_schema/schema.json), and each flow's
-events in the order Stripe sends them."""
+sequence of events."""
 
 import json
 

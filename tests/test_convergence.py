@@ -12,28 +12,18 @@ import time
 import pytest
 import requests
 
-import invoicing
 import store
 import tables
-from stripe_emulator import Emulator, serve
+from stripe_emulator import Emulator
 from tests.helpers import (
     ROOT,
-    clean_env,
+    catalog_price,
+    deployed,
     sdk_client,
-    serve_api,
-    start_gunicorn,
-    stop,
+    served,
     wait_for,
     worker_pids,
 )
-
-SECRET = "whsec_convergence_0123456789"
-
-
-@pytest.fixture
-def deaf(emulator, database_url):
-    """A server that hears no webhook: the emulator has no endpoint to deliver to."""
-    yield from serve_api(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
 
 
 def rows(api, sql):
@@ -47,40 +37,40 @@ def reconcile(api):
     return result.output.strip().splitlines()[-1]
 
 
-def test_reconcile_applies_missed_events_and_is_safe_twice(deaf, client):
-    paid, voided, doubtful = (deaf.send(f"{n}@example.com").json() for n in ("p", "v", "d"))
+def test_reconcile_applies_missed_events_and_is_safe_twice(hook, client):
+    paid, voided, doubtful = (hook.send(f"{n}@example.com").json() for n in ("p", "v", "d"))
     client.v1.invoices.pay(paid["id"], {"paid_out_of_band": True})
     client.v1.invoices.void_invoice(voided["id"])
     client.v1.invoices.mark_uncollectible(doubtful["id"])
-    assert {deaf.invoice(i["id"])["status"] for i in (paid, voided, doubtful)} == {"open"}
+    assert {hook.invoice(i["id"])["status"] for i in (paid, voided, doubtful)} == {"open"}
 
-    line = reconcile(deaf)
+    line = reconcile(hook)
     assert line.startswith("reconciled: ") and "0 sends repaired" in line
-    assert deaf.invoice(paid["id"])["status"] == "paid"
-    assert deaf.invoice(paid["id"])["payment"] == "succeeded"
-    assert deaf.invoice(voided["id"])["status"] == "void"
-    assert deaf.invoice(doubtful["id"])["status"] == "uncollectible"
+    assert hook.invoice(paid["id"])["status"] == "paid"
+    assert hook.invoice(paid["id"])["payment"] == "succeeded"
+    assert hook.invoice(voided["id"])["status"] == "void"
+    assert hook.invoice(doubtful["id"])["status"] == "uncollectible"
     # Applied through the webhook's path: the events are stored, once, on their invoices.
-    shown = [e["type"] for e in deaf.invoice(paid["id"])["events"]]
+    shown = [e["type"] for e in hook.invoice(paid["id"])["events"]]
     assert "invoice.paid" in shown and len(shown) == len(set(shown))
-    stored = rows(deaf, "SELECT count(*) FROM events")[0][0]
+    stored = rows(hook, "SELECT count(*) FROM events")[0][0]
 
-    again = reconcile(deaf)
+    again = reconcile(hook)
     assert again.startswith("reconciled: 0 of ") and " 0 of " in again
-    assert rows(deaf, "SELECT count(*) FROM events")[0][0] == stored
+    assert rows(hook, "SELECT count(*) FROM events")[0][0] == stored
 
 
-def test_reconcile_refreshes_an_invoice_whose_events_are_gone(deaf, client):
-    sent = deaf.send("refresh@example.com").json()
+def test_reconcile_refreshes_an_invoice_whose_events_are_gone(hook, client):
+    sent = hook.send("refresh@example.com").json()
     client.v1.invoices.void_invoice(sent["id"])
     # The events list no longer holds it (older than Stripe keeps, say): the cursor is past it.
-    with deaf.live.app.extensions["db"].begin() as connection:
+    with hook.live.app.extensions["db"].begin() as connection:
         connection.execute(
             tables.settings.insert().values(key="reconcile.events_since", value="4000000000")
         )
-    line = reconcile(deaf)
+    line = reconcile(hook)
     assert "0 of 0 events" in line and "1 of 1 invoices changed" in line
-    assert deaf.invoice(sent["id"])["status"] == "void"
+    assert hook.invoice(sent["id"])["status"] == "void"
 
 
 def _abandon(api, client, send_id, state_at_stripe, key=None):
@@ -128,14 +118,14 @@ def _abandon(api, client, send_id, state_at_stripe, key=None):
 
 
 @pytest.mark.parametrize("state_at_stripe", ["nothing", "draft", "sent"])
-def test_reconcile_settles_sends_that_dead_processes_left(deaf, client, state_at_stripe):
-    invoice_id = _abandon(deaf, client, "send_dead", state_at_stripe, key="order-dead")
-    line = reconcile(deaf)
+def test_reconcile_settles_sends_that_dead_processes_left(hook, client, state_at_stripe):
+    invoice_id = _abandon(hook, client, "send_dead", state_at_stripe, key="order-dead")
+    line = reconcile(hook)
     assert "1 sends repaired" in line
-    (state,) = rows(deaf, "SELECT state FROM sends WHERE id = 'send_dead'")[0]
-    key = rows(deaf, "SELECT invoice_id, locked_at, attempt FROM idempotency_keys")[0]
+    (state,) = rows(hook, "SELECT state FROM sends WHERE id = 'send_dead'")[0]
+    key = rows(hook, "SELECT invoice_id, locked_at, attempt FROM idempotency_keys")[0]
     at_stripe = {i.id: i.status for i in client.v1.invoices.list().data}
-    local = {r[0]: r[1] for r in rows(deaf, "SELECT id, status FROM invoices")}
+    local = {r[0]: r[1] for r in rows(hook, "SELECT id, status FROM invoices")}
     if state_at_stripe == "sent":
         # Past the point of no return: the invoice went out, so it is recorded here.
         assert state == "done" and at_stripe == {invoice_id: "open"}
@@ -144,25 +134,25 @@ def test_reconcile_settles_sends_that_dead_processes_left(deaf, client, state_at
         # Nothing at Stripe and nothing here; the client's retry gets fresh Stripe keys.
         assert state == "rolled_back" and at_stripe == {} and local == {}
         assert key == (None, 0, 2)
-    assert "0 sends repaired" in reconcile(deaf)
+    assert "0 sends repaired" in reconcile(hook)
 
 
-def test_a_recent_pending_send_is_left_to_its_process(deaf, client):
-    _abandon(deaf, client, "send_alive", "draft")
-    with deaf.live.app.extensions["db"].begin() as connection:
+def test_a_recent_pending_send_is_left_to_its_process(hook, client):
+    _abandon(hook, client, "send_alive", "draft")
+    with hook.live.app.extensions["db"].begin() as connection:
         connection.execute(tables.sends.update().values(touched=int(time.time())))
-    assert "0 sends repaired" in reconcile(deaf)
+    assert "0 sends repaired" in reconcile(hook)
     assert [i.status for i in client.v1.invoices.list().data] == ["draft"]
 
 
-def test_reconcile_removes_drafts_no_send_owns(deaf, client):
+def test_reconcile_removes_drafts_no_send_owns(hook, client):
     # A draft row from before crash-safe sends, whose draft is still at Stripe.
-    invoice_id = _abandon(deaf, client, "send_old", "draft")
-    with deaf.live.app.extensions["db"].begin() as connection:
+    invoice_id = _abandon(hook, client, "send_old", "draft")
+    with hook.live.app.extensions["db"].begin() as connection:
         connection.exec_driver_sql("DELETE FROM sends")
-    assert "1 orphan drafts removed" in reconcile(deaf)
+    assert "1 orphan drafts removed" in reconcile(hook)
     assert client.v1.invoices.list().data == []
-    assert deaf.get(f"/invoices/{invoice_id}").status_code == 404
+    assert hook.get(f"/invoices/{invoice_id}").status_code == 404
 
 
 def _failing_inserts(api):
@@ -186,35 +176,35 @@ def _failing_inserts(api):
             )
 
 
-def test_a_database_failure_after_the_draft_leaves_nothing(deaf, client):
-    deaf.prices()
-    _failing_inserts(deaf)
-    failed = deaf.send("full@example.com", headers={"Idempotency-Key": "full-1"})
+def test_a_database_failure_after_the_draft_leaves_nothing(hook, client):
+    hook.prices()
+    _failing_inserts(hook)
+    failed = hook.send("full@example.com", headers={"Idempotency-Key": "full-1"})
     assert failed.status_code == 503, failed.text
     assert failed.json()["error"]["code"] == "database_unavailable"
     assert client.v1.invoices.list().data == []  # the draft was deleted at Stripe
-    assert rows(deaf, "SELECT count(*) FROM invoices") == [(0,)]
-    assert rows(deaf, "SELECT state FROM sends") == [("rolled_back",)]
-    engine = deaf.live.app.extensions["db"]
+    assert rows(hook, "SELECT count(*) FROM invoices") == [(0,)]
+    assert rows(hook, "SELECT state FROM sends") == [("rolled_back",)]
+    engine = hook.live.app.extensions["db"]
     with engine.begin() as connection:
         on = " ON invoices" if engine.dialect.name == "postgresql" else ""
         connection.exec_driver_sql(f"DROP TRIGGER full_disk{on}")
-    retried = deaf.send("full@example.com", headers={"Idempotency-Key": "full-1"})
+    retried = hook.send("full@example.com", headers={"Idempotency-Key": "full-1"})
     assert retried.status_code == 201
     assert [i.status for i in client.v1.invoices.list().data] == ["open"]
 
 
 @pytest.mark.parametrize("text", ["PO\x00123", "PO\ud800", "line\x1bfeed"])
-def test_text_a_database_cannot_store_is_refused_before_stripe(deaf, emulator, text):
-    deaf.prices()
+def test_text_a_database_cannot_store_is_refused_before_stripe(hook, emulator, text):
+    hook.prices()
     emulator.reset_calls()
-    answer = deaf.send("nul@example.com", description=text)
+    answer = hook.send("nul@example.com", description=text)
     assert answer.status_code == 400 and answer.json()["error"]["field"] == "description"
-    assert emulator.calls == [] and rows(deaf, "SELECT count(*) FROM sends") == [(0,)]
+    assert emulator.calls == [] and rows(hook, "SELECT count(*) FROM sends") == [(0,)]
 
 
-def test_drafts_are_made_with_auto_advance_off(deaf, emulator, client):
-    sent = deaf.send("manual@example.com").json()
+def test_drafts_are_made_with_auto_advance_off(hook, emulator, client):
+    sent = hook.send("manual@example.com").json()
     assert client.v1.invoices.retrieve(sent["id"]).auto_advance is False
 
 
@@ -223,22 +213,9 @@ def test_drafts_are_made_with_auto_advance_off(deaf, emulator, client):
 )
 def test_a_worker_killed_mid_send_is_repaired(tmp_path, unused_port, dies_in, ends):
     emulator = Emulator(latency_ms=400)
-    served_emulator = serve(emulator)
-    invoicing.seed_catalog(sdk_client(emulator))
-    database = f"sqlite:///{tmp_path / 'killed.db'}"
-    env = clean_env(
-        tmp_path, DATABASE_URL=database, STRIPE_WEBHOOK_SECRET=SECRET,
-        STRIPE_API_BASE=served_emulator.url, WEB_CONCURRENCY="2", ABANDONED_SEND_SECONDS="0",
-        RECONCILE_SECONDS="0",
-    )  # fmt: skip
-    master = start_gunicorn(env, unused_port)
-    try:
-        url = f"http://127.0.0.1:{unused_port}"
-        gold = next(
-            p["id"] for p in requests.get(f"{url}/prices", timeout=10).json()["data"]
-            if p["lookup_key"] == "gold_special"
-        )  # fmt: skip
-        body = {"email": "killed@example.com", "items": [{"price": gold, "quantity": 1}]}
+    settings = {"WEB_CONCURRENCY": "2", "ABANDONED_SEND_SECONDS": "0"}
+    with deployed(tmp_path, unused_port, emulator, **settings) as (url, env, master):
+        body = {"email": "killed@example.com", "items": [{"price": catalog_price(url)}]}
 
         def post():
             try:
@@ -260,34 +237,19 @@ def test_a_worker_killed_mid_send_is_repaired(tmp_path, unused_port, dies_in, en
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         assert "1 sends repaired" in result.stdout
-        client = sdk_client(emulator)
-        at_stripe = [i.status for i in client.v1.invoices.list().data]
+        at_stripe = [i.status for i in sdk_client(emulator).v1.invoices.list().data]
         listed = requests.get(f"{url}/invoices", timeout=10).json()["data"]
         if ends is None:
             assert at_stripe == [] and listed == []
         else:
             assert at_stripe == [ends] and [i["status"] for i in listed] == [ends]
-    finally:
-        stop(master)
-        served_emulator.stop()
 
 
 def test_the_server_reconciles_by_itself(tmp_path, unused_port):
     emulator = Emulator()
-    served_emulator = serve(emulator)
-    invoicing.seed_catalog(sdk_client(emulator))
-    env = clean_env(
-        tmp_path, STRIPE_WEBHOOK_SECRET=SECRET, STRIPE_API_BASE=served_emulator.url,
-        WEB_CONCURRENCY="3", RECONCILE_SECONDS="1",
-    )  # fmt: skip
-    master = start_gunicorn(env, unused_port)
-    try:
-        url = f"http://127.0.0.1:{unused_port}"
-        gold = next(
-            p["id"] for p in requests.get(f"{url}/prices", timeout=10).json()["data"]
-            if p["lookup_key"] == "gold_special"
-        )  # fmt: skip
-        body = {"email": "alone@example.com", "items": [{"price": gold, "quantity": 1}]}
+    settings = {"WEB_CONCURRENCY": "3", "RECONCILE_SECONDS": "1"}
+    with deployed(tmp_path, unused_port, emulator, **settings) as (url, env, _):
+        body = {"email": "alone@example.com", "items": [{"price": catalog_price(url)}]}
         sent = requests.post(f"{url}/invoices", json=body, timeout=30).json()
         sdk_client(emulator).v1.invoices.pay(sent["id"], {"paid_out_of_band": True})
 
@@ -301,19 +263,70 @@ def test_the_server_reconciles_by_itself(tmp_path, unused_port):
             leases = connection.exec_driver_sql("SELECT name FROM leases").all()
         engine.dispose()
         assert leases == [("reconcile",)]  # one holder for every worker
-    finally:
-        stop(master)
-        served_emulator.stop()
 
 
-def test_a_refused_webhook_logs_why(deaf, caplog):
+def test_a_refused_webhook_logs_why(hook, caplog):
     import logging
 
     with caplog.at_level(logging.INFO):
         bad = requests.post(
-            f"{deaf.url}/webhook", data=json.dumps({"id": "evt_x"}),
+            f"{hook.url}/webhook", data=json.dumps({"id": "evt_x"}),
             headers={"Stripe-Signature": "t=1,v1=00"}, timeout=10,
         )  # fmt: skip
     assert bad.status_code == 400
     line = next(r.getMessage() for r in caplog.records if "path=/webhook" in r.getMessage())
     assert line.endswith("reason=invalid_signature")
+
+
+def test_dropped_deliveries_are_repaired_by_reconcile(emulator, database_url):
+    with served(emulator, database_url) as api:
+        sent = api.send("dropped@example.com").json()
+        emulator.drop_deliveries("invoice.*", times=10)
+        emulator.drop_deliveries("payment_intent.*", times=10)
+        emulator.simulate_payment(sent["id"], "succeed")
+        emulator.deliverer.wait_idle()
+        dropped = [d for d in emulator.deliverer.log if d["status"] == "dropped"]
+        assert {d["type"] for d in dropped} >= {"invoice.paid"}
+        assert api.invoice(sent["id"])["status"] == "open"
+        line = reconcile(api)
+        assert api.invoice(sent["id"])["status"] == "paid"
+        assert not line.startswith("reconciled: 0 of")
+        assert "invoice.paid" in [e["type"] for e in api.invoice(sent["id"])["events"]]
+
+
+def test_an_uncollectible_invoice_can_still_be_paid_then_not_voided(emulator, database_url):
+    with served(emulator, database_url) as api:
+        doubtful = api.send("doubtful@example.com").json()
+        api.post(f"/invoices/{doubtful['id']}/mark-uncollectible")
+        assert api.wait(doubtful["id"], status="uncollectible")
+        emulator.simulate_payment(doubtful["id"], "succeed")  # paid on the hosted page later
+        shown = api.wait(doubtful["id"], status="paid")
+        assert shown["payment"] == "succeeded"
+        late = api.post(f"/invoices/{doubtful['id']}/void")
+        assert late.status_code == 409 and api.invoice(doubtful["id"])["status"] == "paid"
+
+        written_off = api.send("written-off@example.com").json()
+        api.post(f"/invoices/{written_off['id']}/mark-uncollectible")
+        assert api.wait(written_off["id"], status="uncollectible")
+        voided = api.post(f"/invoices/{written_off['id']}/void")
+        assert voided.status_code == 200 and voided.json()["status"] == "void"
+        assert api.wait(written_off["id"], status="void")
+
+
+def test_a_lost_answer_to_the_send_still_ends_in_a_sent_invoice(hook, emulator, client):
+    hook.prices()
+    emulator.fail("invoices.send_invoice", after=True)
+    answer = hook.send("lost@example.com")
+    assert answer.status_code == 201, answer.text  # read back from Stripe: it was sent
+    assert answer.json()["status"] == "open"
+    assert [i.status for i in client.v1.invoices.list().data] == ["open"]
+    assert rows(hook, "SELECT state FROM sends") == [("done",)]
+
+
+def test_a_lost_answer_to_the_draft_leaves_nothing(hook, emulator, client):
+    hook.prices()
+    emulator.fail("invoices.create", after=True)
+    answer = hook.send("lost-draft@example.com")
+    assert answer.status_code == 502
+    assert client.v1.invoices.list().data == []  # found by its metadata, and deleted
+    assert rows(hook, "SELECT state FROM sends") == [("rolled_back",)]

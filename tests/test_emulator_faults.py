@@ -42,6 +42,19 @@ def test_dropped_deliveries_never_arrive_but_the_events_exist(emulator, client, 
     assert dropped[0]["event"] == next(e.id for e in listed if e.data.object.id == first.id)
 
 
+def test_a_share_of_deliveries_dropped_at_random(emulator, client, receiver):
+    endpoint(client, receiver.url, ["invoice.finalized"])
+    emulator.drop_deliveries("invoice.finalized", share=0.5)
+    for _ in range(40):
+        sent_invoice(client)
+    assert emulator.deliverer.wait_idle()
+    dropped = sum(d["status"] == "dropped" for d in emulator.deliverer.log)
+    assert 5 <= dropped <= 35 and len(receiver.events()) == 40 - dropped
+    emulator.clear_faults()
+    sent_invoice(client)
+    assert emulator.deliverer.wait_idle() and len(receiver.events()) == 41 - dropped
+
+
 def test_a_dropped_delivery_is_never_retried(emulator, client, receiver):
     receiver.failures_left = 1  # would be retried if it had been sent
     endpoint(client, receiver.url, ["customer.created"])
@@ -100,7 +113,13 @@ def test_faults_over_http(emulator, receiver):
     try:
         armed = requests.post(url, json={"webhook": "drop", "type": "customer.created"}).json()
         assert armed["webhooks"] == [
-            {"webhook": "drop", "type": "customer.created", "times": 1, "seconds": 0.0}
+            {
+                "webhook": "drop",
+                "type": "customer.created",
+                "times": 1,
+                "seconds": 0.0,
+                "share": None,
+            }
         ]
         requests.post(url, json={"webhook": "delay", "type": "*", "times": 1, "seconds": 0.3})
         requests.post(url, json={"operation": "customers.list", "after": True})
@@ -130,6 +149,8 @@ def test_faults_over_http(emulator, receiver):
         ({"webhook": "drop", "times": 0}, "times"),
         ({"webhook": "delay", "seconds": "soon"}, "seconds"),
         ({"webhook": "drop", "type": ""}, "type"),
+        ({"webhook": "drop", "share": 1.5}, "share"),
+        ({"webhook": "drop", "share": True}, "share"),
         ({"operation": "invoices.pay", "nth": 1.5}, "nth"),
         ({"operation": "invoices.pay", "after": "yes"}, "after"),
         ({"nth": 1}, "operation"),

@@ -14,17 +14,12 @@ import time
 import pytest
 import requests
 
-from tests.helpers import ROOT, clean_env, post_signed, serve_api, served, wait_for
+import catalog
+import invoicing
+from tests.helpers import HOOK_SECRET, ROOT, clean_env, post_signed, served, wait_for
 from tests.test_pages import TEST_KEYS
 
 PASSWORD = "correct horse battery staple"
-SECRET = "whsec_hardening_0123456789"
-
-
-@pytest.fixture
-def hook(emulator, sqlite_url):
-    """A server with a known webhook secret; the emulator delivers nothing by itself."""
-    yield from serve_api(emulator, sqlite_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
 
 
 def lines_for(caplog, fragment):
@@ -44,8 +39,8 @@ def test_a_forged_log_line_stays_one_escaped_line(emulator, sqlite_url, caplog):
 
 
 @pytest.mark.parametrize("since", ["9223372036854775808", "99999999999999999999", "²", "١٢", "-1"])
-def test_a_cursor_out_of_range_or_not_ascii_digits_is_a_400(hook, since):
-    answer = hook.get("/invoices", params={"since": since})
+def test_a_cursor_out_of_range_or_not_ascii_digits_is_a_400(sqlite_hook, since):
+    answer = sqlite_hook.get("/invoices", params={"since": since})
     assert answer.status_code == 400 and answer.json()["error"]["field"] == "since"
 
 
@@ -60,12 +55,12 @@ def test_a_cursor_out_of_range_or_not_ascii_digits_is_a_400(hook, since):
         ("name", {"name": "Jo\nRosen"}),
     ],
 )
-def test_lone_surrogates_and_control_characters_are_a_400(hook, emulator, field, body):
-    gold = hook.prices()["gold_special"]["id"]
+def test_lone_surrogates_and_control_characters_are_a_400(sqlite_hook, emulator, field, body):
+    gold = sqlite_hook.prices()["gold_special"]["id"]
     full = {"email": "jo@example.com", "items": [{"price": gold}], **body}
     emulator.reset_calls()
-    answer = hook.http.post(
-        f"{hook.url}/invoices",
+    answer = sqlite_hook.http.post(
+        f"{sqlite_hook.url}/invoices",
         data=json.dumps(full),  # ensure_ascii: a lone surrogate travels as \\ud800
         headers={"Content-Type": "application/json"},
         timeout=10,
@@ -92,34 +87,34 @@ def test_deeply_nested_json_is_a_400_on_every_route(emulator, sqlite_url):
         assert signed.status_code == 400
 
 
-def test_deeply_nested_signed_webhook_is_a_400(hook):
+def test_deeply_nested_signed_webhook_is_a_400(sqlite_hook):
     nested = ("[" * 100_000 + "]" * 100_000).encode()
-    assert post_signed(f"{hook.url}/webhook", nested, SECRET).status_code == 400
+    assert post_signed(f"{sqlite_hook.url}/webhook", nested, HOOK_SECRET).status_code == 400
 
 
-def test_a_signed_event_cannot_set_a_script_link_or_a_negative_amount(hook):
-    sent = hook.send().json()
+def test_a_signed_event_cannot_set_a_script_link_or_a_negative_amount(sqlite_hook):
+    sent = sqlite_hook.send().json()
     evil = {"id": sent["id"], "object": "invoice", "status": "open",
             "hosted_invoice_url": "javascript:alert(document.cookie)",
             "invoice_pdf": "https://example.com/\x00x", "amount_paid": -5, "amount_due": True,
             "number": "X\nY"}  # fmt: skip
     event = {"id": "evt_evil", "type": "invoice.finalized", "created": int(time.time()),
              "data": {"object": evil}}  # fmt: skip
-    assert post_signed(f"{hook.url}/webhook", event, SECRET).status_code == 200
-    shown = hook.invoice(sent["id"])
+    assert post_signed(f"{sqlite_hook.url}/webhook", event, HOOK_SECRET).status_code == 200
+    shown = sqlite_hook.invoice(sent["id"])
     for key in ("hosted_invoice_url", "invoice_pdf", "amount_paid", "amount_due", "number"):
         assert shown[key] == sent[key], key
 
 
 @pytest.mark.parametrize("created", [True, -1, 2**63, "1", 1.5])
-def test_an_event_created_at_an_odd_time_is_a_400(hook, created):
+def test_an_event_created_at_an_odd_time_is_a_400(sqlite_hook, created):
     event = {"id": "evt_odd", "type": "invoice.paid", "created": created,
              "data": {"object": {"id": "in_x", "object": "invoice"}}}  # fmt: skip
-    assert post_signed(f"{hook.url}/webhook", event, SECRET).status_code == 400
+    assert post_signed(f"{sqlite_hook.url}/webhook", event, HOOK_SECRET).status_code == 400
 
 
-def test_a_chunked_body_over_the_limit_is_a_413(hook):
-    host, port = hook.url.removeprefix("http://").split(":")
+def test_a_chunked_body_over_the_limit_is_a_413(sqlite_hook):
+    host, port = sqlite_hook.url.removeprefix("http://").split(":")
     for path in ("/invoices", "/webhook"):
         with socket.create_connection((host, int(port)), timeout=10) as sock:
             sock.sendall(
@@ -151,7 +146,7 @@ def test_an_unreachable_stripe_is_one_plain_sentence_and_a_log_naming_it(
 ):
     with served(emulator, sqlite_url) as api:
         gold = api.prices()["gold_special"]["id"]
-        api.live.app.extensions["stripe"] = __import__("invoicing").make_client(
+        api.live.app.extensions["stripe"] = invoicing.make_client(
             "sk_test_emulator", "http://127.0.0.1:9"
         )
         api.live.app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
@@ -163,14 +158,14 @@ def test_an_unreachable_stripe_is_one_plain_sentence_and_a_log_naming_it(
     assert "APIConnectionError" in logged and "api=http://127.0.0.1:9" in logged
 
 
-def test_health_fails_when_the_database_refuses_writes(hook):
-    assert hook.get("/healthz").status_code == 200
-    with hook.live.app.extensions["db"].begin() as connection:
+def test_health_fails_when_the_database_refuses_writes(sqlite_hook):
+    assert sqlite_hook.get("/healthz").status_code == 200
+    with sqlite_hook.live.app.extensions["db"].begin() as connection:
         connection.exec_driver_sql(
             "CREATE TRIGGER full BEFORE UPDATE ON settings "
             "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
         )
-    answer = hook.get("/healthz")
+    answer = sqlite_hook.get("/healthz")
     assert answer.status_code == 503 and answer.json()["error"]["code"] == "database_unavailable"
 
 
@@ -202,11 +197,11 @@ def test_a_webhook_secret_without_a_key_still_uses_the_emulator(tmp_path):
     from factory import create_app
 
     app = create_app(
-        {"STRIPE_SECRET_KEY": "", "STRIPE_API_BASE": "", "STRIPE_WEBHOOK_SECRETS": [SECRET],
+        {"STRIPE_SECRET_KEY": "", "STRIPE_API_BASE": "", "STRIPE_WEBHOOK_SECRETS": [HOOK_SECRET],
          "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "EMULATOR_STATE_FILE": ""}
     )  # fmt: skip
     assert app.config["STRIPE_API_BASE"].startswith("http://127.0.0.1:")
-    assert app.config["STRIPE_WEBHOOK_SECRETS"] == [SECRET]
+    assert app.config["STRIPE_WEBHOOK_SECRETS"] == [HOOK_SECRET]
 
 
 def test_settings_say_the_real_rules():
@@ -245,3 +240,27 @@ def _answers(url):
         return requests.get(url, timeout=2).ok
     except requests.ConnectionError:
         return False
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit_amount", "quantity", "says"),
+    [
+        ("usd", 25_000, 10_000, "more than Stripe accepts ($999,999.99)"),
+        ("usd", 10, 1, "less than Stripe accepts ($0.50)"),
+        ("jpy", 49, 1, "less than Stripe accepts (¥50)"),
+        ("eur", 0, 3, "less than Stripe accepts (€0.50)"),
+    ],
+)
+def test_totals_beyond_stripes_limits_are_refused_before_any_call(
+    sqlite_hook, emulator, client, currency, unit_amount, quantity, says
+):
+    price = client.v1.prices.create(
+        {"currency": currency, "unit_amount": unit_amount, "product_data": {"name": "Item"}}
+    )
+    sqlite_hook.live.app.extensions["catalog"] = catalog.Catalog()  # one that sees the new price
+    emulator.reset_calls()
+    items = [{"price": price.id, "quantity": quantity}] * (250 if unit_amount > 1000 else 1)
+    answer = sqlite_hook.post("/invoices", {"email": "cap@example.com", "items": items})
+    assert answer.status_code == 400 and answer.json()["error"]["field"] == "items"
+    assert says in answer.json()["error"]["message"]
+    assert [c for c in emulator.calls if not c.startswith("prices.")] == []

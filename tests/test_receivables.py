@@ -5,22 +5,15 @@ import time
 
 import pytest
 
-from tests.helpers import post_signed, serve_api
+from tests.helpers import HOOK_SECRET, post_signed
 
-SECRET = "whsec_receivables_0123456789"
 DAY = 86400
-
-
-@pytest.fixture
-def books(emulator, database_url):
-    """A server whose record moves only by what the test posts (no webhooks arrive)."""
-    yield from serve_api(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
 
 
 def event(api, type_, snapshot, created=None):
     body = {"id": f"evt_{type_}_{snapshot['id']}_{time.time_ns()}", "type": type_,
             "created": created or int(time.time()), "data": {"object": snapshot}}  # fmt: skip
-    answer = post_signed(f"{api.url}/webhook", body, SECRET)
+    answer = post_signed(f"{api.url}/webhook", body, HOOK_SECRET)
     assert answer.status_code == 200
     return answer.json()
 
@@ -38,115 +31,115 @@ def aging(api, as_of):
      (60, "overdue_31_60"), (61, "overdue_61_90"), (90, "overdue_61_90"),
      (91, "overdue_over_90")],
 )  # fmt: skip
-def test_aging_buckets_at_their_boundaries(books, days, bucket):
-    sent = books.send("aging@example.com", days_until_due=10).json()
-    row = aging(books, sent["due_date"] + days * DAY)["usd"]
+def test_aging_buckets_at_their_boundaries(hook, days, bucket):
+    sent = hook.send("aging@example.com", days_until_due=10).json()
+    row = aging(hook, sent["due_date"] + days * DAY)["usd"]
     assert row[bucket] == 2000 and row["total"] == 2000 and row["count"] == 1
     others = {"current", "overdue_1_30", "overdue_31_60", "overdue_61_90", "overdue_over_90"}
     assert all(row[b] == 0 for b in others - {bucket})
     # A started day counts: one second past due is one day overdue.
-    assert aging(books, sent["due_date"] + 1)["usd"]["overdue_1_30"] == 2000
+    assert aging(hook, sent["due_date"] + 1)["usd"]["overdue_1_30"] == 2000
 
 
-def test_aging_per_currency_with_parts_paid_and_closed_invoices(books, client):
+def test_aging_per_currency_with_parts_paid_and_closed_invoices(hook, client):
     euro = client.v1.prices.create(
         {"currency": "eur", "unit_amount": 700, "product_data": {"name": "Euro item"}}
     )
-    usd = books.send("a@example.com", days_until_due=5).json()
-    books.send("b@example.com", items=[{"price": euro.id, "quantity": 3}], days_until_due=40)
-    part = books.send("c@example.com", days_until_due=5).json()
-    paid = books.send("d@example.com", days_until_due=5).json()
+    usd = hook.send("a@example.com", days_until_due=5).json()
+    hook.send("b@example.com", items=[{"price": euro.id, "quantity": 3}], days_until_due=40)
+    part = hook.send("c@example.com", days_until_due=5).json()
+    paid = hook.send("d@example.com", days_until_due=5).json()
     # 500 of 2000 paid: the invoice stays open with 1500 remaining.
-    event(books, "invoice.payment_succeeded", {"id": part["id"], "object": "invoice",
+    event(hook, "invoice.payment_succeeded", {"id": part["id"], "object": "invoice",
           "status": "open", "amount_paid": 500, "amount_remaining": 1500})  # fmt: skip
-    assert books.invoice(part["id"])["amount_remaining"] == 1500
+    assert hook.invoice(part["id"])["amount_remaining"] == 1500
     paid_at = int(time.time()) + 3 * DAY
-    event(books, "invoice.paid", {"id": paid["id"], "object": "invoice", "status": "paid",
+    event(hook, "invoice.paid", {"id": paid["id"], "object": "invoice", "status": "paid",
           "amount_paid": 2000, "amount_remaining": 0,
           "status_transitions": {"paid_at": paid_at}})  # fmt: skip
 
     later = usd["due_date"] + 20 * DAY
-    report = aging(books, later)
+    report = aging(hook, later)
     assert report["usd"]["overdue_1_30"] == 2000 + 1500 and report["usd"]["count"] == 2
     assert report["eur"]["current"] == 2100 and report["eur"]["total"] == 2100
     # Before it was paid, the paid one was owed too (what it was due: no part-payment history).
-    before = aging(books, paid_at - 1)
+    before = aging(hook, paid_at - 1)
     assert before["usd"]["count"] == 3 and before["usd"]["total"] == 2000 + 1500 + 2000
     # Before any was sent, nothing was owed.
-    assert aging(books, usd["created"] - 10) == {}
+    assert aging(hook, usd["created"] - 10) == {}
 
 
-def test_aging_refuses_a_moment_that_is_not_unix_seconds(books):
+def test_aging_refuses_a_moment_that_is_not_unix_seconds(hook):
     for bad in ("soon", "-1", "1e9", "9" * 13):
-        answer = books.get("/receivables", params={"as_of": bad})
+        answer = hook.get("/receivables", params={"as_of": bad})
         assert answer.status_code == 400 and answer.json()["error"]["field"] == "as_of"
 
 
-def test_overdue_fields_and_the_status_filter(books, client):
-    late = books.send("late@example.com", days_until_due=1).json()
-    fresh = books.send("fresh@example.com", days_until_due=30).json()
-    voided = books.send("void@example.com").json()
-    books.post(f"/invoices/{voided['id']}/void")
+def test_overdue_fields_and_the_status_filter(hook, client):
+    late = hook.send("late@example.com", days_until_due=1).json()
+    fresh = hook.send("fresh@example.com", days_until_due=30).json()
+    voided = hook.send("void@example.com").json()
+    hook.post(f"/invoices/{voided['id']}/void")
     assert late["overdue"] is False and late["days_overdue"] == 0
     # Due a day ago: moved back by a finalized event carrying Stripe's due date.
-    event(books, "invoice.finalized", {"id": late["id"], "object": "invoice", "status": "open",
+    event(hook, "invoice.finalized", {"id": late["id"], "object": "invoice", "status": "open",
           "due_date": int(time.time()) - DAY - 60})  # fmt: skip
-    shown = books.invoice(late["id"])
+    shown = hook.invoice(late["id"])
     assert shown["overdue"] is True and shown["days_overdue"] == 2
 
     def ids(status):
-        listed = books.get("/invoices", params={"status": status}).json()["data"]
+        listed = hook.get("/invoices", params={"status": status}).json()["data"]
         return [i["id"] for i in listed]
 
     assert ids("overdue") == [late["id"]]
     assert set(ids("open")) == {late["id"], fresh["id"]}
     assert ids("void") == [voided["id"]] and ids("paid") == []
-    answer = books.get("/invoices", params={"status": "late"})
+    answer = hook.get("/invoices", params={"status": "late"})
     assert answer.status_code == 400 and answer.json()["error"]["field"] == "status"
 
 
-def test_remind_has_stripe_send_an_open_invoice_again(books, emulator):
-    sent = books.send("remind@example.com").json()
+def test_remind_has_stripe_send_an_open_invoice_again(hook, emulator):
+    sent = hook.send("remind@example.com").json()
     emulator.reset_calls()
-    answer = books.post(f"/invoices/{sent['id']}/remind")
+    answer = hook.post(f"/invoices/{sent['id']}/remind")
     assert answer.status_code == 200, answer.text
     assert emulator.calls == ["invoices.send_invoice"]
     shown = answer.json()
     assert shown["reminder_count"] == 1 and abs(shown["reminded_at"] - time.time()) < 5
-    assert books.post(f"/invoices/{sent['id']}/remind").json()["reminder_count"] == 2
+    assert hook.post(f"/invoices/{sent['id']}/remind").json()["reminder_count"] == 2
 
 
 @pytest.mark.parametrize("state", ["paid", "void", "uncollectible"])
-def test_remind_is_a_409_unless_open(books, client, state):
-    sent = books.send(f"{state}@example.com").json()
+def test_remind_is_a_409_unless_open(hook, client, state):
+    sent = hook.send(f"{state}@example.com").json()
     action = {"paid": "pay", "void": "void", "uncollectible": "mark-uncollectible"}[state]
     if state == "paid":
-        event(books, "invoice.paid", {"id": sent["id"], "object": "invoice", "status": "paid"})
+        event(hook, "invoice.paid", {"id": sent["id"], "object": "invoice", "status": "paid"})
     else:
-        books.post(f"/invoices/{sent['id']}/{action}")
-    answer = books.post(f"/invoices/{sent['id']}/remind")
+        hook.post(f"/invoices/{sent['id']}/{action}")
+    answer = hook.post(f"/invoices/{sent['id']}/remind")
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "invalid_state"
-    assert books.post("/invoices/in_nope/remind").status_code == 404
+    assert hook.post("/invoices/in_nope/remind").status_code == 404
 
 
-def test_remind_is_a_409_for_a_draft(books):
-    sent = books.send("draft@example.com").json()
-    with books.live.app.extensions["db"].begin() as connection:
+def test_remind_is_a_409_for_a_draft(hook):
+    sent = hook.send("draft@example.com").json()
+    with hook.live.app.extensions["db"].begin() as connection:
         connection.exec_driver_sql("UPDATE invoices SET status = 'draft', status_rank = 0")
-    assert books.post(f"/invoices/{sent['id']}/remind").status_code == 409
+    assert hook.post(f"/invoices/{sent['id']}/remind").status_code == 409
 
 
-def test_the_remind_command_picks_the_overdue_and_is_safe_twice(books, emulator):
-    runner = books.live.app.test_cli_runner()
-    due_soon = books.send("soon@example.com", days_until_due=30).json()
-    overdue = books.send("overdue@example.com", days_until_due=3).json()
+def test_the_remind_command_picks_the_overdue_and_is_safe_twice(hook, emulator):
+    runner = hook.live.app.test_cli_runner()
+    due_soon = hook.send("soon@example.com", days_until_due=30).json()
+    overdue = hook.send("overdue@example.com", days_until_due=3).json()
     in_ten_days = str(int(time.time()) + 10 * DAY)
 
     dry = runner.invoke(args=["remind", "--days-overdue", "7", "--as-of", in_ten_days, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert f"{overdue['id']} overdue@example.com 7 days overdue: would remind" in dry.output
     assert due_soon["id"] not in dry.output
-    assert books.invoice(overdue["id"])["reminder_count"] == 0
+    assert hook.invoice(overdue["id"])["reminder_count"] == 0
 
     emulator.reset_calls()
     first = runner.invoke(args=["remind", "--days-overdue", "7", "--as-of", in_ten_days])
@@ -154,7 +147,7 @@ def test_the_remind_command_picks_the_overdue_and_is_safe_twice(books, emulator)
     assert emulator.calls == ["invoices.send_invoice"]
     again = runner.invoke(args=["remind", "--days-overdue", "7", "--as-of", in_ten_days])
     assert again.exit_code == 0 and "reminded 0 of 0 invoices" in again.output
-    assert books.invoice(overdue["id"])["reminder_count"] == 1
+    assert hook.invoice(overdue["id"])["reminder_count"] == 1
     # Too few days overdue: nothing.
     early = runner.invoke(args=["remind", "--days-overdue", "8", "--as-of", in_ten_days])
     assert "reminded 0 of 0" in early.output

@@ -7,15 +7,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 
 import migrate
 import store
 from tests.helpers import (
+    HOOK_SECRET,
     clean_env,
     post_signed,
-    serve_api,
     served,
     start_gunicorn,
     stop,
@@ -23,17 +22,9 @@ from tests.helpers import (
     worker_pids,
 )
 
-SECRET = "whsec_resilience_0123456789"
-
-
-@pytest.fixture
-def hook(emulator, database_url):
-    """A server with a known webhook secret; the emulator delivers nothing by itself."""
-    yield from serve_api(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[SECRET])
-
 
 def post_event(url, event, http=None):
-    return post_signed(f"{url}/webhook", event, SECRET, http)
+    return post_signed(f"{url}/webhook", event, HOOK_SECRET, http)
 
 
 def rows(api, sql):
@@ -156,7 +147,7 @@ def test_database_outage_during_a_webhook_then_redelivery(emulator, tmp_path):
 
     database = Postgres().start()
     try:
-        with served(emulator, database.url(), STRIPE_WEBHOOK_SECRETS=[SECRET]) as api:
+        with served(emulator, database.url(), STRIPE_WEBHOOK_SECRETS=[HOOK_SECRET]) as api:
             sent = api.send().json()
             event = {
                 "id": "evt_outage", "type": "invoice.paid", "created": int(time.time()),
@@ -201,7 +192,7 @@ def test_killed_gunicorn_worker_loses_nothing(tmp_path, unused_port):
     _prepare_database(path, count)
     url = f"http://127.0.0.1:{unused_port}"
     env = clean_env(
-        tmp_path, DATABASE_URL=f"sqlite:///{path}", STRIPE_WEBHOOK_SECRET=SECRET, DOMAIN=url,
+        tmp_path, DATABASE_URL=f"sqlite:///{path}", STRIPE_WEBHOOK_SECRET=HOOK_SECRET, DOMAIN=url,
         WEB_CONCURRENCY="3", STRIPE_API_BASE="http://127.0.0.1:9",
     )  # fmt: skip
     master = start_gunicorn(env, unused_port)
