@@ -74,12 +74,14 @@ def running_site(database):
 
 @pytest.fixture(scope="module")
 def browser():
+    """One Chromium for the module's tests."""
     with chromium() as launched:
         yield launched
 
 
 @pytest.fixture
 def site(tmp_path):
+    """The server and its emulator, fresh for each test."""
     with running_site(tmp_path / "invoicing.db") as live:
         yield live
 
@@ -97,6 +99,7 @@ class Watched:
         self.watch(self.page)
 
     def watch(self, page):
+        """Collect this page's errors too."""
         page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         return page
@@ -115,15 +118,18 @@ class Watched:
         self.expected_failures.extend(paths)
 
     def shot(self, name, page=None):
+        """A full-page screenshot into the test's temporary directory."""
         (page or self.page).screenshot(path=str(self.tmp_path / f"{name}.png"), full_page=True)
 
     def close(self):
+        """Close the page's context; fail on any error it collected."""
         self.context.close()
         assert self.errors == [], self.errors
 
 
 @pytest.fixture
 def watched(browser, tmp_path):
+    """A desktop-sized page whose errors fail the test."""
     w = Watched(browser, tmp_path)
     yield w
     w.close()
@@ -162,6 +168,7 @@ def make_overdue(site, invoice, days):
 
 
 def fill_form(page, email="jo@example.com", po="PO-42"):
+    """Fill the customer and terms fields; the quantities are left as they are."""
     page.fill("#email", email)
     page.fill("#name", "Jo Bloggs")
     page.fill("#description", "Thanks for your business")
@@ -182,6 +189,7 @@ def row(page, number):
 
 
 def badge(page, number):
+    """The status badge of the invoice with this number in the list."""
     return row(page, number).locator(".badge").first
 
 

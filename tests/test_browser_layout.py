@@ -25,12 +25,14 @@ UNREACHABLE = "Stripe could not be reached, so the catalog cannot be shown."
 
 @pytest.fixture(scope="module")
 def browser():
+    """One Chromium for the module's tests."""
     with chromium() as launched:
         yield launched
 
 
 @pytest.fixture
 def site(tmp_path):
+    """The server and its emulator, fresh for each test."""
     with running_site(tmp_path / "invoicing.db") as live:
         yield live
 

@@ -26,24 +26,28 @@ pytestmark = needs_chromium
 
 @pytest.fixture(scope="module")
 def browser():
+    """One Chromium for the module's tests."""
     with chromium() as launched:
         yield launched
 
 
 @pytest.fixture
 def site(tmp_path):
+    """The server and its emulator, fresh for each test."""
     with running_site(tmp_path / "invoicing.db") as live:
         yield live
 
 
 @pytest.fixture
 def watched(browser, tmp_path):
+    """A desktop-sized page whose errors fail the test."""
     w = Watched(browser, tmp_path)
     yield w
     w.close()
 
 
 def status_of(site, invoice_id):
+    """The invoice's status as the server has it."""
     return requests.get(f"{site.url}/invoices/{invoice_id}", timeout=10).json()["status"]
 
 
