@@ -1,12 +1,20 @@
-"""Make the README's screenshots: the demo page and the payment page, in emulator mode.
+"""Make the README's screenshots in emulator mode: the demo page (desktop and a 390 px phone),
+an invoice's detail view and the payment page.
 
-.venv/bin/python scripts/screenshots.py    # writes docs/index.png and docs/pay.png
+.venv/bin/python scripts/screenshots.py    # writes docs/index.png, docs/index-phone.png,
+                                           # docs/detail.png and docs/pay.png
 """
 
+import hashlib
+import hmac
+import json
+import logging
 import os
 import sys
 import tempfile
+import time
 
+import requests
 from playwright.sync_api import expect, sync_playwright
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -20,13 +28,73 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]  # fmt: skip
+DAY = 86400
+# Who is billed, for what (the catalog's first price), and how long ago it fell due (None: not
+# yet due).
+CUSTOMERS = [
+    ("ada@example.com", "3", 45),
+    ("grace@example.com", "1", 12),
+    ("jenny@example.com", "5", None),
+    ("alan@example.com", "2", None),
+]
+
+
+def post_event(server, type_, invoice):
+    """Post a signed event to the server, as Stripe would (here: to move a due date back)."""
+    secret = server.app.config["STRIPE_WEBHOOK_SECRETS"][0]
+    created = int(time.time())
+    event = {"id": f"evt_screens_{invoice['id']}_{time.time_ns()}", "type": type_,
+             "created": created, "data": {"object": invoice}}  # fmt: skip
+    body = json.dumps(event).encode()
+    digest = hmac.new(secret.encode(), f"{created}.".encode() + body, hashlib.sha256)
+    headers = {
+        "Stripe-Signature": f"t={created},v1={digest.hexdigest()}",
+        "Content-Type": "application/json",
+    }
+    answer = requests.post(f"{server.url}/webhook", data=body, headers=headers, timeout=10)
+    answer.raise_for_status()
+
+
+def post(server, path, body=None):
+    """POST JSON to the server; the answer's JSON."""
+    answer = requests.post(f"{server.url}{path}", json=body or {}, timeout=10)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def fill_the_page(page, server, emulator):
+    """Send the invoices from the form, then let time pass for some and pay one."""
+    page.goto(server.url)
+    page.wait_for_selector("input.quantity")
+    sent = {}
+    for email, quantity, _ in CUSTOMERS:
+        page.fill("#qty-0", quantity)
+        page.fill("#email", email)
+        page.fill("#po_number", "PO-1234")
+        page.click("#send")
+        expect(page.locator("#result-email")).to_have_text(email)
+        sent[email] = page.get_attribute("#result-detail", "href").lstrip("#")
+    post(server, f"/invoices/{sent['ada@example.com']}/remind")
+    post(server, f"/invoices/{sent['alan@example.com']}/pay/test", {"outcome": "succeed"})
+    # Then time passes: the due dates move back (after the reminder, whose webhooks carry the
+    # emulator's own due date).
+    emulator.emulator.deliverer.wait_idle(timeout=10)
+    for email, _, late in CUSTOMERS:
+        if late:
+            due = int(time.time()) - late * DAY
+            snapshot = {"id": sent[email], "object": "invoice", "status": "open", "due_date": due}
+            post_event(server, "invoice.finalized", snapshot)
+    expect(page.locator("#invoices .badge-paid")).to_have_count(1)
+    expect(page.locator("#invoices .badge-overdue")).to_have_count(2)
+    expect(page.locator("#outbox li")).to_have_count(len(CUSTOMERS) + 2)  # a reminder, a receipt
+    expect(page.locator(".aging [data-bucket='overdue_31_60'] dd")).to_have_text("$30.00")
+    return sent
 
 
 def main():
-    """Start a server with its emulator, send two invoices in the page, save screenshots."""
+    """Start a server with its emulator, fill the page, save the screenshots."""
     emulator = serve()
     server = LiveServer()
-    url = server.url
     database = os.path.join(tempfile.mkdtemp(), "screens.db")
     server.app = create_app(
         {
@@ -34,39 +102,40 @@ def main():
             "STRIPE_WEBHOOK_SECRETS": [],
             "STRIPE_API_BASE": emulator.url,
             "DATABASE_URL": f"sqlite:///{database}",
-            "DOMAIN": url,
+            "DOMAIN": server.url,
         }
     )
+    server.app.logger.setLevel(logging.WARNING)  # no line per request
     out = os.path.join(ROOT, "docs")
     os.makedirs(out, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
-        page = browser.new_page(viewport={"width": 1000, "height": 900})
-        page.goto(url)
-        page.wait_for_selector("input.quantity")
-        for email, quantity in (("ada@example.com", "2"), ("jenny@example.com", "5")):
-            page.fill("#qty-0", quantity)
-            page.fill("#email", email)
-            page.fill("#po_number", "PO-1234")
-            page.click("#send")
-            expect(page.locator("#result-number")).not_to_be_empty()
-        first = page.locator("#invoices tr").last
-        first.get_by_role("link").click()
-        expect(page.locator("#status")).to_have_text("open")
-        page.get_by_role("button", name="Pay", exact=True).click()
-        expect(page.locator("#status")).to_have_text("paid")
-        page.goto(url)
-        expect(page.locator("#invoices .badge").filter(has_text="paid")).to_have_count(1)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        sent = fill_the_page(page, server, emulator)
+        page.mouse.click(5, 5)  # the focus ring off the last button
         page.screenshot(path=os.path.join(out, "index.png"), full_page=True)
-        page.locator("#invoices tr").first.get_by_role("link").click()
-        expect(page.locator("#status")).to_have_text("open")
-        page.screenshot(path=os.path.join(out, "pay.png"))
+
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+        phone.goto(server.url)
+        expect(phone.locator("#invoices tr")).to_have_count(len(CUSTOMERS))
+        expect(phone.locator("#outbox li")).to_have_count(len(CUSTOMERS) + 2)
+        expect(phone.locator(".aging")).to_have_count(1)
+        phone.screenshot(path=os.path.join(out, "index-phone.png"), full_page=True)
+
+        page.goto(f"{server.url}/#{sent['ada@example.com']}")
+        expect(page.locator("#detail .timeline li").first).to_be_visible()
+        page.screenshot(path=os.path.join(out, "detail.png"))
+
+        pay = browser.new_page(viewport={"width": 800, "height": 600})
+        pay.goto(f"{server.url}/invoices/{sent['grace@example.com']}/pay")
+        expect(pay.locator("#status")).to_have_text("open")
+        pay.screenshot(path=os.path.join(out, "pay.png"), full_page=True)
         browser.close()
     server.stop()
     emulator.stop()
-    print(f"Wrote {out}/index.png and {out}/pay.png")
+    print(f"Wrote {out}/index.png, index-phone.png, detail.png and pay.png")
 
 
 if __name__ == "__main__":

@@ -1,61 +1,110 @@
-// The demo page: catalog, invoice form, and an invoice list that follows webhooks.
-import { badgeText, day, money, paintBadge, request } from "./shared.js";
+// The demo page: the catalog and the invoice form, the "Invoice sent" panel, and the views of
+// the other modules (receivables, the list, the detail view, the outbox).
+import { day, element, money, request, statusBadges } from "./shared.js";
+import { initMenus } from "./actions.js";
+import { follow, initFilter, loadInvoices } from "./invoices.js";
+import { initDetail } from "./detail.js";
+import { onChange, say, update } from "./live.js";
+import { initSummary, loadOutbox, loadReceivables } from "./summary.js";
 
 const form = document.getElementById("invoice-form");
+const send = document.getElementById("send");
 const catalogBody = document.getElementById("catalog");
-const invoicesBody = document.getElementById("invoices");
-const POLL_MS = 1500;
 let prices = [];
-let filterEmail = "";
-let cursor = null;
-const rows = new Map(); // invoice id → table row
+let sending = false;
+let resultId = null;
+let idempotencyKey = newKey();
+
+// First of all, before any request: the form is only ever sent by this script, as JSON.
+form.addEventListener("submit", sendInvoice);
+send.disabled = false;
+
+/** A fresh Idempotency-Key: one per invoice meant, so a repeated send of it is replayed. */
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `page-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
 
 function show(id, message) {
-  const element = document.getElementById(id);
-  if (element) element.textContent = message || "";
+  const target = document.getElementById(id);
+  if (target) target.textContent = message || "";
 }
 
 function clearErrors() {
-  for (const element of document.querySelectorAll(".error")) element.textContent = "";
+  for (const error of form.querySelectorAll(".error")) error.textContent = "";
   for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
 }
 
+// A field's error goes as soon as the field changes; a quantity's also clears the items' error.
+function clearFieldError(event) {
+  const input = event.target;
+  if (!input.id) return;
+  show(`${input.id}-error`, "");
+  input.removeAttribute("aria-invalid");
+  if (input.classList.contains("quantity")) show("items-error", "");
+  show("form-error", "");
+  idempotencyKey = newKey();
+}
+
+function catalogMessage(text, retry) {
+  const cell = element("td", "notice", text);
+  cell.colSpan = 3;
+  if (retry) {
+    const button = element("button", "secondary compact", "Try again");
+    button.type = "button";
+    button.addEventListener("click", loadCatalog);
+    cell.append(" ", button);
+  }
+  const row = element("tr");
+  row.append(cell);
+  catalogBody.replaceChildren(row);
+}
+
 function renderCatalog() {
-  catalogBody.replaceChildren();
   if (!prices.length) {
-    catalogBody.innerHTML = "<tr><td colspan='3'>The catalog is empty.</td></tr>";
+    catalogMessage("The catalog is empty.");
     return;
   }
-  prices.forEach((price, index) => {
-    const row = document.createElement("tr");
-    const name = document.createElement("th");
-    name.scope = "row";
-    name.textContent = price.nickname ? `${price.product} (${price.nickname})` : price.product;
-    const amount = document.createElement("td");
-    amount.textContent = money(price.unit_amount, price.currency);
-    const cell = document.createElement("td");
-    const label = document.createElement("label");
-    label.className = "visually-hidden";
-    label.htmlFor = `qty-${index}`;
-    label.textContent = `Quantity of ${price.product}`;
-    const input = document.createElement("input");
-    Object.assign(input, { id: `qty-${index}`, type: "number", min: 0, max: 10000, value: index === 0 ? 1 : 0 });
-    input.dataset.price = price.id;
-    input.className = "quantity";
-    const error = document.createElement("span");
-    error.className = "error";
-    error.id = `qty-${index}-error`;
-    input.setAttribute("aria-describedby", error.id);
-    input.addEventListener("input", updateTotal);
-    cell.append(label, input, error);
-    row.append(name, amount, cell);
-    catalogBody.append(row);
-  });
+  catalogBody.replaceChildren(
+    ...prices.map((price, index) => {
+      const row = element("tr");
+      const name = element("th", "", price.nickname ? `${price.product} (${price.nickname})` : price.product);
+      name.scope = "row";
+      const amount = element("td", "num", money(price.unit_amount, price.currency));
+      const cell = element("td");
+      const label = element("label", "visually-hidden", `Quantity of ${price.product}`);
+      label.htmlFor = `qty-${index}`;
+      const input = element("input", "quantity");
+      Object.assign(input, { id: `qty-${index}`, type: "number", min: 0, max: 10000 });
+      input.defaultValue = index === 0 ? "1" : "0";
+      input.dataset.price = price.id;
+      const error = element("span", "error");
+      error.id = `qty-${index}-error`;
+      input.setAttribute("aria-describedby", error.id);
+      input.addEventListener("input", updateTotal);
+      cell.append(label, input, error);
+      row.append(name, amount, cell);
+      return row;
+    }),
+  );
   updateTotal();
 }
 
+async function loadCatalog() {
+  catalogMessage("Loading the catalog…");
+  try {
+    prices = (await request("/prices")).data;
+    renderCatalog();
+  } catch (error) {
+    prices = [];
+    if (error.status === 502) catalogMessage("Stripe could not be reached, so the catalog cannot be shown.", true);
+    else if (error.status) catalogMessage(`The catalog could not be loaded: ${error.message}`, true);
+    else catalogMessage("The server could not be reached, so the catalog cannot be shown.", true);
+  }
+}
+
 function chosenItems() {
-  return [...document.querySelectorAll("input.quantity")]
+  return [...form.querySelectorAll("input.quantity")]
     .map((input) => ({ input, price: input.dataset.price, quantity: Number(input.value) }))
     .filter((item) => item.input.value !== "" && item.quantity !== 0);
 }
@@ -81,10 +130,7 @@ function errorTarget(field, items) {
   return document.getElementById(`${field}-error`) ? `${field}-error` : "form-error";
 }
 
-async function sendInvoice(event) {
-  event.preventDefault();
-  clearErrors();
-  const items = chosenItems();
+function orderOf(items) {
   const body = {
     email: form.email.value,
     items: items.map(({ price, quantity }) => ({ price, quantity })),
@@ -93,12 +139,31 @@ async function sendInvoice(event) {
   if (form.name.value.trim()) body.name = form.name.value;
   if (form.description.value.trim()) body.description = form.description.value;
   if (form.po_number.value.trim()) body.custom_fields = [{ name: "PO number", value: form.po_number.value }];
-  const button = document.getElementById("send");
-  button.disabled = true;
+  return body;
+}
+
+async function sendInvoice(event) {
+  event.preventDefault();
+  if (sending) return;
+  clearErrors();
+  if (!prices.length) {
+    show("form-error", "The catalog is not available, so no invoice can be sent yet.");
+    return;
+  }
+  const items = chosenItems();
+  sending = true;
+  send.disabled = true;
+  send.textContent = "Sending…";
   try {
-    const invoice = await request("/invoices", { method: "POST", body });
+    const headers = { "Idempotency-Key": idempotencyKey };
+    const invoice = await request("/invoices", { method: "POST", body: orderOf(items), headers });
+    resultId = invoice.id;
+    update(invoice);
     showResult(invoice);
-    upsertRow(invoice, true);
+    show("result-message", `Invoice ${invoice.number} was sent to ${invoice.email}.`);
+    form.reset();
+    updateTotal();
+    idempotencyKey = newKey();
   } catch (error) {
     const target = errorTarget(error.field, items);
     show(target, error.message);
@@ -108,112 +173,43 @@ async function sendInvoice(event) {
       input.focus();
     }
   } finally {
-    button.disabled = false;
+    sending = false;
+    send.disabled = false;
+    send.textContent = "Send invoice";
   }
 }
 
+// The panel shows the invoice just sent, and follows it as the list does.
 function showResult(invoice) {
-  document.getElementById("result").hidden = false;
+  const panel = document.getElementById("result");
   show("result-number", invoice.number);
+  show("result-email", invoice.email);
   show("result-amount", money(invoice.amount_due, invoice.currency));
   show("result-due", day(invoice.due_date));
-  show("result-status", badgeText(invoice));
+  document.getElementById("result-status").replaceChildren(...statusBadges(invoice));
+  document.getElementById("result-detail").href = `#${invoice.id}`;
   document.getElementById("result-hosted").href = invoice.hosted_invoice_url;
   document.getElementById("result-pdf").href = invoice.invoice_pdf;
   document.getElementById("result-pay").href = `/invoices/${invoice.id}/pay`;
+  if (panel.hidden) {
+    panel.hidden = false;
+    panel.focus();
+  }
 }
 
-function actionButton(text, action, invoice) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "secondary";
-  button.textContent = text;
-  button.setAttribute("aria-label", `${text} ${invoice.number || invoice.id}`);
-  button.addEventListener("click", async () => {
-    show("list-error", "");
-    try {
-      upsertRow(await request(`/invoices/${invoice.id}/${action}`, { method: "POST", body: {} }));
-    } catch (error) {
-      show("list-error", error.message);
-    }
+onChange((invoice) => {
+  if (invoice.id === resultId) showResult(invoice);
+});
+form.addEventListener("input", clearFieldError);
+initMenus();
+initFilter();
+initDetail();
+loadCatalog();
+loadInvoices()
+  .catch((error) => say(`Could not load the invoices: ${error.message}`, true))
+  .finally(() => {
+    initSummary();
+    loadReceivables();
+    loadOutbox();
+    follow();
   });
-  return button;
-}
-
-function fillRow(row, invoice) {
-  const number = document.createElement("td");
-  const link = document.createElement("a");
-  link.href = `/invoices/${invoice.id}/pay`;
-  link.textContent = invoice.number || invoice.id;
-  number.append(link);
-  const email = document.createElement("td");
-  email.textContent = invoice.email;
-  const amount = document.createElement("td");
-  amount.textContent = money(invoice.amount_due, invoice.currency);
-  const status = document.createElement("td");
-  const badge = document.createElement("span");
-  paintBadge(badge, invoice);
-  status.append(badge);
-  const actions = document.createElement("td");
-  if (invoice.status === "open") {
-    actions.append(actionButton("Void", "void", invoice), actionButton("Mark uncollectible", "mark-uncollectible", invoice));
-  }
-  row.replaceChildren(number, email, amount, status, actions);
-  row.dataset.invoice = invoice.id;
-  row.dataset.status = invoice.status;
-}
-
-function upsertRow(invoice, atTop = false) {
-  if (filterEmail && invoice.email !== filterEmail.toLowerCase()) return;
-  let row = rows.get(invoice.id);
-  if (!row) {
-    row = document.createElement("tr");
-    rows.set(invoice.id, row);
-    if (atTop) invoicesBody.prepend(row);
-    else invoicesBody.append(row);
-  }
-  fillRow(row, invoice);
-}
-
-async function loadInvoices() {
-  const query = filterEmail ? `?email=${encodeURIComponent(filterEmail)}` : "";
-  const page = await request(`/invoices${query}`);
-  rows.clear();
-  invoicesBody.replaceChildren();
-  for (const invoice of page.data) upsertRow(invoice);
-  cursor = page.cursor;
-}
-
-// Light polling of the `since` cursor: only invoices changed since the last answer come back.
-async function poll() {
-  try {
-    if (cursor !== null) {
-      const params = new URLSearchParams({ since: cursor });
-      if (filterEmail) params.set("email", filterEmail);
-      const page = await request(`/invoices?${params}`);
-      for (const invoice of page.data.reverse()) upsertRow(invoice, !rows.has(invoice.id));
-      cursor = page.cursor;
-    }
-  } catch (error) {
-    show("list-error", `Could not refresh the list: ${error.message}`);
-  } finally {
-    setTimeout(poll, POLL_MS);
-  }
-}
-
-async function start() {
-  const [config, catalog] = await Promise.all([request("/config"), request("/prices")]);
-  form.days_until_due.value = config.daysUntilDue;
-  prices = catalog.data;
-  renderCatalog();
-  form.addEventListener("submit", sendInvoice);
-  document.getElementById("filter-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    filterEmail = document.getElementById("filter-email").value.trim();
-    await loadInvoices();
-  });
-  await loadInvoices();
-  setTimeout(poll, POLL_MS);
-}
-
-start().catch((error) => show("form-error", `Could not load the page: ${error.message}`));

@@ -1,6 +1,6 @@
 // The payment page: Stripe's Payment Element with real keys, test payments in emulator mode,
 // and the invoice's status as the webhooks report it.
-import { badgeText, money, paintBadge, request } from "./shared.js";
+import { badgeText, day, money, paintBadge, request } from "./shared.js";
 
 const section = document.getElementById("pay");
 const invoiceId = section.dataset.invoice;
@@ -9,6 +9,9 @@ const POLL_MS = 1000;
 
 for (const element of document.querySelectorAll(".money")) {
   element.textContent = money(Number(element.dataset.amount), element.dataset.currency);
+}
+for (const element of document.querySelectorAll("time.date")) {
+  element.textContent = day(Number(element.dataset.timestamp));
 }
 
 function showError(message) {
@@ -26,6 +29,8 @@ const MESSAGES = {
 function render(invoice) {
   paintBadge(badge, invoice);
   const final = invoice.status !== "open";
+  const overdue = document.getElementById("overdue");
+  if (overdue) overdue.hidden = final;
   document.getElementById("state-message").textContent = MESSAGES[badgeText(invoice)] || "";
   for (const id of ["test-payments", "payment-form"]) {
     const element = document.getElementById(id);
@@ -53,6 +58,13 @@ for (const button of document.querySelectorAll("#test-payments button")) {
       showError(error.message);
     }
   });
+}
+
+// The payment form is only ever confirmed by Stripe.js, never submitted by the browser.
+const paymentForm = document.getElementById("payment-form");
+if (paymentForm && !window.Stripe) {
+  paymentForm.addEventListener("submit", (event) => event.preventDefault());
+  showError("Stripe.js could not be loaded, so the payment form is not available.");
 }
 
 // Real keys: Stripe.js and the Payment Element, confirmed with a return URL back here.

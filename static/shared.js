@@ -7,9 +7,26 @@ export function money(amount, currency) {
   return format.format(amount / 10 ** digits);
 }
 
-/** A Unix time as a local date, or a dash. */
+const pad = (n) => String(n).padStart(2, "0");
+
+/** A Unix time as the local date in ISO form (`2026-12-09`), or a dash. */
 export function day(timestamp) {
-  return timestamp ? new Date(timestamp * 1000).toLocaleDateString() : "—";
+  if (!timestamp) return "—";
+  const date = new Date(timestamp * 1000);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** A Unix time as the local date and minute (`2026-12-09 14:03`), or to the second. */
+export function moment(timestamp, seconds = false) {
+  if (!timestamp) return "—";
+  const date = new Date(timestamp * 1000);
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return `${day(timestamp)} ${time}${seconds ? `:${pad(date.getSeconds())}` : ""}`;
+}
+
+/** `3` → "3 days overdue". */
+export function overdueText(days) {
+  return `${days} ${days === 1 ? "day" : "days"} overdue`;
 }
 
 /** What a badge says: the status, or the payment in progress on an open invoice. */
@@ -26,6 +43,36 @@ export function paintBadge(element, invoice) {
   element.className = `badge badge-${text.replace(/\s+/g, "-")}`;
   element.dataset.status = invoice.status;
   element.dataset.payment = invoice.payment || "";
+}
+
+/** The badges of an invoice's status: its state, and how late it is when overdue. */
+export function statusBadges(invoice) {
+  const badge = document.createElement("span");
+  paintBadge(badge, invoice);
+  if (!invoice.overdue) return [badge];
+  const late = document.createElement("span");
+  late.className = "badge badge-overdue";
+  late.textContent = overdueText(invoice.days_overdue);
+  return [badge, late];
+}
+
+/** A new element with a class and text. */
+export function element(tag, className, text) {
+  const made = document.createElement(tag);
+  if (className) made.className = className;
+  if (text !== undefined) made.textContent = text;
+  return made;
+}
+
+/** A link; `external` ones open in a new tab. */
+export function link(href, text, external = false) {
+  const made = element("a", "", text);
+  made.href = href;
+  if (external) {
+    made.target = "_blank";
+    made.rel = "noopener";
+  }
+  return made;
 }
 
 /** fetch() with JSON in and out; throws an Error carrying the error JSON on 4xx/5xx. */

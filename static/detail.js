@@ -1,0 +1,154 @@
+// One invoice in a dialog, opened by its URL hash (`#in_...`): lines, due date, payments,
+// reminders, the events timeline and links; it follows the invoice while open.
+import { day, element, link, moment, money, overdueText, request, statusBadges } from "./shared.js";
+import { allowedActions } from "./actions.js";
+import { onChange } from "./live.js";
+
+const dialog = document.getElementById("detail");
+const body = document.getElementById("detail-body");
+const ID = /^in_[A-Za-z0-9_]{1,250}$/;
+let shown = null; // the id in the dialog
+let opener = null;
+let reload = null;
+
+// Events are stamped to the second; within one, the invoice's life gives the order.
+const LIFE = ["invoice.created", "invoice.finalized", "invoice.sent", "payment_intent.processing"];
+const rank = (type) => (LIFE.includes(type) ? LIFE.indexOf(type) : LIFE.length);
+
+const EVENTS = {
+  "invoice.created": "Created as a draft",
+  "invoice.finalized": "Finalized",
+  "invoice.sent": "Sent to the customer",
+  "invoice.paid": "Paid",
+  "invoice.payment_succeeded": "Payment succeeded",
+  "invoice.payment_failed": "Payment failed",
+  "invoice.voided": "Voided",
+  "invoice.marked_uncollectible": "Marked uncollectible",
+  "payment_intent.processing": "Payment processing",
+  "payment_intent.succeeded": "Payment succeeded",
+  "payment_intent.payment_failed": "Payment failed",
+};
+
+function facts(pairs) {
+  const list = element("dl", "facts");
+  for (const [term, value] of pairs) {
+    const dd = element("dd");
+    dd.append(value);
+    list.append(element("dt", "", term), dd);
+  }
+  return list;
+}
+
+function dueText(invoice) {
+  const date = day(invoice.due_date);
+  return invoice.overdue ? `${date} (${overdueText(invoice.days_overdue)})` : date;
+}
+
+function remindersText(invoice) {
+  if (!invoice.reminder_count) return "None sent";
+  const times = invoice.reminder_count === 1 ? "1 sent" : `${invoice.reminder_count} sent`;
+  return `${times}, the last at ${moment(invoice.reminded_at)}`;
+}
+
+function linesTable(invoice) {
+  const table = element("table", "lines");
+  const head = element("thead");
+  head.innerHTML = '<tr><th scope="col">Item</th><th scope="col" class="num">Qty</th><th scope="col" class="num">Amount</th></tr>';
+  const rows = element("tbody");
+  for (const line of invoice.lines || []) {
+    const row = element("tr");
+    row.append(
+      element("td", "", line.description),
+      element("td", "num", String(line.quantity)),
+      element("td", "num", money(line.amount, invoice.currency)),
+    );
+    rows.append(row);
+  }
+  table.append(head, rows);
+  return table;
+}
+
+function timeline(invoice) {
+  const list = element("ol", "timeline");
+  const events = [...(invoice.events || [])].sort((a, b) => a.created - b.created || rank(a.type) - rank(b.type));
+  for (const event of events) {
+    const item = element("li");
+    item.append(element("time", "", moment(event.created, true)), " ", element("span", "", EVENTS[event.type] || event.type));
+    item.append(" ", element("code", "", event.type));
+    list.append(item);
+  }
+  if (!list.children.length) return element("p", "muted", "No events received yet.");
+  return list;
+}
+
+function render(invoice) {
+  const label = invoice.number || invoice.id;
+  document.getElementById("detail-title").textContent = `Invoice ${label}`;
+  const head = element("p", "detail-amount");
+  head.append(element("strong", "", money(invoice.amount_due, invoice.currency)), " ", ...statusBadges(invoice));
+  const links = element("p", "links");
+  if (invoice.hosted_invoice_url) links.append(link(invoice.hosted_invoice_url, "Hosted invoice page", true));
+  if (invoice.invoice_pdf) links.append(link(invoice.invoice_pdf, "PDF", true));
+  links.append(link(`/invoices/${invoice.id}/pay`, "Pay page"));
+  const actions = element("div", "dialog-actions start");
+  actions.append(...allowedActions(invoice));
+  body.replaceChildren(
+    head,
+    facts([
+      ["Billed to", invoice.email],
+      ["Due", dueText(invoice)],
+      ["Paid", money(invoice.amount_paid, invoice.currency)],
+      ["Remaining", money(invoice.amount_remaining ?? invoice.amount_due, invoice.currency)],
+      ["Last payment", invoice.payment || "none yet"],
+      ["Reminders", remindersText(invoice)],
+      ["Created", moment(invoice.created)],
+      ...(invoice.description ? [["Description", invoice.description]] : []),
+    ]),
+    element("h3", "", "Lines"),
+    linesTable(invoice),
+    element("h3", "", "Timeline"),
+    timeline(invoice),
+    links,
+    actions,
+  );
+}
+
+async function show(id) {
+  shown = id;
+  if (!dialog.open) {
+    opener = document.activeElement;
+    body.replaceChildren(element("p", "muted", "Loading…"));
+    dialog.showModal();
+  }
+  try {
+    const invoice = await request(`/invoices/${encodeURIComponent(id)}`);
+    if (shown === id) render(invoice);
+  } catch (error) {
+    if (shown !== id) return;
+    document.getElementById("detail-title").textContent = "Invoice";
+    body.replaceChildren(element("p", "error", error.message));
+  }
+}
+
+function route() {
+  const id = decodeURIComponent(location.hash.slice(1));
+  if (ID.test(id)) show(id);
+  else if (dialog.open) dialog.close();
+}
+
+/** Open the detail view from the URL hash, now and on every change of it. */
+export function initDetail() {
+  window.addEventListener("hashchange", route);
+  dialog.addEventListener("close", () => {
+    shown = null;
+    if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+    if (opener && opener.isConnected) opener.focus();
+  });
+  // While open, it follows the invoice (a payment, a reminder, new events).
+  onChange((invoice) => {
+    if (invoice.id !== shown) return;
+    clearTimeout(reload);
+    reload = setTimeout(() => shown === invoice.id && show(invoice.id), 200);
+  });
+  route();
+}
