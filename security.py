@@ -21,6 +21,13 @@ _CSP_STRIPE = (
 )
 
 
+_FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+)
+
+
 def public(view):
     """Mark a view as reachable without the admin's credentials (Stripe, load balancers, and
     customers holding an invoice's unguessable id)."""
@@ -79,11 +86,9 @@ def allow_stripe_js():
 def add_headers(response):
     """Every answer: a strict CSP, no sniffing, no framing, a short referrer; a Basic
     challenge on a 401."""
-    stripe_js = g.get("uses_stripe_js", False)
-    response.headers.setdefault("Content-Security-Policy", _CSP_STRIPE if stripe_js else _CSP)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    csp = _CSP_STRIPE if g.get("uses_stripe_js", False) else _CSP
+    # No view sets these; one extend costs less than four assignments on every answer.
+    response.headers.extend((("Content-Security-Policy", csp), *_FIXED_HEADERS))
     if response.status_code == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="invoicing", charset="UTF-8"'
     return response
