@@ -11,6 +11,11 @@ load_dotenv()
 bind = f"0.0.0.0:{os.environ.get('PORT', '').strip() or '4242'}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "").strip() or multiprocessing.cpu_count() * 2 + 1)
 threads = int(os.environ.get("GUNICORN_THREADS", "").strip() or "1")
+# Served without a buffering proxy, a sync worker is held by any client that sends its request
+# slowly, and a few such clients hold them all. This worker reads each request whole, all
+# connections at once, before serving it as the sync worker does (buffered_worker.py). Threads
+# mean gunicorn's gthread worker, whose threads a slow client can still hold one by one.
+worker_class = "buffered_worker.BufferedWorker" if threads == 1 else "gthread"
 # Stripe calls can take seconds; past this a stuck worker is replaced.
 timeout = 60
 graceful_timeout = 30
@@ -45,4 +50,6 @@ def post_worker_init(worker):
     """Each worker may run reconciliation; the database lease lets one at a time do it."""
     import reconcile
 
-    reconcile.start(worker.wsgi)
+    # Other apps served with this file (bench/bare_webhook.py) have no reconciliation.
+    if "RECONCILE_SECONDS" in worker.wsgi.config:
+        reconcile.start(worker.wsgi)
