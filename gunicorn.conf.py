@@ -1,9 +1,14 @@
 """gunicorn settings, picked up by a plain `gunicorn server:app`."""
 
+import json
+import logging
 import multiprocessing
 import os
+import re
 
 from dotenv import load_dotenv
+from gunicorn import util
+from gunicorn.glogging import Logger
 
 load_dotenv()
 
@@ -23,6 +28,50 @@ keepalive = 5
 # The app logs one structured line per request (logs.py); gunicorn's access log would repeat it.
 accesslog = None
 errorlog = "-"
+
+# gunicorn's own lines quote what a client sent ("Invalid request from ip=...: <the line>"):
+# control characters in them are escaped, so that no client can forge a line or a terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class _Escaped(logging.Filter):
+    def filter(self, record):
+        message = record.getMessage()
+        record.msg = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", message).replace(
+            "\n", "\\n"
+        )
+        record.args = None
+        return True
+
+
+class EscapedLogger(Logger):
+    """gunicorn's logger, with client-sent text escaped in its error log."""
+
+    def setup(self, cfg):
+        """Set up as gunicorn does, then escape every line of the error log."""
+        super().setup(cfg)
+        self.error_log.addFilter(_Escaped())
+
+
+logger_class = EscapedLogger
+
+_CODES = {400: "bad_request", 403: "forbidden", 414: "too_large", 417: "bad_request",
+          431: "too_large", 500: "internal_error"}  # fmt: skip
+
+
+def _write_json_error(sock, status, reason, _details):
+    """What gunicorn answers for a request it cannot read, in the one error shape (JSON), never
+    an HTML page; its details, which echo what the client sent, stay in the log."""
+    error = {"message": f"{reason}.", "field": None, "code": _CODES.get(status, "bad_request")}
+    body = json.dumps({"error": error}).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+util.write_error = _write_json_error
 
 
 def on_starting(server):

@@ -26,6 +26,8 @@ def deployed_settings(folder=ROOT):
     """The serving settings of `folder`/gunicorn.conf.py, as a gunicorn settings file's text."""
     found = runpy.run_path(os.path.join(folder, "gunicorn.conf.py"))
     lines = [f"{name} = {found[name]!r}" for name in SERVING if name in found]
+    # The worker class may be the project's own (buffered_worker): importable from anywhere.
+    lines.append(f"pythonpath = {folder!r}")
     return "\n".join([*lines, "accesslog = None", 'errorlog = "-"', ""])
 
 

@@ -102,15 +102,16 @@ def clean_env(tmp_path, **extra):
     return env
 
 
-def start_gunicorn(env, port):
-    """`gunicorn server:app` on `port`, returned once it answers /healthz."""
+def start_gunicorn(env, port, errors=subprocess.DEVNULL):
+    """`gunicorn server:app` on `port`, returned once it answers /healthz; its error log goes
+    to `errors` (a file)."""
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     process = subprocess.Popen(
         [gunicorn, "server:app", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=errors,
     )
 
     def healthy():

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from stripe_emulator import Emulator, serve
-from tests.helpers import clean_env, generate_header, start_gunicorn, stop
+from tests.helpers import clean_env, generate_header, start_gunicorn, stop, wait_for
 from tools.serving import free_port
 
 SECRET = "whsec_slow_clients_0123456789"
@@ -19,6 +19,8 @@ TRICKLE_SECONDS = 10.0
 BYTE_EVERY = 2.0
 POLL_EVERY = 0.25
 ANSWER_WITHIN = 1.0
+# Each served port's gunicorn error log.
+ERROR_LOGS = {}
 
 
 def header_opening(port):
@@ -99,16 +101,19 @@ def deployed(tmp_path_factory):
     """`gunicorn server:app` with 3 workers, its Stripe calls going to a served emulator."""
     emulator_server = serve(Emulator())
     port = free_port()
+    folder = tmp_path_factory.mktemp("slow")
     env = clean_env(
-        tmp_path_factory.mktemp("slow"), STRIPE_WEBHOOK_SECRET=SECRET,
-        STRIPE_API_BASE=emulator_server.url, WEB_CONCURRENCY="3", RECONCILE_SECONDS="0",
+        folder, STRIPE_WEBHOOK_SECRET=SECRET, STRIPE_API_BASE=emulator_server.url,
+        WEB_CONCURRENCY="3", RECONCILE_SECONDS="0",
     )  # fmt: skip
-    master = start_gunicorn(env, port)
-    try:
-        yield port
-    finally:
-        stop(master)
-        emulator_server.stop()
+    ERROR_LOGS[port] = folder / "gunicorn.log"
+    with open(ERROR_LOGS[port], "w") as errors:
+        master = start_gunicorn(env, port, errors)
+        try:
+            yield port
+        finally:
+            stop(master)
+            emulator_server.stop()
 
 
 @pytest.mark.parametrize(
@@ -209,7 +214,18 @@ def test_a_body_over_the_limit_is_refused_without_waiting_for_it(deployed):
     assert time.monotonic() - started < ANSWER_WITHIN
 
 
-def test_a_malformed_request_is_refused_at_once(deployed):
+def test_a_malformed_request_is_refused_at_once_in_json(deployed):
     started = time.monotonic()
-    assert exchange(deployed, [b"NOT HTTP AT ALL\r\n\r\n"]).startswith(b"HTTP/1.1 400 ")
+    answer = exchange(deployed, [b"NOT HTTP \x1b[2JAT ALL\r\n\r\n"])
     assert time.monotonic() - started < ANSWER_WITHIN
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"Content-Type: application/json" in head
+    assert json.loads(body)["error"]["code"] == "bad_request"
+    # gunicorn's warning quotes the line the client sent, its escape character escaped.
+    logged = wait_for(
+        lambda: (
+            "Invalid request" in ERROR_LOGS[deployed].read_text()
+            and ERROR_LOGS[deployed].read_text()
+        )
+    )
+    assert "\x1b" not in logged and "\\x1b[2JAT" in logged
