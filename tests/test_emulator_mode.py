@@ -136,7 +136,7 @@ def test_gunicorn_bound_elsewhere_gets_its_webhooks(tmp_path):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _healthy(url), timeout=30)
-        assert len(worker_pids(process.pid)) == 2
+        wait_for(lambda: len(worker_pids(process.pid)) == 2, timeout=30)
         assert _paid_after_a_test_payment(url)
     finally:
         _stop(process)

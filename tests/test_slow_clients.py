@@ -14,6 +14,8 @@ from stripe_emulator import Emulator, serve
 from tests.helpers import clean_env, generate_header, start_gunicorn, stop, wait_for
 from tools.serving import free_port
 
+# Every test here times answers: run alone, not beside the rest of the suite.
+pytestmark = pytest.mark.timing
 SECRET = "whsec_slow_clients_0123456789"
 TRICKLE_SECONDS = 10.0
 BYTE_EVERY = 2.0
