@@ -1,5 +1,5 @@
-"""The JSON interface: config, catalog, invoices, the pay page's status and test payments,
-and health."""
+"""The JSON interface: config, catalog, invoices (send, list, void, remind), receivables, the
+outbox, the pay page's status and test payments, and health."""
 
 import re
 import time

@@ -1,6 +1,6 @@
 """Every Stripe call this server makes, each a small named function: the catalog, customers,
-the steps of a send, void and mark uncollectible, the pay page's secret, and the lookups that
-webhooks and reconciliation need."""
+the steps of a send, void, mark uncollectible and remind, the pay page's secret, and the
+lookups that webhooks and reconciliation need."""
 
 import hashlib
 import time

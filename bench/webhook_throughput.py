@@ -111,7 +111,8 @@ def run(target, databases, folder, seconds, connections, expected_rate):
             f"{folder}/warm.tsv", 3000, f"w{databases.made}", target.invoices
         )
         probe = wrk(server.url, target.path, warm, min(2, seconds), connections)
-        count = max(20_000, int(max(probe["rate"], expected_rate) * seconds * 1.5))
+        # The probe runs cold and reads low: enough events for three times its rate.
+        count = max(20_000, int(max(probe["rate"], expected_rate) * seconds * 3))
         events = webhook_events.write(
             f"{folder}/main.tsv", count, f"m{databases.made}", target.invoices
         )
