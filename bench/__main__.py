@@ -94,8 +94,9 @@ targets measured in this same run, with the spread of its rounds.
 
 Every target runs under the server's deployed gunicorn settings (`gunicorn.conf.py`: its
 worker class, `buffered_worker.BufferedWorker`, and the same worker count), loaded by wrk (2
-threads, 32 connections, 15 s a run) with distinct pre-signed `invoice.paid` events; 3 rounds, the order of the targets rotated each round, each
-run on a fresh database after a 2 s warm-up. Figures are the median of the rounds, with the
+threads, 32 connections, 15 s a run) with distinct pre-signed `invoice.paid` events; 3
+rounds, the order of the targets rotated each round, each run on a fresh database after a 2 s
+warm-up. Figures are the median of the rounds, with the
 lowest and highest in brackets. Worker CPU is user + system time of the gunicorn workers
 (from /proc) per 2xx answer; it leaves out PostgreSQL's own processes. RSS is per worker,
 after the run. "Every 2xx stored": each 2xx answer's event is in the database (dj-stripe:
