@@ -63,8 +63,10 @@ def create_app(config=None):
         if not (app.config["STRIPE_WEBHOOK_SECRETS"] and app.config["STRIPE_API_BASE"]):
             ready = emulation.prepare(app.config, app.extensions["db"], http_client)
             app.config.update(STRIPE_API_BASE=ready["STRIPE_API_BASE"])
-            if not app.config["STRIPE_WEBHOOK_SECRETS"]:
-                app.config.update(STRIPE_WEBHOOK_SECRETS=ready["STRIPE_WEBHOOK_SECRETS"])
+            # Secrets set by hand are kept; the emulator's own endpoint signs with its own.
+            given = app.config["STRIPE_WEBHOOK_SECRETS"]
+            added = [s for s in ready["STRIPE_WEBHOOK_SECRETS"] if s not in given]
+            app.config.update(STRIPE_WEBHOOK_SECRETS=[*given, *added])
         api_key = settings.EMULATOR_KEY
     else:
         api_key = app.config["STRIPE_SECRET_KEY"]
