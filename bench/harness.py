@@ -1,6 +1,7 @@
 """What the benchmarks share: a server with its emulator on free ports, and statistics."""
 
 import os
+import shutil
 import statistics
 import tempfile
 
@@ -17,7 +18,8 @@ class Site:
         self.emulator_server = serve(self.emulator)
         self._server = LiveServer()
         self.url = self._server.url
-        database = os.path.join(tempfile.mkdtemp(prefix="bench-"), "bench.db")
+        self._folder = tempfile.mkdtemp(prefix="bench-")
+        database = os.path.join(self._folder, "bench.db")
         self.app = self._server.app = create_app(
             {
                 "STRIPE_SECRET_KEY": "",
@@ -31,9 +33,10 @@ class Site:
         self.app.logger.disabled = True
 
     def stop(self):
-        """Stop both servers."""
+        """Stop both servers and remove the database's folder."""
         self._server.stop()
         self.emulator_server.stop()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 def summary(seconds):
