@@ -133,21 +133,25 @@ def test_the_remind_command_picks_the_overdue_and_is_safe_twice(hook, emulator):
     runner = hook.live.app.test_cli_runner()
     due_soon = hook.send("soon@example.com", days_until_due=30).json()
     overdue = hook.send("overdue@example.com", days_until_due=3).json()
-    in_ten_days = str(int(time.time()) + 10 * DAY)
+    # Exactly seven days past due: counted from the due date, not from the clock, so a send
+    # that ends in a later second than it began cannot make it eight.
+    seven_days_late = str(overdue["due_date"] + 7 * DAY)
 
-    dry = runner.invoke(args=["remind", "--days-overdue", "7", "--as-of", in_ten_days, "--dry-run"])
+    dry = runner.invoke(
+        args=["remind", "--days-overdue", "7", "--as-of", seven_days_late, "--dry-run"]
+    )
     assert dry.exit_code == 0, dry.output
     assert f"{overdue['id']} overdue@example.com 7 days overdue: would remind" in dry.output
     assert due_soon["id"] not in dry.output
     assert hook.invoice(overdue["id"])["reminder_count"] == 0
 
     emulator.reset_calls()
-    first = runner.invoke(args=["remind", "--days-overdue", "7", "--as-of", in_ten_days])
+    first = runner.invoke(args=["remind", "--days-overdue", "7", "--as-of", seven_days_late])
     assert first.exit_code == 0 and "reminded 1 of 1 invoices" in first.output
     assert emulator.calls == ["invoices.send_invoice"]
-    again = runner.invoke(args=["remind", "--days-overdue", "7", "--as-of", in_ten_days])
+    again = runner.invoke(args=["remind", "--days-overdue", "7", "--as-of", seven_days_late])
     assert again.exit_code == 0 and "reminded 0 of 0 invoices" in again.output
     assert hook.invoice(overdue["id"])["reminder_count"] == 1
     # Too few days overdue: nothing.
-    early = runner.invoke(args=["remind", "--days-overdue", "8", "--as-of", in_ten_days])
+    early = runner.invoke(args=["remind", "--days-overdue", "8", "--as-of", seven_days_late])
     assert "reminded 0 of 0" in early.output
