@@ -43,7 +43,7 @@ def smoke():
     print(invoice_latency.table(rows))
     assert all(calls == 3 for _, way, calls, _, _ in rows if way == "server, known customer")
     hooks = webhook_throughput.measure(seconds=1, connections=4, rounds=1, djstripe=False)
-    print(webhook_throughput.table(hooks))
+    print(webhook_throughput.table(hooks), webhook_throughput.verdict(hooks), sep="\n\n")
     assert all(r["balanced"] for runs in hooks.values() for r in runs), "a 2xx was not stored"
     print(webhook_profile.table(*webhook_profile.measure(200)))
     sends = invoice_throughput.measure(seconds=1, rounds=1, connections=4)
@@ -69,8 +69,10 @@ def main(argv=None):
         invoice_latency.measure(100, 10, [1, 10, 100, 250], {100: 3, 250: 3})
     )
     print(latency)
-    hooks = webhook_throughput.table(webhook_throughput.measure())
-    print(hooks)
+    measured = webhook_throughput.measure()
+    hooks = webhook_throughput.table(measured)
+    verdict = webhook_throughput.verdict(measured)
+    print(hooks, verdict, sep="\n\n")
     profile = webhook_profile.table(*webhook_profile.measure())
     print(profile)
     sends = invoice_throughput.table(invoice_throughput.measure(), invoice_throughput.breakdown())
@@ -103,6 +105,11 @@ after the run. "Every 2xx stored": each 2xx answer's event is in the database (d
 a valid `WebhookEventTrigger`, and processed in the default mode).
 
 {hooks}
+
+The server's webhook targets, checked against the medians above (the ratios are of events
+per second, each against its reference in this run):
+
+{verdict}
 
 The same events sent to the server's WSGI app in process (no socket, no gunicorn), its CPU time
 sampled (`bench/webhook_profile.py`): what the request itself costs, beside what the workers

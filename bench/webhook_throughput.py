@@ -1,7 +1,7 @@
 """Webhook throughput under gunicorn, loaded by wrk: this server beside its references.
 
-Targets, all under the server's deployed gunicorn settings (gunicorn.conf.py: sync workers,
-the same count), each loaded by wrk -t2 with distinct signed `invoice.paid` events:
+Targets, all under the server's deployed gunicorn settings (gunicorn.conf.py: its worker
+class and count), each loaded by wrk -t2 with distinct signed `invoice.paid` events:
 
 - bare WSGI, verify only; bare WSGI, verify + INSERT + COMMIT on SQLite and PostgreSQL
   (bench/bare_wsgi.py: the physical limit for Python here);
@@ -32,6 +32,8 @@ from bench.gunicorn_run import ROOT, Gunicorn, deployed_settings
 
 LUA = os.path.join(ROOT, "bench", "wrk_events.lua")
 BARE_FLASK = "bare Flask, verify only"
+DJSTRIPE_RECORD = "dj-stripe 2.11, record only"
+SERVER = "this server"
 DASH = "\u2013"
 
 
@@ -187,9 +189,7 @@ def targets(folder, postgres, djstripe=True, servers=(), emulator=None):
                 template = create_postgres_database(postgres, "djstripe")
                 djstripe_site.prepare_database(bindir, site, template, webhook_events.SECRET)
             for mode in ("record", "process"):
-                name = (
-                    f"dj-stripe 2.11, {'record only' if mode == 'record' else 'default processing'}"
-                )
+                name = DJSTRIPE_RECORD if mode == "record" else "dj-stripe 2.11, default processing"
                 found.append(Target(
                     f"{name}, {label[kind]}", "benchsite.wsgi:application", kind,
                     djstripe_site.count_sql(mode), cwd=site, bindir=bindir, config=config,
@@ -197,7 +197,7 @@ def targets(folder, postgres, djstripe=True, servers=(), emulator=None):
                     env={"DJSTRIPE_MODE": mode, "STRIPE_API_HOST": emulator.url},
                     invoices=invoices if mode == "process" else None,
                 ))  # fmt: skip
-    for name, cwd in [("this server", ROOT), *servers]:
+    for name, cwd in [(SERVER, ROOT), *servers]:
         found += [Target(f"{name}, {label[k]}", "server:app", k, store_sql, cwd=cwd) for k in kinds]
     return found
 
@@ -286,6 +286,41 @@ def table(results):
     return "\n".join(lines)
 
 
+# The webhook's targets: (what, the figure from a database's medians, the bound, at least?).
+TARGETS = [
+    ("events/s ÷ bare Flask", lambda m, k: m[f"{SERVER}, {k}"]["rate"] / m[BARE_FLASK]["rate"],
+     0.7, True),
+    ("p99 ms", lambda m, k: m[f"{SERVER}, {k}"]["p99_ms"], 50, False),
+    ("worker CPU ms per event", lambda m, k: m[f"{SERVER}, {k}"]["cpu_ms"], 0.4, False),
+    ("events/s ÷ dj-stripe record only",
+     lambda m, k: m[f"{SERVER}, {k}"]["rate"] / m[f"{DJSTRIPE_RECORD}, {k}"]["rate"], 3, True),
+]  # fmt: skip
+
+
+def verdict(results):
+    """A Markdown table: the server's webhook targets, checked against this run's medians."""
+    medians = summary(results)
+    kinds = [k for k in ("SQLite", "PostgreSQL") if f"{SERVER}, {k}" in medians]
+    lines = [
+        f"| target | {' | '.join(kinds)} | met |",
+        f"| --- | {' | '.join('---:' for _ in kinds)} | --- |",
+    ]
+    for what, figure, bound, at_least in TARGETS:
+        try:
+            values = [figure(medians, kind) for kind in kinds]
+        except KeyError:  # a reference this run did not measure
+            continue
+        met = all(v >= bound if at_least else v <= bound for v in values)
+        lines.append(
+            f"| {what} {'≥' if at_least else '≤'} {bound} "
+            f"| {' | '.join(f'{v:,.2f}' for v in values)} | {'yes' if met else '**no**'} |"
+        )
+    stored = all(medians[f"{SERVER}, {k}"]["balanced"] for k in kinds)
+    lines.append(f"| every 2xx stored | {' | '.join('' for _ in kinds)} | "
+                 f"{'yes' if stored else '**no**'} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def main(argv=None):
     """Run and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -307,6 +342,7 @@ def main(argv=None):
     results = measure(args.seconds, args.connections, not args.no_postgres, args.rounds,
                       not args.no_djstripe, servers, args.only)  # fmt: skip
     print(table(results))
+    print(verdict(results))
     return results
 
 
