@@ -144,6 +144,10 @@ def receive_event():
     header = request.headers.get("Stripe-Signature")
     if not header:
         raise ApiError(400, "The Stripe-Signature header is missing.", code="signature_missing")
+    if not header.isascii():  # Stripe's are; the SDK's digest comparison raises on any other
+        raise ApiError(
+            400, "The Stripe-Signature header does not verify.", code="invalid_signature"
+        )
     payload = request.get_data()
     event = _verify(payload, header)
     _check_shape(event)

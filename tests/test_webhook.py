@@ -59,6 +59,7 @@ def test_paid_event_marks_the_invoice_paid(hook):
         ("missing header", "signature_missing"),
         ("stale timestamp", "invalid_signature"),
         ("garbage header", "invalid_signature"),
+        ("non-ASCII header", "invalid_signature"),
         ("tampered body", "invalid_signature"),
     ],
 )
@@ -73,6 +74,9 @@ def test_unverified_bodies_are_refused_and_not_stored(hook, case, code):
         answer = deliver(hook, body, timestamp=int(time.time()) - 600)
     elif case == "garbage header":
         answer = deliver(hook, body, header="t=abc,v1=nope")
+    elif case == "non-ASCII header":
+        # The SDK compares signatures with hmac.compare_digest, which raises on non-ASCII text.
+        answer = deliver(hook, body, header=f"t={int(time.time())},v1=\xe9")
     else:
         header = generate_header(body, OLD_SECRET)
         answer = deliver(hook, body.replace(b"invoice.paid", b"invoice.void"), header=header)
