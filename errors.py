@@ -49,6 +49,15 @@ class NotFoundError(Exception):
         self.message = message
 
 
+class SendNotRecordedError(Exception):
+    """Stripe sent the invoice, but the database refused to record it (answered 503);
+    reconciliation records it once the database is back."""
+
+    def __init__(self, invoice_id):
+        super().__init__(invoice_id)
+        self.invoice_id = invoice_id
+
+
 def error_body(message, field=None, code="invalid"):
     """The error JSON."""
     return {"error": {"message": message, "field": field, "code": code}}
@@ -129,6 +138,15 @@ def _database_error(error):
     return _answer(503, "The database is unavailable; try again.", code="database_unavailable")
 
 
+def _send_not_recorded(error):
+    current_app.logger.error("invoice sent but not recorded invoice=%s", error.invoice_id)
+    message = (
+        f"Invoice {error.invoice_id} was sent, but the database could not record it yet; it "
+        "will be recorded shortly. Do not send it again."
+    )
+    return _answer(503, message, code="send_not_recorded")
+
+
 def _internal_error(error):
     original = getattr(error, "original_exception", None) or error
     current_app.logger.exception("unhandled error", exc_info=original)
@@ -142,6 +160,7 @@ def init_app(app):
     app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(stripe.StripeError, _stripe_error)
     app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(SendNotRecordedError, _send_not_recorded)
     app.register_error_handler(ProgrammingError, _internal_error)  # a bug, not an outage
     app.register_error_handler(InternalServerError, _internal_error)
     app.register_error_handler(HTTPException, _http_error)

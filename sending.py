@@ -21,7 +21,7 @@ import bookkeeping
 import idempotency
 import invoicing
 import store
-from errors import StateConflictError
+from errors import SendNotRecordedError, StateConflictError
 
 PENDING, DONE, ROLLED_BACK = "pending", "done", "rolled_back"
 
@@ -72,26 +72,35 @@ def send(order, idempotency_key=None, attempt=None):
     With a client's key, the send's id is the key and its try, so a try taking over from a
     crashed one replays the same Stripe calls instead of repeating them.
     """
+    send_id = f"{idempotency_key}:{attempt}" if idempotency_key else f"send_{secrets.token_hex(12)}"
     try:
         customer_id = invoicing.customer_for(order.email, order.name)
-    except stripe.StripeError:
-        if idempotency_key:  # nothing was sent: a retry may try again, with fresh keys
-            with store.begin() as db:
-                idempotency.release(db, idempotency_key)
+        request = _request(order, customer_id, send_id)
+        with store.begin() as db:
+            row, mine = bookkeeping.start_send(
+                db, send_id, customer_id, request, idempotency_key, _abandoned_after()
+            )
+            if row.state == DONE:
+                return store.require_invoice(db, row.invoice_id)
+    except BaseException:
+        # Nothing about the invoice was asked of Stripe yet: free the client's key at once, so
+        # that the retry its error invites is not refused as still running.
+        if idempotency_key:
+            _release_key(idempotency_key)
         raise
-    send_id = f"{idempotency_key}:{attempt}" if idempotency_key else f"send_{secrets.token_hex(12)}"
-    request = _request(order, customer_id, send_id)
-    with store.begin() as db:
-        row, mine = bookkeeping.start_send(
-            db, send_id, customer_id, request, idempotency_key, _abandoned_after()
-        )
-        if row.state == DONE:
-            return store.require_invoice(db, row.invoice_id)
     if not mine or row.state != PENDING:
         raise StateConflictError(
             "This send is being repaired; retry shortly.", code="idempotency_in_progress"
         )
     return _carry_out(row)
+
+
+def _release_key(key):
+    try:
+        with store.begin() as db:
+            idempotency.release(db, key)
+    except SQLAlchemyError:  # the database is away: the key frees itself after its lock time
+        current_app.logger.warning("idempotency key left locked key=%s", key)
 
 
 def _record_fields(invoice, record):
@@ -130,7 +139,7 @@ def _create(row):
 
 def _carry_out(row):
     record = row.request["record"]
-    invoice_id = row.invoice_id
+    invoice_id, sent = row.invoice_id, None
     try:
         if invoice_id is None:
             draft = _create(row)
@@ -143,14 +152,17 @@ def _carry_out(row):
         with store.begin() as db:
             bookkeeping.touch_send(db, row.id)
         sent = invoicing.send_invoice(invoice_id, row.id)
-    except BaseException:
+        return _finish(row.id, sent)
+    except BaseException as error:
         # Whatever failed (Stripe, the database, the worker being stopped), settle what
         # exists at Stripe before answering; an invoice already sent counts as done.
         finished = _settle_or_leave(row.id)
         if finished is not None:
             return finished
+        if sent is not None and isinstance(error, SQLAlchemyError):
+            # Sent and emailed, but not recorded: a retry must not send it again.
+            raise SendNotRecordedError(sent["id"]) from error
         raise
-    return _finish(row.id, sent)
 
 
 def _finish(send_id, invoice):
