@@ -83,10 +83,10 @@ def send(order, idempotency_key=None, attempt=None):
             if row.state == DONE:
                 return store.require_invoice(db, row.invoice_id)
     except BaseException:
-        # Nothing about the invoice was asked of Stripe yet: free the client's key at once, so
-        # that the retry its error invites is not refused as still running.
+        # Nothing about the invoice was asked of Stripe by this try: free the client's key at
+        # once, so that the retry its error invites is not refused as still running.
         if idempotency_key:
-            _release_key(idempotency_key)
+            _release_key(idempotency_key, send_id)
         raise
     if not mine or row.state != PENDING:
         raise StateConflictError(
@@ -95,10 +95,13 @@ def send(order, idempotency_key=None, attempt=None):
     return _carry_out(row)
 
 
-def _release_key(key):
+def _release_key(key, send_id):
     try:
         with store.begin() as db:
-            idempotency.release(db, key)
+            # A try taking over a dead one's send keeps the key, and with it the send's
+            # Stripe keys: that send may have gone out, and repair settles it.
+            if bookkeeping.get_send(db, send_id) is None:
+                idempotency.release(db, key)
     except SQLAlchemyError:  # the database is away: the key frees itself after its lock time
         current_app.logger.warning("idempotency key left locked key=%s", key)
 
