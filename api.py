@@ -20,6 +20,7 @@ from validation import clean_text, json_body, parse_order
 bp = Blueprint("api", __name__)
 bp.before_request(security.require_json)
 CURSOR_OVERLAP = 5_000_000  # microseconds
+PAGE = 100  # invoices in one answer of GET /invoices
 # A cursor is a count of microseconds: ASCII digits that fit a 64-bit column.
 _CURSOR = re.compile("[0-9]{1,18}")
 # A moment in Unix seconds, up to the year 33658.
@@ -70,9 +71,10 @@ def create_invoice():
 
 @bp.get("/invoices")
 def list_invoices():
-    """Invoices from the local database, newest first; `?email=` filters.
+    """Invoices from the local database, newest first; `?email=` and `?status=` filter.
 
-    `cursor` in the answer, passed back as `?since=`, lists only what changed since.
+    `cursor` in the answer, passed back as `?since=`, lists only what changed since, in the
+    order it changed; `has_more` says a page was full and the next cursor continues it.
     """
     email = clean_text(request.args.get("email", ""), "email").strip() or None
     status = request.args.get("status") or None
@@ -86,9 +88,18 @@ def list_invoices():
         cursor = store.cursor(db)
         # A write stamped before the cursor may commit after it: look back a little, and let
         # the page merge repeats by id.
-        after = int(since) - CURSOR_OVERLAP if since else None
-        invoices = store.list_invoices(db, email, after, status)
-    return {"data": [store.invoice_json(i) for i in invoices], "cursor": cursor}
+        after = int(since) - CURSOR_OVERLAP if since is not None else None
+        invoices = store.list_invoices(db, email, after, status, PAGE)
+    has_more = since is not None and len(invoices) == PAGE
+    if has_more:
+        # Changes come oldest first: the next page starts at this one's last change, not
+        # the overlap before it (its ties come again; merge by id).
+        cursor = invoices[-1].changed - 1 + CURSOR_OVERLAP
+    return {
+        "data": [store.invoice_json(i) for i in invoices],
+        "cursor": cursor,
+        "has_more": has_more,
+    }
 
 
 @bp.get("/invoices/<invoice_id>")

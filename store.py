@@ -343,16 +343,15 @@ DAY = 86400
 
 def list_invoices(db, email=None, since=None, status=None, limit=100):
     """Invoices newest first, optionally for one email, in one of STATUSES (`overdue`: open and
-    past its due date now), or changed after the `since` cursor."""
-    query = (
-        select(invoices)
-        .order_by(invoices.c.created.desc(), invoices.c.recorded.desc())
-        .limit(limit)
-    )
+    past its due date now); or, with a `since` cursor, those changed after it, in the order
+    they changed (so that a full page can be followed by the next)."""
+    query = select(invoices).limit(limit)
+    if since is None:
+        query = query.order_by(invoices.c.created.desc(), invoices.c.recorded.desc())
+    else:
+        query = query.where(invoices.c.changed > since).order_by(invoices.c.changed, invoices.c.id)
     if email:
         query = query.where(invoices.c.email == email.lower())
-    if since is not None:
-        query = query.where(invoices.c.changed > since)
     if status == "overdue":
         query = query.where(invoices.c.status == "open", invoices.c.due_date < int(time.time()))
     elif status:

@@ -81,14 +81,16 @@ export async function loadInvoices() {
 export function follow() {
   let failing = false;
   async function poll() {
+    let more = false;
     try {
       if (cursor === null) {
         await loadInvoices();
       } else {
         const page = await request(`/invoices?since=${encodeURIComponent(cursor)}`);
-        // Oldest first, so that new rows stack up newest on top.
-        for (const invoice of page.data.reverse()) update(invoice);
+        // In the order they changed, so that new rows stack up newest on top.
+        for (const invoice of page.data) update(invoice);
         cursor = page.cursor;
+        more = page.has_more; // a full page: the rest at once
       }
       if (failing) say("");
       failing = false;
@@ -96,7 +98,7 @@ export function follow() {
       failing = true;
       say(`Could not refresh the list: ${error.message}`, true);
     } finally {
-      setTimeout(poll, POLL_MS);
+      setTimeout(poll, more ? 0 : POLL_MS);
     }
   }
   setTimeout(poll, POLL_MS);

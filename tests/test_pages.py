@@ -1,11 +1,13 @@
 """The pages over HTTP: the pay page with real keys, states, the test-payment route, headers."""
 
 import re
+import time
 
 import pytest
 
 import api
 import invoicing
+import store
 from tests.helpers import serve_api, served
 
 TEST_KEYS = {
@@ -117,3 +119,31 @@ def test_list_since_cursor_returns_only_changes(sqlite_api, emulator):
     assert sqlite_api.get("/invoices", params={"since": later}).json()["data"] == []
     bad = sqlite_api.get("/invoices", params={"since": "yesterday"})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "since"
+
+
+def test_a_burst_of_changes_larger_than_a_page_reaches_a_poller(sqlite_api):
+    count = 150  # a page holds 100
+    created = int(time.time()) - 100
+    with sqlite_api.live.app.extensions["db"].begin() as db:
+        for n in range(count):
+            store.record_invoice(
+                db,
+                {"id": f"in_burst{n:04d}", "status": "open", "customer": "cus_burst",
+                 "email": "burst@example.com", "amount_due": 100, "amount_paid": 0,
+                 "currency": "usd", "created": created + n, "lines": []},
+            )  # fmt: skip
+    cursor = sqlite_api.get("/invoices").json()["cursor"]
+    time.sleep(0.01)
+    with sqlite_api.live.app.extensions["db"].begin() as db:
+        for n in range(count):  # oldest first: the newest page alone would miss 50
+            store.advance_status(db, f"in_burst{n:04d}", "void")
+    seen, pages = {}, 0
+    while pages < 5:
+        page = sqlite_api.get("/invoices", params={"since": cursor}).json()
+        pages += 1
+        seen.update({i["id"]: i["status"] for i in page["data"]})
+        cursor = page["cursor"]
+        if not page.get("has_more"):
+            break
+    assert len(seen) == count and set(seen.values()) == {"void"}
+    assert pages == 2
