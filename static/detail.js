@@ -131,7 +131,9 @@ async function show(id) {
 }
 
 function route() {
-  const id = decodeURIComponent(location.hash.slice(1));
+  // An id is letters, digits and underscores, so the raw hash is matched as it is: decoding
+  // it first would throw on a stray `%` (`/#%`) and stop the page's script.
+  const id = location.hash.slice(1);
   if (ID.test(id)) show(id);
   else if (dialog.open) dialog.close();
 }

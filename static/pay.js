@@ -5,7 +5,14 @@ import { badgeText, day, money, paintBadge, request } from "./shared.js";
 const section = document.getElementById("pay");
 const invoiceId = section.dataset.invoice;
 const badge = document.getElementById("status");
+const errorLine = document.getElementById("pay-error");
 const POLL_MS = 1000;
+// Paid and void are final on Stripe, so the polling stops there. An uncollectible invoice can
+// still be paid (on Stripe's hosted page) or voided, though rarely and not from this page, so
+// it is still checked, slowly.
+const SLOW_POLL_MS = 15000;
+const FINAL = ["paid", "void"];
+let pollError = ""; // the error the last poll showed, if it failed
 
 for (const element of document.querySelectorAll(".money")) {
   element.textContent = money(Number(element.dataset.amount), element.dataset.currency);
@@ -15,7 +22,13 @@ for (const element of document.querySelectorAll("time.date")) {
 }
 
 function showError(message) {
-  document.getElementById("pay-error").textContent = message || "";
+  errorLine.textContent = message || "";
+}
+
+/** How long until the next poll for an invoice in this status, or null for none. */
+function pollDelay(status) {
+  if (FINAL.includes(status)) return null;
+  return status === "uncollectible" ? SLOW_POLL_MS : POLL_MS;
 }
 
 const MESSAGES = {
@@ -38,14 +51,23 @@ function render(invoice) {
   }
 }
 
+function schedule() {
+  const delay = pollDelay(badge.dataset.status);
+  if (delay !== null) setTimeout(refresh, delay);
+}
+
 async function refresh() {
   try {
     render(await request(`/invoices/${invoiceId}/pay/status`));
+    // A poll that works again takes its own error away, not one a payment showed since.
+    if (pollError && errorLine.textContent === pollError) showError("");
+    pollError = "";
   } catch (error) {
+    pollError = error.message;
     showError(error.message);
-  } finally {
-    setTimeout(refresh, POLL_MS);
   }
+  // The badge holds the latest status, whether a poll or a test payment brought it.
+  schedule();
 }
 
 // Emulator mode: the emulator pays the invoice as a customer would.
@@ -84,4 +106,4 @@ if (section.dataset.clientSecret && window.Stripe) {
 }
 
 render({ status: badge.dataset.status, payment: badge.dataset.payment || null });
-setTimeout(refresh, POLL_MS);
+schedule();

@@ -179,6 +179,28 @@ def test_the_detail_view_opens_from_its_hash(site, watched):
     expect(dialog.locator(".error")).to_contain_text("in_nope")
 
 
+def test_a_malformed_hash_leaves_the_page_working(site, watched):
+    sent = send_by_api(site, "hash@example.com")
+    page = watched.page
+    thrown = []
+    page.on("pageerror", lambda error: thrown.append(str(error)))
+    dialog = page.locator("#detail")
+    # A stray `%` cannot be URI-decoded: the page loads its catalog and list all the same.
+    for junk in ("%", "%E0%A4%A", "in_%"):
+        page.goto("about:blank")
+        page.goto(f"{site.url}/#{junk}")
+        expect(page.locator("input.quantity").first).to_be_visible()
+        expect(page.locator("#catalog")).not_to_contain_text("Loading the catalog")
+        expect(badge(page, sent["number"])).to_have_text("open")
+        expect(dialog).to_be_hidden()
+    # A change of the hash to one does not throw either, and closes the open dialog.
+    page.evaluate(f"location.hash = '#{sent['id']}'")
+    expect(dialog).to_be_visible()
+    page.evaluate("location.hash = '#%'")
+    expect(dialog).to_be_hidden()
+    assert thrown == []
+
+
 def test_the_outbox_lists_what_stripe_would_have_sent(site, watched):
     page = watched.page
     open_demo(page, site)
