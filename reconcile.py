@@ -141,19 +141,44 @@ def _holder():
     return f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
 
 
+class LeaseLostError(Exception):
+    """Another process took the lease during a pass (this one stalled past its term)."""
+
+
+def renewing(holder, seconds, clock=time.monotonic):
+    """A progress callback for a pass under the lease: renews it whenever a quarter of its term
+    has gone by, so that a long pass (a backlog after an outage) keeps it; raises
+    LeaseLostError if another process holds it now."""
+    renewed = clock()
+
+    def tick(_count):
+        nonlocal renewed
+        if clock() - renewed < seconds / 4:
+            return
+        renewed = clock()
+        with store.begin() as db:
+            if not bookkeeping.take_lease(db, LEASE, holder, seconds):
+                raise LeaseLostError(LEASE)
+
+    return tick
+
+
 def _loop(app, period):
     holder = _holder()
+    term = 2 * period + 10
     # A first pass soon after start, spread out so that workers don't all ask at once.
     time.sleep(random.uniform(0.5, min(5.0, period)))
     while True:
         try:
             with app.app_context():
                 with store.begin() as db:
-                    mine = bookkeeping.take_lease(db, LEASE, holder, 2 * period + 10)
+                    mine = bookkeeping.take_lease(db, LEASE, holder, term)
                 if mine:
-                    summary = run()
+                    summary = run(renewing(holder, term))
                     if summary.changed_anything():
                         app.logger.info(summary.line())
+        except LeaseLostError:
+            app.logger.warning("reconciliation stopped: another process holds the lease")
         except (stripe.StripeError, SQLAlchemyError, OSError) as error:
             # Stripe or the database away for now: the next pass tries again.
             app.logger.warning("reconciliation failed, retrying in %ss: %s", period, error)

@@ -14,6 +14,8 @@ import requests
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+import bookkeeping
+import reconcile as reconcile_module
 import store
 import tables
 from stripe_emulator import Emulator
@@ -409,3 +411,26 @@ def test_a_database_failure_before_the_send_frees_the_clients_key(hook, client):
     retried = hook.send("early@example.com", headers={"Idempotency-Key": "early-1"})
     assert retried.status_code == 201, retried.text
     assert [i.status for i in client.v1.invoices.list().data] == ["open"]
+
+
+def test_a_long_pass_renews_its_lease_and_stops_when_it_is_lost(hook):
+    moment = [0.0]
+    with hook.live.app.app_context():
+        with store.begin() as db:
+            assert bookkeeping.take_lease(db, reconcile_module.LEASE, "here", 40)
+        tick = reconcile_module.renewing("here", 40, clock=lambda: moment[0])
+        now = int(time.time())
+        with store.begin() as db:  # as if the pass had run for most of the lease's term
+            db.execute(tables.leases.update().values(expires=now + 1))
+        tick(1)  # too soon after the start: nothing to renew
+        assert rows(hook, "SELECT expires FROM leases") == [(now + 1,)]
+        moment[0] = 11.0
+        tick(2)
+        assert rows(hook, "SELECT holder FROM leases")[0][0] == "here"
+        assert rows(hook, "SELECT expires FROM leases")[0][0] >= now + 40
+        with store.begin() as db:  # another process took it (this one had stalled)
+            db.execute(tables.leases.update().values(holder="there", expires=now + 3600))
+        moment[0] = 22.0
+        with pytest.raises(reconcile_module.LeaseLostError):
+            tick(3)
+        assert rows(hook, "SELECT holder FROM leases") == [("there",)]
