@@ -5,6 +5,7 @@ import logging
 import multiprocessing
 import os
 import re
+import sys
 
 from dotenv import load_dotenv
 from gunicorn import util
@@ -12,10 +13,21 @@ from gunicorn.glogging import Logger
 
 load_dotenv()
 
-# An empty variable means its default, as everywhere in this server's settings.
-bind = f"0.0.0.0:{os.environ.get('PORT', '').strip() or '4242'}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "").strip() or multiprocessing.cpu_count() * 2 + 1)
-threads = int(os.environ.get("GUNICORN_THREADS", "").strip() or "1")
+
+def _whole_number(name, default, low, high):
+    # As settings.py reads numbers (which gunicorn loads this file too early to import): an
+    # empty variable means its default, and a bad one stops start-up with one line.
+    raw = os.environ.get(name, "").strip() or str(default)
+    if not (raw.isascii() and raw.isdigit()):
+        sys.exit(f"Configuration error: {name} must be a whole number, got {raw!r}")
+    if not low <= int(raw) <= high:
+        sys.exit(f"Configuration error: {name} must be between {low} and {high}, got {raw}")
+    return int(raw)
+
+
+bind = f"0.0.0.0:{_whole_number('PORT', 4242, 1, 65535)}"
+workers = _whole_number("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1, 1, 256)
+threads = _whole_number("GUNICORN_THREADS", 1, 1, 256)
 # Served without a buffering proxy, a sync worker is held by any client that sends its request
 # slowly, and a few such clients hold them all. This worker reads each request whole, all
 # connections at once, before serving it as the sync worker does (buffered_worker.py). Threads
@@ -36,6 +48,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 class _Escaped(logging.Filter):
     def filter(self, record):
+        """Escape the record's control characters; keep every record."""
         message = record.getMessage()
         record.msg = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", message).replace(
             "\n", "\\n"

@@ -237,6 +237,17 @@ def test_the_example_env_file_starts_gunicorn(tmp_path, unused_port):
     assert process.returncode == 0, errors
 
 
+@pytest.mark.parametrize("name", ["GUNICORN_THREADS", "PORT"])
+def test_a_bad_gunicorn_setting_stops_it_with_one_line(tmp_path, name):
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    run = subprocess.run(
+        [gunicorn, "--check-config", "server:app"], cwd=ROOT, capture_output=True, text=True,
+        env=clean_env(tmp_path, **{name: "many"}), timeout=60,
+    )  # fmt: skip
+    assert run.returncode != 0
+    assert run.stderr.strip() == f"Configuration error: {name} must be a whole number, got 'many'"
+
+
 def _answers(url):
     try:
         return requests.get(url, timeout=2).ok
