@@ -87,6 +87,17 @@ def test_cli_init_db_and_seed_catalog_refuses_live(tmp_path):
         [*flask, "seed-catalog"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert seeded.returncode == 0 and "Sample catalog ready" in seeded.stdout
+    # With a live key nothing is created: no call is made (this API base answers nothing).
+    live = clean_env(
+        tmp_path, FLASK_APP="server", STRIPE_SECRET_KEY="sk_live_0123456789abcdef",
+        ADMIN_PASSWORD="x", STRIPE_API_BASE="http://127.0.0.1:9",
+    )  # fmt: skip
+    refused = subprocess.run(
+        [*flask, "seed-catalog"], cwd=ROOT, env=live, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode != 0 and "Sample catalog ready" not in refused.stdout
+    lines = refused.stderr.strip().splitlines()
+    assert lines == ["Error: Refusing to create sample products with a live key."], refused.stderr
 
 
 def gold_price(url):
