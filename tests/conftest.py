@@ -1,5 +1,6 @@
 """Fixtures shared by the emulator's and the server's tests."""
 
+import os
 import uuid
 
 import pytest
@@ -7,6 +8,10 @@ import pytest
 from stripe_emulator import Emulator
 from tests.helpers import HOOK_SECRET, Receiver, sdk_client, serve_api
 from tools.serving import free_port
+
+# The apps tests build in this process are configured by the tests alone, never by a
+# developer's `.env` (create_app calls load_dotenv).
+os.environ["PYTHON_DOTENV_DISABLED"] = "1"
 
 
 @pytest.fixture

@@ -91,13 +91,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def clean_env(tmp_path, **extra):
-    """The environment of a fresh shell: no Stripe or emulator settings, a temp database."""
+    """The environment of a fresh shell: no Stripe or emulator settings, a temp database, and
+    no `.env` read (python-dotenv would put back what is removed here)."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("STRIPE_", "DATABASE_", "EMULATOR_"))
     }
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'invoicing.db'}"
+    env["PYTHON_DOTENV_DISABLED"] = "1"
     env.update(extra)
     return env
 

@@ -281,20 +281,20 @@ def flow_errors(account):
     """Stripe's error objects: each kind the emulator answers."""
     v1 = account.v1
     invoice = account.sent()
-    attempts = [
-        lambda: v1.invoices.retrieve("in_missing"),
-        lambda: v1.customers.create({"favourite_colour": "red"}),
-        lambda: v1.invoices.finalize_invoice(invoice.id),
-        lambda: v1.invoices.mark_uncollectible(account.draft().id),
-        lambda: v1.invoices.pay(invoice.id, {"payment_method": "pm_card_chargeDeclined"}),
-        lambda: v1.customers.create({"email": "a@example.com"}, {"idempotency_key": "once"}),
-        lambda: v1.customers.create({"email": "b@example.com"}, {"idempotency_key": "once"}),
-    ]
-    for attempt in attempts:
-        try:
-            attempt()
-        except stripe.StripeError:
-            pass
+    with pytest.raises(stripe.InvalidRequestError):
+        v1.invoices.retrieve("in_missing")
+    with pytest.raises(stripe.InvalidRequestError):
+        v1.customers.create({"favourite_colour": "red"})
+    with pytest.raises(stripe.InvalidRequestError):
+        v1.invoices.finalize_invoice(invoice.id)
+    draft = account.draft()
+    with pytest.raises(stripe.InvalidRequestError):
+        v1.invoices.mark_uncollectible(draft.id)
+    with pytest.raises(stripe.CardError):
+        v1.invoices.pay(invoice.id, {"payment_method": "pm_card_chargeDeclined"})
+    v1.customers.create({"email": "a@example.com"}, {"idempotency_key": "once"})
+    with pytest.raises(stripe.IdempotencyError):
+        v1.customers.create({"email": "b@example.com"}, {"idempotency_key": "once"})
     huge = account.draft(quantity=10_000_000)
     with pytest.raises(stripe.InvalidRequestError):
         v1.invoices.send_invoice(huge.id)

@@ -233,8 +233,9 @@ def test_a_worker_killed_mid_send_is_repaired(tmp_path, unused_port, dies_in, en
         for pid in worker_pids(master.pid):
             os.kill(pid, signal.SIGKILL)
         sender.join()
+        # The emulator finishes the call the dead worker made: its effect shows at Stripe.
+        wait_for(lambda: _took_effect(emulator, dies_in), timeout=20)
         emulator.deliverer.wait_idle()
-        time.sleep(0.5)  # the emulator finishes the call the dead worker made
         result = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "server", "reconcile"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
@@ -247,6 +248,16 @@ def test_a_worker_killed_mid_send_is_repaired(tmp_path, unused_port, dies_in, en
             assert at_stripe == [] and listed == []
         else:
             assert at_stripe == [ends] and [i["status"] for i in listed] == [ends]
+
+
+def _took_effect(emulator, operation):
+    """Whether the emulator's one invoice shows that `operation` on it has completed."""
+    invoices = sdk_client(emulator).v1.invoices.list().data
+    if not invoices:
+        return False
+    if operation == "invoices.add_lines":
+        return bool(invoices[0].lines.data)
+    return invoices[0].status == "open"
 
 
 def test_the_server_reconciles_by_itself(tmp_path, unused_port):

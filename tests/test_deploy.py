@@ -60,6 +60,24 @@ def test_emulator_state_is_kept_beside_the_default_record_only():
     assert emulation.state_file(config) == "/var/lib/invoicing/emulator.json"
 
 
+def test_a_env_file_beside_a_test_server_is_not_read(tmp_path):
+    # A developer's `.env` must not configure the servers the tests start.
+    (tmp_path / ".env").write_text("ADMIN_PASSWORD=x\n")
+    env = clean_env(
+        tmp_path, PYTHONPATH=ROOT, RECONCILE_SECONDS="0",
+        STRIPE_WEBHOOK_SECRET="whsec_0123456789abcdef", STRIPE_API_BASE="http://127.0.0.1:9",
+    )  # fmt: skip
+    env.pop("ADMIN_PASSWORD", None)
+    # Run as `python -c`, python-dotenv looks for `.env` from the working directory.
+    shown = "from factory import create_app; print(repr(create_app().config['ADMIN_PASSWORD']))"
+    result = subprocess.run(
+        [sys.executable, "-c", shown],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "''"
+
+
 def test_cli_init_db_and_seed_catalog_refuses_live(tmp_path):
     env = clean_env(tmp_path, FLASK_APP="server")
     flask = [sys.executable, "-m", "flask", "--app", "server"]
@@ -69,6 +87,17 @@ def test_cli_init_db_and_seed_catalog_refuses_live(tmp_path):
         [*flask, "seed-catalog"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert seeded.returncode == 0 and "Sample catalog ready" in seeded.stdout
+    # With a live key nothing is created: no call is made (this API base answers nothing).
+    live = clean_env(
+        tmp_path, FLASK_APP="server", STRIPE_SECRET_KEY="sk_live_0123456789abcdef",
+        ADMIN_PASSWORD="x", STRIPE_API_BASE="http://127.0.0.1:9",
+    )  # fmt: skip
+    refused = subprocess.run(
+        [*flask, "seed-catalog"], cwd=ROOT, env=live, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode != 0 and "Sample catalog ready" not in refused.stdout
+    lines = refused.stderr.strip().splitlines()
+    assert lines == ["Error: Refusing to create sample products with a live key."], refused.stderr
 
 
 def gold_price(url):

@@ -3,10 +3,13 @@
 import os
 import random
 import signal
+import socket
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 import migrate
@@ -167,6 +170,17 @@ def test_database_outage_during_a_webhook_then_redelivery(emulator, tmp_path):
             assert [e["id"] for e in api.invoice(sent["id"])["events"]] == ["evt_outage"]
     finally:
         database.stop()
+
+
+def test_a_postgres_that_cannot_start_leaves_no_folder():
+    from tools.postgres import Postgres
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        database = Postgres()
+        database.port = taken.getsockname()[1]  # its port is in use: the server cannot start
+        with pytest.raises(subprocess.CalledProcessError):
+            database.start()
+    assert not os.path.exists(database.root)
 
 
 def _prepare_database(path, count):

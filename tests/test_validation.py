@@ -3,6 +3,8 @@
 import pytest
 import requests
 
+import catalog
+
 GOOD_EMAIL = "jo@example.com"
 
 
@@ -66,10 +68,11 @@ def test_mixed_currencies_are_refused(sqlite_api, emulator, client):
         {"currency": "eur", "unit_amount": 900, "product_data": {"name": "Euro thing"}}
     )
     prices = sqlite_api.prices()
-    sqlite_api.live.app.extensions["catalog"]._fetched = 0  # pick up the new price
+    sqlite_api.live.app.extensions["catalog"] = catalog.Catalog()  # one that sees the new price
     body = body_with(prices, items=[item(prices), {"price": euro.id, "quantity": 1}])
     answer = sqlite_api.post("/invoices", body)
     assert answer.status_code == 400 and answer.json()["error"]["field"] == "items"
+    assert "one currency" in answer.json()["error"]["message"]
 
 
 def test_non_json_is_415_and_bad_json_is_400(sqlite_api):

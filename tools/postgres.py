@@ -40,9 +40,14 @@ class Postgres:
         subprocess.run(command, check=True, capture_output=True, cwd=self.root)
 
     def start(self):
-        """Create the cluster and start it on a free loopback port."""
-        self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
-        return self.resume()
+        """Create the cluster and start it on a free loopback port; on failure remove its
+        folder (and stop what did start) before the error goes on."""
+        try:
+            self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
+            return self.resume()
+        except BaseException:
+            self.stop()
+            raise
 
     def resume(self):
         """Start the server (again) on its port."""
