@@ -282,19 +282,21 @@ def apply_snapshot(db, invoice_id, status, snapshot):
 
 
 def _build_advance_payment(_dialect):
-    at, rank = bindparam("p_at"), bindparam("p_rank")
+    at, rank, payment = bindparam("p_at"), bindparam("p_rank"), bindparam("v_payment")
     return (
         update(invoices)
         .where(
             invoices.c.id == bindparam("p_id"),
             invoices.c.payment_rank < PAYMENT_RANK["succeeded"],
+            # Events carry whole seconds: within one, the attempt heard of last is taken as
+            # the latest (a retry right after a failure is processing, not failed).
             or_(
                 invoices.c.payment_at < at,
-                (invoices.c.payment_at == at) & (invoices.c.payment_rank <= rank),
+                (invoices.c.payment_at == at) & invoices.c.payment.is_distinct_from(payment),
             ),
         )
         .values(
-            payment=bindparam("v_payment"),
+            payment=payment,
             payment_rank=rank,
             payment_at=at,
             updated=bindparam("v_updated"),
@@ -304,7 +306,8 @@ def _build_advance_payment(_dialect):
 
 
 def advance_payment(db, invoice_id, payment, at):
-    """Record a payment attempt's outcome unless a newer one (or success) is already known."""
+    """Record a payment attempt's outcome unless a newer one (or success) is already known;
+    within one second, the last one heard of."""
     stamp = _stamp()
     params = {
         "p_id": invoice_id,

@@ -161,6 +161,29 @@ def test_older_payment_attempt_never_overwrites_a_newer_one(hook):
     assert hook.invoice(sent["id"])["payment"] == "processing"
 
 
+def test_a_retry_in_the_failures_own_second_shows_processing(hook):
+    sent = hook.send().json()
+    now = int(time.time())
+    intent = (
+        hook.live.app.extensions["stripe"]
+        .v1.invoices.retrieve(sent["id"], {"expand": ["payments"]})
+        .payments.data[0]
+        .payment.payment_intent
+    )
+    deliver(hook, event(sent["id"], "invoice.payment_failed", now, status="open"))
+    processing = {
+        **event("pi_x", "payment_intent.processing", now),
+        "data": {"object": {"id": intent, "object": "payment_intent"}},
+    }
+    assert deliver(hook, processing).json()["outcome"] == "applied"
+    assert hook.invoice(sent["id"])["payment"] == "processing"
+    # And a failure of that attempt, heard of within the same second, is the latest again.
+    failed_again = {**event(sent["id"], "invoice.payment_failed", now, status="open"),
+                    "id": "evt_failed_again"}  # fmt: skip
+    assert deliver(hook, failed_again).json()["outcome"] == "applied"
+    assert hook.invoice(sent["id"])["payment"] == "failed"
+
+
 def test_processing_found_through_invoice_payments(hook, client):
     sent = hook.send().json()
     intent = client.v1.invoices.retrieve(sent["id"], {"expand": ["payments"]})
