@@ -119,7 +119,7 @@ def _close(invoice_id, action):
 
 @bp.post("/invoices/<invoice_id>/void")
 def void_invoice(invoice_id):
-    """Void an open invoice."""
+    """Void an open or uncollectible invoice."""
     return _close(invoice_id, "void")
 
 

@@ -43,8 +43,8 @@ def aging(db, as_of):
 
 
 def due_for_reminder(db, days_overdue, as_of, now):
-    """Open invoices at least `days_overdue` days past due at `as_of` and not reminded (nor
-    sent) in the last `days_overdue` days before `now`; oldest due first."""
+    """Open invoices at least `days_overdue` days past due at `as_of` and not reminded in the
+    last `days_overdue` days before `now`; oldest due first."""
     recent = now - days_overdue * store.DAY
     chosen = []
     for invoice in store.open_at(db, as_of):
