@@ -86,13 +86,25 @@ def _catch_up_events(summary, tick):
     if since is None:
         return  # nothing here could be out of date yet
     newest = since
+    second = []  # the events of one second, as listed (newest first)
+
+    def apply_second():
+        # Oldest first within its second, as a webhook would have brought them: of two
+        # payment attempts in one second, the one heard of last counts (store.advance_payment).
+        for event in reversed(second):
+            # Decimal fields (`*_decimal`) travel as strings, as in Stripe's own JSON.
+            outcome, _ = webhook.apply_event(event, json.dumps(event, default=str))
+            summary.events_applied += outcome != "duplicate"
+        second.clear()
+
     for event in invoicing.events_since(max(0, since - EVENT_OVERLAP), webhook.HANDLERS):
         summary.events_listed += 1
         tick(summary.events_listed)
         newest = max(newest, event["created"])
-        # Decimal fields (`*_decimal`) travel as strings, as in Stripe's own JSON.
-        outcome, _ = webhook.apply_event(event, json.dumps(event, default=str))
-        summary.events_applied += outcome != "duplicate"
+        if second and event["created"] != second[-1]["created"]:
+            apply_second()
+        second.append(event)
+    apply_second()
     with store.begin() as db:
         bookkeeping.set_setting(db, CURSOR, str(newest))
 

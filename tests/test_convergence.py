@@ -64,6 +64,18 @@ def test_reconcile_applies_missed_events_and_is_safe_twice(hook, client):
     assert rows(hook, "SELECT count(*) FROM events")[0][0] == stored
 
 
+def test_reconcile_applies_one_seconds_events_in_the_order_they_happened(hook, emulator):
+    sent = hook.send("retry@example.com").json()
+    emulator.processing_seconds = 60  # the second attempt stays processing
+    time.sleep(1.01 - time.time() % 1)  # both attempts within one second
+    emulator.simulate_payment(sent["id"], "fail")
+    emulator.simulate_payment(sent["id"], "delayed")
+    assert hook.invoice(sent["id"])["payment"] is None  # no webhook reached the server
+    reconcile(hook)
+    # Stripe lists newest first; within a second the attempt that came last is the latest.
+    assert hook.invoice(sent["id"])["payment"] == "processing"
+
+
 def test_reconcile_refreshes_an_invoice_whose_events_are_gone(hook, client):
     sent = hook.send("refresh@example.com").json()
     client.v1.invoices.void_invoice(sent["id"])
