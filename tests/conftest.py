@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from stripe_emulator import Emulator
+from tests.browser import Watched, chromium, running_site
 from tests.helpers import HOOK_SECRET, Receiver, sdk_client, serve_api
 from tools.serving import free_port
 
@@ -90,3 +91,25 @@ def hook(emulator, database_url):
 def sqlite_hook(emulator, sqlite_url):
     """The same on SQLite only, for tests that are not about storage."""
     yield from serve_api(emulator, sqlite_url, STRIPE_WEBHOOK_SECRETS=[HOOK_SECRET])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for a browser test module."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def site(tmp_path):
+    """The server and its emulator over real HTTP, fresh for each browser test."""
+    with running_site(tmp_path / "invoicing.db") as live:
+        yield live
+
+
+@pytest.fixture
+def watched(browser, tmp_path):
+    """A desktop-sized page whose errors fail the test."""
+    w = Watched(browser, tmp_path)
+    yield w
+    w.close()

@@ -183,6 +183,20 @@ def sdk_client(emulator):
     )
 
 
+# The settings of every server under test: emulator mode, whatever the shell running the
+# tests has set, so that nothing from it changes what the server does or shows.
+SERVER_SETTINGS = {
+    "STRIPE_SECRET_KEY": "",
+    "STRIPE_PUBLISHABLE_KEY": "",
+    "STRIPE_WEBHOOK_SECRETS": [],
+    "DAYS_UNTIL_DUE": 30,
+    "AUTOMATIC_TAX": False,
+    "ADMIN_USER": "admin",
+    "ADMIN_PASSWORD": "",
+    "TRUSTED_PROXIES": 0,
+}
+
+
 def make_server(emulator, database_url, **settings):
     """The invoicing server on a free port, its Stripe calls going to `emulator` in process.
 
@@ -194,18 +208,11 @@ def make_server(emulator, database_url, **settings):
     live = LiveServer()
     config = {
         "TESTING": True,
-        "STRIPE_SECRET_KEY": "",
-        "STRIPE_PUBLISHABLE_KEY": "",
-        "STRIPE_WEBHOOK_SECRETS": [],
+        **SERVER_SETTINGS,
         "STRIPE_API_BASE": "http://emulator.test",
         "STRIPE_HTTP_CLIENT": WSGIClient(emulator),
         "DATABASE_URL": database_url,
         "DOMAIN": live.url,
-        "DAYS_UNTIL_DUE": 30,
-        "AUTOMATIC_TAX": False,
-        "ADMIN_USER": "admin",
-        "ADMIN_PASSWORD": "",
-        "TRUSTED_PROXIES": 0,
         "RECONCILE_SECONDS": 0,
         "ABANDONED_SEND_SECONDS": 120,
         **settings,

@@ -2,39 +2,22 @@
 reached: the local list still loads, the catalog says why it is empty, and the form never
 submits itself (no customer data in a URL)."""
 
-import pytest
 import requests
 from playwright.sync_api import expect
 
 import catalog
 import invoicing
-from tests.test_browser import (
+from tests.browser import (
     Watched,
-    chromium,
     make_overdue,
     needs_chromium,
     row,
-    running_site,
     send_by_api,
 )
 
 pytestmark = needs_chromium
 PHONE = 390
 UNREACHABLE = "Stripe could not be reached, so the catalog cannot be shown."
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module's tests."""
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def site(tmp_path):
-    """The server and its emulator, fresh for each test."""
-    with running_site(tmp_path / "invoicing.db") as live:
-        yield live
 
 
 def assert_fits(page):

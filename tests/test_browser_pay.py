@@ -1,36 +1,13 @@
 """The payment page's polling in a real headless Chromium: an error from a failed poll goes
 when a poll works again, and the polling stops once the invoice is final."""
 
-import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.test_browser import Watched, chromium, needs_chromium, running_site, send_by_api
+from tests.browser import needs_chromium, send_by_api
 
 pytestmark = needs_chromium
 QUIET_MS = 3000  # several of the page's one-second polls
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module's tests."""
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def site(tmp_path):
-    """The server and its emulator, fresh for each test."""
-    with running_site(tmp_path / "invoicing.db") as live:
-        yield live
-
-
-@pytest.fixture
-def watched(browser, tmp_path):
-    """A desktop-sized page whose errors fail the test."""
-    w = Watched(browser, tmp_path)
-    yield w
-    w.close()
 
 
 def polls_of(page):

@@ -3,47 +3,21 @@ reminders, confirmations before final actions, the detail view and the outbox.""
 
 import re
 
-import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.test_browser import (
+from tests.browser import (
     ISO_DAY,
-    Watched,
     badge,
-    chromium,
     make_overdue,
     needs_chromium,
     open_demo,
     row,
-    running_site,
     send_by_api,
     send_from_form,
 )
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module's tests."""
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def site(tmp_path):
-    """The server and its emulator, fresh for each test."""
-    with running_site(tmp_path / "invoicing.db") as live:
-        yield live
-
-
-@pytest.fixture
-def watched(browser, tmp_path):
-    """A desktop-sized page whose errors fail the test."""
-    w = Watched(browser, tmp_path)
-    yield w
-    w.close()
 
 
 def status_of(site, invoice_id):

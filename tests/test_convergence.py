@@ -1,6 +1,7 @@
 """Convergence: the local record follows Stripe after missed webhooks, failed databases and
 dead workers, by reconciliation (the command and the periodic run) and crash-safe sends."""
 
+import contextlib
 import json
 import os
 import signal
@@ -359,28 +360,34 @@ def test_a_lost_answer_to_the_draft_leaves_nothing(hook, emulator, client):
     assert rows(hook, "SELECT state FROM sends") == [("rolled_back",)]
 
 
-def _failing_finish(api, times):
-    """The database refuses the statement that marks a send done, `times` times (as a full
-    disk or a lost connection would), at the driver's door."""
+@contextlib.contextmanager
+def refusing(api, statement_start, times=1):
+    """The database refuses statements that begin so (as a full disk or a lost connection
+    would), `times` times, at the driver's door; yields the count refused so far."""
     engine = api.live.app.extensions["db"]
-    left = [times]
+    refused = [0]
 
     def refuse(_connection, _cursor, statement, parameters, _context, _many):
-        if statement.startswith("UPDATE sends") and "state" in statement and left[0] > 0:
-            left[0] -= 1
+        if statement.startswith(statement_start) and refused[0] < times:
+            refused[0] += 1
             raise OperationalError(statement, parameters, Exception("disk I/O error"))
 
     event.listen(engine, "before_cursor_execute", refuse)
-    return lambda: event.remove(engine, "before_cursor_execute", refuse)
+    try:
+        yield refused
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+
+
+# The statement that marks a send done (bookkeeping.touch_send with a state).
+MARK_DONE = "UPDATE sends SET state="
 
 
 def test_a_database_failure_after_the_send_is_settled_from_stripe(hook, client):
     hook.prices()
-    restore = _failing_finish(hook, times=1)
-    try:
+    with refusing(hook, MARK_DONE, times=1) as refused:
         answer = hook.send("finish@example.com", headers={"Idempotency-Key": "finish-1"})
-    finally:
-        restore()
+    assert refused == [1]
     # Read back from Stripe once the database answered again: sent, so recorded and a 201.
     assert answer.status_code == 201, answer.text
     assert [i.status for i in client.v1.invoices.list().data] == ["open"]
@@ -392,11 +399,8 @@ def test_a_database_failure_after_the_send_is_settled_from_stripe(hook, client):
 
 def test_a_sent_invoice_the_database_cannot_record_is_not_an_invitation_to_resend(hook, client):
     hook.prices()
-    restore = _failing_finish(hook, times=10)
-    try:
+    with refusing(hook, MARK_DONE, times=10):
         answer = hook.send("unrecorded@example.com", headers={"Idempotency-Key": "unrecorded-1"})
-    finally:
-        restore()
     (sent,) = client.v1.invoices.list().data
     assert sent.status == "open"
     assert answer.status_code == 503
@@ -415,20 +419,9 @@ def test_a_sent_invoice_the_database_cannot_record_is_not_an_invitation_to_resen
 
 def test_a_database_failure_before_the_send_frees_the_clients_key(hook, client):
     hook.prices()
-    engine = hook.live.app.extensions["db"]
-    refused = [0]
-
-    def refuse(_connection, _cursor, statement, parameters, _context, _many):
-        if statement.startswith("INSERT INTO sends"):
-            refused[0] += 1
-            raise OperationalError(statement, parameters, Exception("disk I/O error"))
-
-    event.listen(engine, "before_cursor_execute", refuse)
-    try:
+    with refusing(hook, "INSERT INTO sends") as refused:
         failed = hook.send("early@example.com", headers={"Idempotency-Key": "early-1"})
-    finally:
-        event.remove(engine, "before_cursor_execute", refuse)
-    assert refused[0] == 1
+    assert refused == [1]
     assert failed.status_code == 503 and failed.json()["error"]["code"] == "database_unavailable"
     # The error says to try again: the retry runs at once, and nothing was made twice.
     retried = hook.send("early@example.com", headers={"Idempotency-Key": "early-1"})
