@@ -81,9 +81,14 @@ def connect(engine=None):
     return _engine(engine).connect()
 
 
+def _insert(dialect, table):
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def insert_into(db, table):
-    """An INSERT for the dialect of `db`, which can skip conflicts (`on_conflict_do_nothing`)."""
-    return (postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert)(table)
+    """An INSERT for the dialect of `db`, which can skip conflicts (`on_conflict_do_nothing`)
+    or update (`on_conflict_do_update`)."""
+    return _insert(db.dialect.name, table)
 
 
 # The statements events run, built and compiled once per dialect and shape, then run on the
@@ -445,10 +450,9 @@ def invoice_json(invoice, now=None):
 
 
 def _build_store_event(dialect):
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = ("id", "type", "created", "received", "invoice_id", "payload")
     return (
-        insert(events)
+        _insert(dialect, events)
         .values({column: bindparam(column) for column in columns})
         .on_conflict_do_nothing()
         # RETURNING says whether the row went in; rowcount is not reliable for this on psycopg.
