@@ -174,14 +174,12 @@ SEND_METADATA = "invoicing_send"
 
 
 def delete_draft(invoice_id):
-    """Delete a draft at Stripe; True if it is gone (or never was)."""
+    """Delete a draft at Stripe (one already gone is fine)."""
     try:
         client().v1.invoices.delete(invoice_id)
     except stripe.InvalidRequestError as error:
-        if error.http_status == 404:
-            return True
-        raise
-    return True
+        if error.http_status != 404:
+            raise
 
 
 _ACTIONS = {
@@ -190,6 +188,17 @@ _ACTIONS = {
 }
 # What each action is allowed from, as on Stripe.
 _FROM = {"void": ("open", "uncollectible"), "mark-uncollectible": ("open",)}
+
+
+def _in_its_state(call, invoice_id):
+    """Call Stripe on an invoice; Stripe refusing it for its state (it moved on: paid
+    meanwhile, say) is a StateConflictError in Stripe's words, an unknown one stays a 404."""
+    try:
+        return call(invoice_id)
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            raise
+        raise StateConflictError(error.user_message or str(error)) from None
 
 
 def close_invoice(invoice, action):
@@ -203,13 +212,7 @@ def close_invoice(invoice, action):
         raise StateConflictError(
             f"The invoice is {invoice.status}; only an {allowed} one can be {status}."
         )
-    try:
-        done = getattr(client().v1.invoices, method)(invoice.id)
-    except stripe.InvalidRequestError as error:
-        if error.http_status == 404:
-            raise
-        # Stripe's state moved on (paid meanwhile, say): a conflict, in Stripe's words.
-        raise StateConflictError(error.user_message or str(error)) from None
+    done = _in_its_state(getattr(client().v1.invoices, method), invoice.id)
     with store.begin() as db:
         store.apply_snapshot(db, invoice.id, done.status, done.to_dict())
         return store.get_invoice(db, invoice.id)
@@ -224,12 +227,7 @@ def remind(invoice):
         raise StateConflictError(
             f"The invoice is {invoice.status}; only an open one is sent again."
         )
-    try:
-        sent = client().v1.invoices.send_invoice(invoice.id)
-    except stripe.InvalidRequestError as error:
-        if error.http_status == 404:
-            raise
-        raise StateConflictError(error.user_message or str(error)) from None
+    sent = _in_its_state(client().v1.invoices.send_invoice, invoice.id)
     moment = int(time.time())
     with store.begin() as db:
         store.apply_snapshot(db, invoice.id, sent.status, sent.to_dict())
