@@ -92,34 +92,28 @@ def get_setting(db, key):
 
 def set_setting(db, key, value):
     """Keep a value (text) under `key`."""
-    inserted = db.execute(
+    db.execute(
         insert_into(db, settings)
         .values(key=key, value=value)
-        .on_conflict_do_nothing()
-        .returning(settings.c.key)
-    ).first()
-    if inserted is None:
-        db.execute(update(settings).where(settings.c.key == key).values(value=value))
+        .on_conflict_do_update(index_elements=[settings.c.key], set_={"value": value})
+    )
 
 
 def take_lease(db, name, holder, seconds):
     """Hold the lease `name` for `seconds` if it is free, expired or already ours; True if
     held. One holder at a time across every process and host sharing the database."""
     now = int(time.time())
-    inserted = db.execute(
+    held = db.execute(
         insert_into(db, leases)
         .values(name=name, holder=holder, expires=now + seconds)
-        .on_conflict_do_nothing()
+        .on_conflict_do_update(
+            index_elements=[leases.c.name],
+            set_={"holder": holder, "expires": now + seconds},
+            where=or_(leases.c.holder == holder, leases.c.expires < now),
+        )
         .returning(leases.c.name)
     ).first()
-    if inserted is not None:
-        return True
-    taken = db.execute(
-        update(leases)
-        .where(leases.c.name == name, or_(leases.c.holder == holder, leases.c.expires < now))
-        .values(holder=holder, expires=now + seconds)
-    )
-    return taken.rowcount > 0
+    return held is not None
 
 
 def ping(db):
