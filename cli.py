@@ -177,6 +177,13 @@ def flask_run_port():
 
 def init_app(app):
     """Add the commands to `flask`."""
-    commands = (db_cli, init_db, seed_catalog, events_cli, sync_invoices, reconcile_record)
-    for command in (*commands, remind_overdue):
+    for command in (
+        db_cli,
+        init_db,
+        seed_catalog,
+        events_cli,
+        sync_invoices,
+        reconcile_record,
+        remind_overdue,
+    ):
         app.cli.add_command(command)
