@@ -6,16 +6,9 @@ invoice that is still owed (`reminder`), and the receipt when a sent invoice is 
 Stripe (`receipt`; an invoice paid out of band has no charge, so no receipt).
 """
 
-import datetime
-
+from .hosted import day
 from .money import format_money
 from .store import now
-
-KINDS = ("invoice", "reminder", "receipt")
-
-
-def _day(timestamp):
-    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).date().isoformat()
 
 
 def _subject(invoice, kind):
@@ -32,11 +25,11 @@ def _text(invoice, kind):
     lines = [_subject(invoice, kind), ""]
     if kind == "receipt":
         lines.append(f"Amount paid: {format_money(invoice['amount_paid'], currency)}")
-        lines.append(f"Paid on: {_day(invoice['status_transitions']['paid_at'] or now())}")
+        lines.append(f"Paid on: {day(invoice['status_transitions']['paid_at'] or now())}")
     else:
         lines.append(f"Amount due: {format_money(invoice['amount_remaining'], currency)}")
         if invoice["due_date"]:
-            lines.append(f"Due: {_day(invoice['due_date'])}")
+            lines.append(f"Due: {day(invoice['due_date'])}")
     action = "View the invoice" if kind == "receipt" else "View and pay the invoice"
     lines += [
         "",

@@ -80,12 +80,7 @@ def _refuse_too_large(store, invoice):
         f"Amount must be no more than {money.format_money(largest, currency)} {currency}",
         code="amount_too_large",
     )
-    invoice["last_finalization_error"] = {
-        "code": error.code,
-        "doc_url": error.doc_url(),
-        "message": error.message,
-        "type": error.type,
-    }
+    invoice["last_finalization_error"] = error.body()["error"]
     store.emit("invoice.finalization_failed", invoice)
     raise error
 

@@ -50,15 +50,15 @@ def answer(data, status=200, headers=None, request_id=None):
     return Answer(status, fixed + list((headers or {}).items()), data)
 
 
-def json_answer(body, status=200, headers=None):
-    """A JSON-able body as an answer."""
-    return answer(encode(body), status, headers)
+def json_answer(body):
+    """A JSON-able body as a 200 answer."""
+    return answer(encode(body))
 
 
-def error_answer(error, request_id=None):
+def error_answer(error):
     """A `StripeAPIError` as Stripe answers it, with `Stripe-Should-Retry` when it has one."""
     headers = {}
     if error.should_retry is not None:
         headers["Stripe-Should-Retry"] = "true" if error.should_retry else "false"
-    request_id = request_id or f"req_{random_token(14)}"
+    request_id = f"req_{random_token(14)}"
     return answer(encode(error.body(request_id)), error.status, headers, request_id)
