@@ -5,8 +5,6 @@ an invoice's detail view and the payment page.
                                            # docs/detail.png and docs/pay.png
 """
 
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -21,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from factory import create_app  # noqa: E402 - after the path is set
-from stripe_emulator import serve  # noqa: E402
+from stripe_emulator import serve, sign  # noqa: E402
 from tools.serving import LiveServer  # noqa: E402
 
 CHROMIUM_ARGS = [
@@ -46,11 +44,7 @@ def post_event(server, type_, invoice):
     event = {"id": f"evt_screens_{invoice['id']}_{time.time_ns()}", "type": type_,
              "created": created, "data": {"object": invoice}}  # fmt: skip
     body = json.dumps(event).encode()
-    digest = hmac.new(secret.encode(), f"{created}.".encode() + body, hashlib.sha256)
-    headers = {
-        "Stripe-Signature": f"t={created},v1={digest.hexdigest()}",
-        "Content-Type": "application/json",
-    }
+    headers = {"Stripe-Signature": sign(body, secret, created), "Content-Type": "application/json"}
     answer = requests.post(f"{server.url}/webhook", data=body, headers=headers, timeout=10)
     answer.raise_for_status()
 

@@ -2,8 +2,6 @@
 signature written out, and gunicorn started and stopped."""
 
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import subprocess
@@ -16,17 +14,14 @@ import requests
 import stripe
 
 import invoicing
-from stripe_emulator import WSGIClient
+from stripe_emulator import WSGIClient, sign
 from tools.serving import LiveServer
 
 
 def generate_header(payload, secret, timestamp=None):
-    """A `Stripe-Signature` header for `payload`, as Stripe computes it."""
+    """A `Stripe-Signature` header for `payload`, as Stripe computes it (the SDK checks it)."""
     timestamp = int(time.time()) if timestamp is None else timestamp
-    if isinstance(payload, str):
-        payload = payload.encode()
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
+    return sign(payload.encode() if isinstance(payload, str) else payload, secret, timestamp)
 
 
 def post_signed(url, payload, secret, http=None):

@@ -3,30 +3,23 @@ the merchant, no sideways scroll on a phone; and GET /_emulator/info."""
 
 import os
 import re
-import shutil
 
 import pytest
 import requests
 import stripe
 
 from stripe_emulator import serve
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests.browser import CHROMIUM
 
 
 @pytest.fixture
-def browser_page():
-    """A page in Debian's headless Chromium."""
+def browser_page(request):
+    """A page in Debian's headless Chromium (the browser tests' one), where it is installed."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Chromium is not installed: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield chromium.new_page()
-        chromium.close()
+    page = request.getfixturevalue("browser").new_page()
+    yield page
+    page.close()
 
 
 def sent(client, currency="usd", amount=23_500, quantity=2, description="Gold Special"):
