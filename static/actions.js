@@ -23,7 +23,7 @@ const FINAL = {
 const labelOf = (invoice) => invoice.number || invoice.id;
 
 /** Ask, in the confirmation dialog, whether to go on; resolves true or false. */
-export function confirmAction(title, text, confirmText) {
+function confirmAction(title, text, confirmText) {
   const dialog = document.getElementById("confirm");
   document.getElementById("confirm-title").textContent = title;
   document.getElementById("confirm-text").textContent = text;
@@ -86,11 +86,11 @@ export function allowedActions(invoice) {
 export function rowActions(invoice) {
   const label = labelOf(invoice);
   const shown = [];
-  const [first, ...rest] = allowedActions(invoice);
-  const inMenu = first && first.dataset.action === "remind" ? rest : [first, ...rest].filter(Boolean);
-  if (first && first.dataset.action === "remind") {
-    first.classList.add("compact");
-    shown.push(first);
+  const inMenu = allowedActions(invoice);
+  if (inMenu[0]?.dataset.action === "remind") {
+    const remind = inMenu.shift();
+    remind.classList.add("compact");
+    shown.push(remind);
   }
   const menu = element("details", "menu");
   const summary = element("summary", "", "More");

@@ -46,8 +46,7 @@ function dueText(invoice) {
 
 function remindersText(invoice) {
   if (!invoice.reminder_count) return "None sent";
-  const times = invoice.reminder_count === 1 ? "1 sent" : `${invoice.reminder_count} sent`;
-  return `${times}, the last at ${moment(invoice.reminded_at)}`;
+  return `${invoice.reminder_count} sent, the last at ${moment(invoice.reminded_at)}`;
 }
 
 function linesTable(invoice) {
