@@ -126,9 +126,10 @@ def start_gunicorn(env, port, errors=subprocess.DEVNULL):
 
 
 @contextlib.contextmanager
-def deployed(tmp_path, port, emulator, **settings):
+def deployed(tmp_path, port, emulator, errors=subprocess.DEVNULL, **settings):
     """`gunicorn server:app` on `port`, its Stripe calls going to `emulator` served over HTTP
-    from this process (with the sample catalog); yields (its URL, its environment, gunicorn)."""
+    from this process (with the sample catalog), its error log to `errors` (a file); yields
+    (its URL, its environment, gunicorn)."""
     from stripe_emulator import serve
 
     emulator_server = serve(emulator)
@@ -138,7 +139,7 @@ def deployed(tmp_path, port, emulator, **settings):
         tmp_path, STRIPE_WEBHOOK_SECRET=HOOK_SECRET, STRIPE_API_BASE=emulator_server.url,
         **settings,
     )  # fmt: skip
-    master = start_gunicorn(env, port)
+    master = start_gunicorn(env, port, errors)
     try:
         yield f"http://127.0.0.1:{port}", env, master
     finally:

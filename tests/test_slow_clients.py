@@ -10,13 +10,13 @@ import time
 import pytest
 import requests
 
-from stripe_emulator import Emulator, serve
-from tests.helpers import clean_env, generate_header, start_gunicorn, stop, wait_for
+from stripe_emulator import Emulator
+from tests.helpers import HOOK_SECRET, generate_header, wait_for
+from tests.helpers import deployed as deployed_server
 from tools.serving import free_port
 
 # Every test here times answers: run alone, not beside the rest of the suite.
 pytestmark = pytest.mark.timing
-SECRET = "whsec_slow_clients_0123456789"
 TRICKLE_SECONDS = 10.0
 BYTE_EVERY = 2.0
 POLL_EVERY = 0.25
@@ -32,7 +32,7 @@ def header_opening(port):
 
 def body_opening(port):
     """Complete headers for a 1,000-byte webhook body that then comes one byte at a time."""
-    signature = generate_header(b"{}", SECRET).encode()
+    signature = generate_header(b"{}", HOOK_SECRET).encode()
     head = (
         b"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
         b"Stripe-Signature: %s\r\nContent-Length: 1000\r\n\r\n" % (port, signature)
@@ -101,21 +101,12 @@ class Trickler:
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory):
     """`gunicorn server:app` with 3 workers, its Stripe calls going to a served emulator."""
-    emulator_server = serve(Emulator())
     port = free_port()
     folder = tmp_path_factory.mktemp("slow")
-    env = clean_env(
-        folder, STRIPE_WEBHOOK_SECRET=SECRET, STRIPE_API_BASE=emulator_server.url,
-        WEB_CONCURRENCY="3", RECONCILE_SECONDS="0",
-    )  # fmt: skip
     ERROR_LOGS[port] = folder / "gunicorn.log"
     with open(ERROR_LOGS[port], "w") as errors:
-        master = start_gunicorn(env, port, errors)
-        try:
+        with deployed_server(folder, port, Emulator(), errors, WEB_CONCURRENCY="3"):
             yield port
-        finally:
-            stop(master)
-            emulator_server.stop()
 
 
 @pytest.mark.parametrize(
@@ -175,7 +166,7 @@ def event_request(port, framing):
     head = (
         b"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
         b"Stripe-Signature: %s\r\nConnection: close\r\n"
-        % (port, generate_header(body, SECRET).encode())
+        % (port, generate_header(body, HOOK_SECRET).encode())
     )
     if framing == "chunked":
         chunks = [body[:40], body[40:]]
