@@ -25,11 +25,11 @@ import requests
 
 import store
 import tables
+from bench.gunicorn_run import ROOT, Gunicorn
 from stripe_emulator import Emulator, serve
 from tools.postgres import Postgres
 from tools.serving import free_port
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEPS = ("customers.create", "invoices.create", "invoices.add_lines", "invoices.send_invoice")
 ACTIONS = ("pay", "pay", "pay", "fail", "void", "uncollectible", "open")
 
@@ -62,26 +62,13 @@ class Run:
         self.http = requests.Session()
 
     def start(self):
-        """Start gunicorn and wait for it."""
-        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        self.gunicorn = subprocess.Popen(
-            [gunicorn, "server:app"], cwd=ROOT, env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=2).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        raise RuntimeError("the server did not start")
+        """Start gunicorn and wait for it (DOMAIN names its port, so the port is chosen here)."""
+        self.gunicorn = Gunicorn("server:app", self.env, port=self.port)
 
     def stop(self):
         """Stop everything."""
         if self.gunicorn:
-            self.gunicorn.terminate()
-            self.gunicorn.wait(timeout=60)
+            self.gunicorn.stop()
         self.emulator_server.stop()
         self.database.stop()
 
@@ -128,11 +115,9 @@ class Run:
 
     def _kill_workers(self, stop):
         while not stop.wait(3.0):
-            children = subprocess.run(
-                ["pgrep", "-P", str(self.gunicorn.pid)], capture_output=True, text=True
-            ).stdout.split()
+            children = self.gunicorn.workers()
             if children:
-                os.kill(int(self.random.choice(children)), signal.SIGKILL)
+                os.kill(self.random.choice(children), signal.SIGKILL)
                 self.counts["kills"] += 1
 
     def _outage(self, at, seconds):

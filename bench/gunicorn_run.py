@@ -66,11 +66,13 @@ def _rss_mib(pid):
 
 
 class Gunicorn:
-    """`gunicorn APP` on a free port: from `cwd` (the project by default) with its own
-    gunicorn.conf.py, or with `config` (a settings file's path) from elsewhere."""
+    """`gunicorn APP` on `port` (a free one by default): from `cwd` (the project by default)
+    with its own gunicorn.conf.py, or with `config` (a settings file's path) from elsewhere."""
 
-    def __init__(self, app, env, cwd=ROOT, bindir=None, config=None, health="/healthz", log=None):
-        self.port = free_port()
+    def __init__(
+        self, app, env, cwd=ROOT, bindir=None, config=None, health="/healthz", log=None, port=None
+    ):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environ = {
             k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_"))
