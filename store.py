@@ -13,12 +13,14 @@ whatever order events arrive in, and no read-modify-write race exists between wo
 import os
 import re
 import time
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    exists,
     func,
     or_,
     select,
@@ -116,6 +118,15 @@ def _run(db, name, shape, build, params):
         return cursor.rowcount, row
     finally:
         cursor.close()
+
+
+class Change(NamedTuple):
+    """One hot-path UPDATE of an invoice, ready to run: `_run`'s arguments."""
+
+    name: str
+    shape: object
+    build: object
+    params: dict
 
 
 def _stamp():
@@ -261,8 +272,8 @@ def _build_advance_status(columns, final):
     return build
 
 
-def advance_status(db, invoice_id, status, changes=None):
-    """Set the status (and fields) only if it moves the invoice forward; return True if it did."""
+def status_change(invoice_id, status, changes=None):
+    """The change that sets the status (and fields) only if it moves the invoice forward."""
     rank = STATUS_RANK[status]
     values = {**(changes or {}), "status": status, "status_rank": rank, **_stamp()}
     if status == "paid":
@@ -278,12 +289,23 @@ def advance_status(db, invoice_id, status, changes=None):
     params = {f"v_{column}": values[column] for column in columns}
     params.update(p_id=invoice_id, p_rank=rank)
     build = _build_advance_status(columns, final)
-    return _run(db, "advance_status", (columns, final), build, params)[0] > 0
+    return Change("advance_status", (columns, final), build, params)
+
+
+def snapshot_change(invoice_id, status, snapshot):
+    """The change that moves the invoice forward to `status` with what a Stripe invoice (a
+    dict) says."""
+    return status_change(invoice_id, status, changes_of(snapshot))
+
+
+def advance_status(db, invoice_id, status, changes=None):
+    """Set the status (and fields) only if it moves the invoice forward; return True if it did."""
+    return make_change(db, status_change(invoice_id, status, changes))
 
 
 def apply_snapshot(db, invoice_id, status, snapshot):
     """Move the invoice forward to `status` with what a Stripe invoice (a dict) says."""
-    return advance_status(db, invoice_id, status, changes_of(snapshot))
+    return make_change(db, snapshot_change(invoice_id, status, snapshot))
 
 
 def _build_advance_payment(_dialect):
@@ -310,9 +332,9 @@ def _build_advance_payment(_dialect):
     )
 
 
-def advance_payment(db, invoice_id, payment, at):
-    """Record a payment attempt's outcome unless a newer one (or success) is already known;
-    within one second, the last one heard of."""
+def payment_change(invoice_id, payment, at):
+    """The change that records a payment attempt's outcome unless a newer one (or success) is
+    already known; within one second, the last one heard of."""
     stamp = _stamp()
     params = {
         "p_id": invoice_id,
@@ -322,7 +344,12 @@ def advance_payment(db, invoice_id, payment, at):
         "v_updated": stamp["updated"],
         "v_changed": stamp["changed"],
     }
-    return _run(db, "advance_payment", None, _build_advance_payment, params)[0] > 0
+    return Change("advance_payment", None, _build_advance_payment, params)
+
+
+def make_change(db, change):
+    """Make a change (an UPDATE of one invoice) in `db`'s transaction; True if it moved it."""
+    return _run(db, *change)[0] > 0
 
 
 def invoice_by_payment_intent(db, payment_intent):
@@ -460,8 +487,41 @@ def _build_store_event(dialect):
     )
 
 
-def store_event(db, stripe_event, invoice_id, payload):
-    """Keep a verified event by id, with the exact body Stripe signed; False if already kept."""
+def begin_event(db):
+    """Begin the unit of work that `store_event` alone fills, as `db.begin()` does.
+
+    On PostgreSQL that unit is one statement, so it runs as a transaction of its own
+    (autocommit): the event costs one round trip where BEGIN and COMMIT would add two. The
+    pool restores the connection's default when it takes it back.
+    """
+    if db.dialect.name == "postgresql":
+        db.execution_options(isolation_level="AUTOCOMMIT")
+    return db.begin()
+
+
+def _build_store_event_then(build_change):
+    def build(dialect):
+        # PostgreSQL runs both in one statement: the change only if the event's row went in.
+        stored = _build_store_event(dialect).cte("stored")
+        changed = (
+            build_change(dialect)
+            .where(exists(select(stored.c.id)))
+            .returning(invoices.c.id)
+            .cte("changed")
+        )
+        count = func.count
+        return select(
+            select(count()).select_from(stored).scalar_subquery(),
+            select(count()).select_from(changed).scalar_subquery(),
+        )
+
+    return build
+
+
+def store_event(db, stripe_event, invoice_id, payload, change=None):
+    """Keep a verified event by id, with the exact body Stripe signed, and only if it is new
+    make `change` in the same transaction; return (stored, changed). On PostgreSQL this is
+    always one statement (see `begin_event`)."""
     params = {
         "id": stripe_event["id"],
         "type": stripe_event["type"],
@@ -470,7 +530,14 @@ def store_event(db, stripe_event, invoice_id, payload):
         "invoice_id": invoice_id,
         "payload": payload.decode() if isinstance(payload, bytes) else payload,
     }
-    return _run(db, "store_event", None, _build_store_event, params)[1] is not None
+    if change is not None and db.dialect.name == "postgresql":
+        # One round trip for both, where the INSERT then the UPDATE would take two.
+        name, shape, build, values = change
+        build = _build_store_event_then(build)
+        row = _run(db, f"store_event+{name}", shape, build, {**params, **values})[1]
+        return row[0] > 0, row[1] > 0
+    stored = _run(db, "store_event", None, _build_store_event, params)[1] is not None
+    return stored, stored and change is not None and make_change(db, change)
 
 
 def get_event(db, event_id):

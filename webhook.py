@@ -80,27 +80,27 @@ def _invoice_of(db, event):
 
 
 def _status(status):
-    def apply(db, event, invoice_id):  # the status is `status`, whatever the snapshot says
-        return store.apply_snapshot(db, invoice_id, status, event["data"]["object"])
+    def change(event, invoice_id):  # the status is `status`, whatever the snapshot says
+        return store.snapshot_change(invoice_id, status, event["data"]["object"])
 
-    return apply
+    return change
 
 
-def _payment_succeeded(db, event, invoice_id):
+def _payment_succeeded(event, invoice_id):
     # A payment of part of the invoice leaves it open, with less remaining; the last one pays it.
     snapshot = event["data"]["object"]
     status = "open" if snapshot.get("status") == "open" else "paid"
-    return store.apply_snapshot(db, invoice_id, status, snapshot)
+    return store.snapshot_change(invoice_id, status, snapshot)
 
 
 def _payment(payment):
-    def apply(db, event, invoice_id):
-        return store.advance_payment(db, invoice_id, payment, event["created"])
+    def change(event, invoice_id):
+        return store.payment_change(invoice_id, payment, event["created"])
 
-    return apply
+    return change
 
 
-# One small effect per handled type; any other type is stored and acknowledged.
+# One small change per handled type; any other type is stored and acknowledged.
 HANDLERS = {
     "invoice.paid": _status("paid"),
     "invoice.payment_succeeded": _payment_succeeded,
@@ -113,11 +113,17 @@ HANDLERS = {
 }
 
 
+def change_of(event, invoice_id):
+    """What an event means for the local invoice: a store.Change, or None."""
+    handler = HANDLERS.get(event["type"])
+    return handler(event, invoice_id) if handler and invoice_id else None
+
+
 def apply_effect(db, event, invoice_id):
     """Apply what an event means to the local invoice, inside the caller's unit of work;
     True if it changed something."""
-    handler = HANDLERS.get(event["type"])
-    return bool(handler and invoice_id and handler(db, event, invoice_id))
+    change = change_of(event, invoice_id)
+    return change is not None and store.make_change(db, change)
 
 
 def apply_event(event, payload):
@@ -127,11 +133,12 @@ def apply_event(event, payload):
     """
     with store.connect() as db:
         invoice_id = _invoice_of(db, event)
+        change = change_of(event, invoice_id)
         db.rollback()  # end the read above, so the unit of work starts fresh
-        with db.begin():  # commits on leaving, rolls back on an error
-            if not store.store_event(db, event, invoice_id, payload):
-                return "duplicate", invoice_id
-            changed = apply_effect(db, event, invoice_id)
+        with store.begin_event(db):  # committed on leaving, rolled back on an error
+            stored, changed = store.store_event(db, event, invoice_id, payload, change)
+    if not stored:
+        return "duplicate", invoice_id
     if event["type"] not in HANDLERS:
         return "ignored", invoice_id
     return ("applied" if changed else "unchanged"), invoice_id

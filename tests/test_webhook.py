@@ -184,6 +184,40 @@ def test_a_retry_in_the_failures_own_second_shows_processing(hook):
     assert hook.invoice(sent["id"])["payment"] == "failed"
 
 
+def test_a_redelivered_failure_in_the_retrys_second_changes_nothing(hook):
+    # On PostgreSQL the event's row and its change are one statement: the change must still
+    # wait on the row going in, or this old failure would be the latest again.
+    sent = hook.send().json()
+    now = int(time.time())
+    intent = (
+        hook.live.app.extensions["stripe"]
+        .v1.invoices.retrieve(sent["id"], {"expand": ["payments"]})
+        .payments.data[0]
+        .payment.payment_intent
+    )
+    failed = event(sent["id"], "invoice.payment_failed", now, status="open")
+    deliver(hook, failed)
+    processing = {
+        **event("pi_x", "payment_intent.processing", now),
+        "data": {"object": {"id": intent, "object": "payment_intent"}},
+    }
+    deliver(hook, processing)
+    assert deliver(hook, failed).json()["outcome"] == "duplicate"
+    assert hook.invoice(sent["id"])["payment"] == "processing"
+
+
+def test_after_an_event_the_next_unit_of_work_is_still_one_transaction(hook):
+    # The event's statement commits by itself on PostgreSQL; the pool must not hand that on.
+    sent = hook.send().json()
+    deliver(hook, event(sent["id"], "invoice.paid", status="paid", amount_paid=2000))
+    engine = hook.live.app.extensions["db"]
+    assert engine.pool.checkedin() == 1  # the connection the event used is the next one out
+    with pytest.raises(RuntimeError), engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE invoices SET number = 'CHANGED'")
+        raise RuntimeError("the unit of work fails after its UPDATE")
+    assert hook.invoice(sent["id"])["number"] != "CHANGED"
+
+
 def test_processing_found_through_invoice_payments(hook, client):
     sent = hook.send().json()
     intent = client.v1.invoices.retrieve(sent["id"], {"expand": ["payments"]})
