@@ -4,10 +4,15 @@ functions take the caller's `db` and never commit."""
 
 import time
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
-from store import insert_into
+from store import built_once, insert_into, skip_conflicts
 from tables import invoices, leases, sends, settings
+
+# The statements every send runs, made once (see store.built_once).
+_insert_send = built_once(skip_conflicts(sends, sends.c.id))
+_SEND = select(sends).where(sends.c.id == bindparam("b_id"))
+_TOUCH_SEND = update(sends).where(sends.c.id == bindparam("b_id"))
 
 
 def start_send(db, send_id, customer, request, idempotency_key, abandoned_after):
@@ -17,20 +22,9 @@ def start_send(db, send_id, customer, request, idempotency_key, abandoned_after)
     if it has been left untouched for `abandoned_after` seconds.
     """
     now = int(time.time())
-    inserted = db.execute(
-        insert_into(db, sends)
-        .values(
-            id=send_id,
-            state="pending",
-            customer=customer,
-            request=request,
-            idempotency_key=idempotency_key,
-            created=now,
-            touched=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(sends.c.id)
-    ).first()
+    row = {"id": send_id, "state": "pending", "customer": customer, "request": request,
+           "idempotency_key": idempotency_key, "created": now, "touched": now}  # fmt: skip
+    inserted = db.execute(_insert_send(db), row).first()
     mine = inserted is not None or claim_send(db, send_id, now - abandoned_after)
     return get_send(db, send_id), mine
 
@@ -52,14 +46,12 @@ def touch_send(db, send_id, **values):
         request = {**row.request, "invoice": {**row.request["invoice"]}}
         request["invoice"]["customer"] = values["customer"]
         values["request"] = request
-    db.execute(
-        update(sends).where(sends.c.id == send_id).values(touched=int(time.time()), **values)
-    )
+    db.execute(_TOUCH_SEND, {"b_id": send_id, "touched": int(time.time()), **values})
 
 
 def get_send(db, send_id):
     """One send row, or None."""
-    return db.execute(select(sends).where(sends.c.id == send_id)).first()
+    return db.execute(_SEND, {"b_id": send_id}).first()
 
 
 def stale_sends(db, untouched_since):

@@ -12,7 +12,7 @@ import json
 import re
 import time
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 import store
 import tables
@@ -26,6 +26,9 @@ _CONFLICTS = {
     "in_progress": "A request with this Idempotency-Key is still running; retry shortly.",
 }
 _keys = tables.idempotency_keys
+# The statements every keyed send runs, made once (see store.built_once).
+_insert_key = store.built_once(store.skip_conflicts(_keys, _keys.c.key))
+_UPDATE_KEY = update(_keys).where(_keys.c.key == bindparam("b_key"))
 
 
 def checked_key(value):
@@ -50,12 +53,9 @@ def _conflict(reason):
 def claim(db, key, request_hash):
     """Claim a key: ("replay", invoice_id) or ("run", attempt); else a StateConflictError."""
     now = int(time.time())
-    inserted = db.execute(
-        store.insert_into(db, _keys)
-        .values(key=key, request_hash=request_hash, attempt=1, locked_at=now, created=now)
-        .on_conflict_do_nothing()
-        .returning(_keys.c.key)
-    ).first()
+    row = {"key": key, "request_hash": request_hash, "attempt": 1, "locked_at": now,
+           "created": now}  # fmt: skip
+    inserted = db.execute(_insert_key(db), row).first()
     if inserted:
         return "run", 1
     row = db.execute(select(_keys).where(_keys.c.key == key).with_for_update()).one()
@@ -65,13 +65,13 @@ def claim(db, key, request_hash):
         return "replay", row.invoice_id
     if row.locked_at and now - row.locked_at < KEY_LOCK_SECONDS:
         raise _conflict("in_progress")
-    db.execute(update(_keys).where(_keys.c.key == key).values(locked_at=now))
+    db.execute(_UPDATE_KEY, {"b_key": key, "locked_at": now})
     return "run", row.attempt
 
 
 def finish(db, key, invoice_id):
     """The key's request made this invoice: later repeats replay it."""
-    db.execute(update(_keys).where(_keys.c.key == key).values(invoice_id=invoice_id, locked_at=0))
+    db.execute(_UPDATE_KEY, {"b_key": key, "invoice_id": invoice_id, "locked_at": 0})
 
 
 def release(db, key):

@@ -93,6 +93,28 @@ def insert_into(db, table):
     return _insert(db.dialect.name, table)
 
 
+def built_once(build):
+    """`build(dialect)`'s statement, made once per dialect and reused with its values given
+    at execution (`db.execute(statement(db), values)`): SQLAlchemy then neither builds it
+    nor works out its cache key again, which costs several times what running it does."""
+    made = {}
+
+    def statement(db):
+        name = db.dialect.name
+        found = made.get(name)
+        if found is None:
+            found = made[name] = build(name)
+        return found
+
+    return statement
+
+
+def skip_conflicts(table, key):
+    """An INSERT of the values given at execution that skips a row already there, RETURNING
+    `key` (a column) if it went in: a statement for `built_once`."""
+    return lambda dialect: _insert(dialect, table).on_conflict_do_nothing().returning(key)
+
+
 # The statements events run, built and compiled once per dialect and shape, then run on the
 # driver's cursor in the caller's transaction: SQLAlchemy's own work for each execution (cache
 # keys, parameter and result processing) costs more than the statement (see BENCHMARKS.md).
@@ -195,9 +217,12 @@ def changes_of(snapshot):
 # Customers.
 
 
+_CUSTOMER = select(customers).where(customers.c.email == bindparam("b_email"))
+
+
 def find_customer(db, email):
     """The local customer with this (lower-cased) email, or None."""
-    return db.execute(select(customers).where(customers.c.email == email)).first()
+    return db.execute(_CUSTOMER, {"b_email": email}).first()
 
 
 def add_customer(db, email, stripe_id, name):
@@ -221,13 +246,14 @@ def forget_customer(db, email):
 _MOVING = (*MIRRORED, "finalized_at", "closed_at")
 
 
+_insert_invoice = built_once(skip_conflicts(invoices, invoices.c.id))
+
+
 def record_invoice(db, fields):
     """Insert a new invoice row, or move an existing one forward to `fields`."""
     values = {**fields, "status_rank": STATUS_RANK[fields["status"]], **_stamp()}
     values["recorded"] = values["changed"]
-    inserted = db.execute(
-        insert_into(db, invoices).values(**values).on_conflict_do_nothing().returning(invoices.c.id)
-    ).first()
+    inserted = db.execute(_insert_invoice(db), values).first()
     if inserted is None:
         changes = {k: fields[k] for k in _MOVING if k in fields}
         if fields.get("payment_intent"):
@@ -358,9 +384,12 @@ def invoice_by_payment_intent(db, payment_intent):
     return db.execute(query).scalar()
 
 
+_INVOICE = select(invoices).where(invoices.c.id == bindparam("b_id"))
+
+
 def get_invoice(db, invoice_id):
     """One invoice row, or None."""
-    return db.execute(select(invoices).where(invoices.c.id == invoice_id)).first()
+    return db.execute(_INVOICE, {"b_id": invoice_id}).first()
 
 
 def require_invoice(db, invoice_id):
