@@ -5,6 +5,7 @@ lookups that webhooks and reconciliation need."""
 import hashlib
 import time
 
+import requests
 import stripe
 from flask import current_app
 
@@ -19,14 +20,26 @@ SAMPLE_CATALOG = (
 )
 
 
+def _http_client(api_base):
+    """The SDK's own HTTP client, with the environment read once: the proxy for `api_base`
+    (HTTPS_PROXY, NO_PROXY, ...) now, where requests would scan every variable on each call,
+    and no ~/.netrc, whose password requests would send in place of the API key."""
+    session = requests.Session()
+    session.trust_env = False
+    found = requests.utils.get_environ_proxies(api_base)
+    proxies = {scheme: found[scheme] for scheme in ("http", "https") if scheme in found}
+    return stripe.RequestsClient(session=session, proxy=proxies or None)
+
+
 def make_client(api_key, api_base=None, http_client=None):
     """One StripeClient for the app: pinned API version (the SDK's), 2 network retries."""
-    options = {"max_network_retries": 2}
-    if api_base:
-        options["base_addresses"] = {"api": api_base}
-    if http_client is not None:
-        options["http_client"] = http_client
-    return stripe.StripeClient(api_key, **options)
+    api_base = api_base or stripe.api_base
+    return stripe.StripeClient(
+        api_key,
+        max_network_retries=2,
+        base_addresses={"api": api_base},
+        http_client=http_client or _http_client(api_base),
+    )
 
 
 def client():
