@@ -36,14 +36,17 @@ def field(value):
 def _log(response):
     took = (time.perf_counter() - g.pop("started", time.perf_counter())) * 1000
     asked = request._get_current_object()  # one look-up, not one per field
-    line = (
-        f"request method={field(asked.method)} path={field(asked.path)} "
-        f"status={response.status_code} ms={took:.1f} remote={field(asked.remote_addr)}"
+    extra = g.pop("log_fields", None) or {}
+    fields = {"method": asked.method, "path": asked.path, "status": response.status_code,
+              "ms": f"{took:.1f}", "remote": asked.remote_addr, **extra}  # fmt: skip
+    texts = [str(value) for value in fields.values()]
+    # Most lines need no escaping: one check of all the values at once (a value is plain if
+    # and only if all of them put together are), else each value on its own.
+    if not _PLAIN.fullmatch("".join(texts)):
+        texts = [field(text) for text in texts]
+    current_app.logger.info(
+        "request " + " ".join(f"{key}={text}" for key, text in zip(fields, texts, strict=True))
     )
-    extra = g.pop("log_fields", None)
-    if extra:
-        line += "".join(f" {key}={field(value)}" for key, value in extra.items())
-    current_app.logger.info(line)
     return response
 
 
