@@ -4,6 +4,7 @@ lookups that webhooks and reconciliation need."""
 
 import hashlib
 import time
+from urllib.parse import quote
 
 import requests
 import stripe
@@ -141,22 +142,28 @@ def _key(prefix, step):
     return {"idempotency_key": f"{prefix}:{step}"}
 
 
+def _post(path, params, options):
+    """POST to Stripe through the SDK (its key, API version, retries, idempotency keys and
+    errors), the answer kept as the JSON it is: a send wants dicts, and building the SDK's
+    objects from an invoice only to turn them back was two fifths of its CPU per send."""
+    return client().raw_request("post", path, **params, **options).data
+
+
 def create_draft(params, key_prefix, step="create"):
     """Create the draft invoice (`params` as a send recorded them); return it as a dict."""
-    return client().v1.invoices.create(params, _key(key_prefix, step)).to_dict()
+    return _post("/v1/invoices", params, _key(key_prefix, step))
 
 
 def add_lines(invoice_id, lines, key_prefix):
     """Add every line to a draft in one call."""
-    client().v1.invoices.add_lines(invoice_id, {"lines": lines}, _key(key_prefix, "lines"))
+    path = f"/v1/invoices/{quote(invoice_id, safe='')}/add_lines"
+    _post(path, {"lines": lines}, _key(key_prefix, "lines"))
 
 
 def send_invoice(invoice_id, key_prefix):
     """Finalize and email a draft; return it as a dict, with its payments."""
-    sent = client().v1.invoices.send_invoice(
-        invoice_id, {"expand": ["payments"]}, _key(key_prefix, "send")
-    )
-    return sent.to_dict()
+    path = f"/v1/invoices/{quote(invoice_id, safe='')}/send"
+    return _post(path, {"expand": ["payments"]}, _key(key_prefix, "send"))
 
 
 def retrieve_invoice(invoice_id):
