@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import bindparam, or_, select, update
 
-from store import built_once, insert_into, skip_conflicts
+from store import built_once, columns_only, insert_into, skip_conflicts
 from tables import invoices, leases, sends, settings
 
 # The statements every send runs, made once (see store.built_once).
@@ -46,7 +46,8 @@ def touch_send(db, send_id, **values):
         request = {**row.request, "invoice": {**row.request["invoice"]}}
         request["invoice"]["customer"] = values["customer"]
         values["request"] = request
-    db.execute(_TOUCH_SEND, {"b_id": send_id, "touched": int(time.time()), **values})
+    values = columns_only(sends, {"touched": int(time.time()), **values})
+    db.execute(_TOUCH_SEND, {"b_id": send_id, **values})
 
 
 def get_send(db, send_id):

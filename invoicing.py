@@ -21,14 +21,27 @@ SAMPLE_CATALOG = (
 )
 
 
+# Connections kept open to Stripe: one for each thread of a worker that can call at once
+# (gunicorn.conf.py allows up to 256) and its reconciliation thread.
+_KEPT_CONNECTIONS = 257
+
+
 def _http_client(api_base):
     """The SDK's own HTTP client, with the environment read once: the proxy for `api_base`
-    (HTTPS_PROXY, NO_PROXY, ...) now, where requests would scan every variable on each call,
-    and no ~/.netrc, whose password requests would send in place of the API key."""
+    (HTTPS_PROXY, ALL_PROXY, NO_PROXY, ...) now, where requests would scan every variable on
+    each call, and no ~/.netrc, whose password requests would send in place of the API key.
+    Its one session serves every thread of the process."""
     session = requests.Session()
     session.trust_env = False
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=_KEPT_CONNECTIONS)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     found = requests.utils.get_environ_proxies(api_base)
-    proxies = {scheme: found[scheme] for scheme in ("http", "https") if scheme in found}
+    proxies = {
+        scheme: found.get(scheme) or found["all"]
+        for scheme in ("http", "https")
+        if scheme in found or "all" in found
+    }
     return stripe.RequestsClient(session=session, proxy=proxies or None)
 
 

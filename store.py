@@ -109,6 +109,15 @@ def built_once(build):
     return statement
 
 
+def columns_only(table, values):
+    """`values` if every key names a column of `table`; else a TypeError (a statement built
+    once takes its columns from the values given, and would skip a misspelt one silently)."""
+    unknown = [key for key in values if key not in table.c]
+    if unknown:
+        raise TypeError(f"not columns of {table.name}: {', '.join(unknown)}")
+    return values
+
+
 def skip_conflicts(table, key):
     """An INSERT of the values given at execution that skips a row already there, RETURNING
     `key` (a column) if it went in: a statement for `built_once`."""
@@ -253,7 +262,7 @@ def record_invoice(db, fields):
     """Insert a new invoice row, or move an existing one forward to `fields`."""
     values = {**fields, "status_rank": STATUS_RANK[fields["status"]], **_stamp()}
     values["recorded"] = values["changed"]
-    inserted = db.execute(_insert_invoice(db), values).first()
+    inserted = db.execute(_insert_invoice(db), columns_only(invoices, values)).first()
     if inserted is None:
         changes = {k: fields[k] for k in _MOVING if k in fields}
         if fields.get("payment_intent"):

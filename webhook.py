@@ -135,7 +135,9 @@ def apply_event(event, payload):
         invoice_id = _invoice_of(db, event)
         change = change_of(event, invoice_id)
         db.rollback()  # end the read above, so the unit of work starts fresh
-        with store.begin_event(db):  # committed on leaving, rolled back on an error
+        # Committed on leaving, rolled back on an error. Only store_event goes in here: on
+        # PostgreSQL its one statement is the whole transaction (see store.begin_event).
+        with store.begin_event(db):
             stored, changed = store.store_event(db, event, invoice_id, payload, change)
     if not stored:
         return "duplicate", invoice_id

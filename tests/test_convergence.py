@@ -162,6 +162,18 @@ def test_a_recent_pending_send_is_left_to_its_process(hook, client):
     assert [i.status for i in client.v1.invoices.list().data] == ["draft"]
 
 
+def test_a_misspelt_column_is_refused_not_skipped(hook):
+    # The send's statements are built once and take their columns from the values given.
+    sent = hook.send().json()
+    with store.begin(hook.live.app.extensions["db"]) as db:
+        send_id = db.execute(tables.sends.select()).first().id
+        with pytest.raises(TypeError, match="stat"):
+            bookkeeping.touch_send(db, send_id, stat="done")
+        fields = dict(store.get_invoice(db, sent["id"])._mapping)
+        with pytest.raises(TypeError, match="numbr"):
+            store.record_invoice(db, {**fields, "numbr": "INV-1"})
+
+
 def test_reconcile_removes_drafts_no_send_owns(hook, client):
     # A draft row from before crash-safe sends, whose draft is still at Stripe.
     invoice_id = _abandon(hook, client, "send_old", "draft")
