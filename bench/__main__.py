@@ -1,6 +1,6 @@
 """`python -m bench`: run every benchmark and write BENCHMARKS.md.
 
-python -m bench            # the full run (about 40 minutes on 2 cores)
+python -m bench            # the full run (about half an hour on 2 cores)
 python -m bench --smoke    # tiny sizes, to keep the scripts working (run by scripts/test)
 """
 
