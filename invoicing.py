@@ -158,7 +158,7 @@ def _key(prefix, step):
 def _post(path, params, options):
     """POST to Stripe through the SDK (its key, API version, retries, idempotency keys and
     errors), the answer kept as the JSON it is: a send wants dicts, and building the SDK's
-    objects from an invoice only to turn them back was two fifths of its CPU per send."""
+    objects from an invoice only to turn them back was two fifths of the SDK's CPU."""
     return client().raw_request("post", path, **params, **options).data
 
 

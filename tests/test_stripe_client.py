@@ -69,6 +69,15 @@ def test_calls_go_through_the_environments_proxy(recorders, clean_env):
     assert proxy.seen == [{"path": "http://stripe.invalid/v1/prices", "auth": f"Bearer {KEY}"}]
 
 
+def test_the_environment_is_read_once_at_start(recorders, clean_env):
+    proxy = recorders[1]
+    clean_env.setenv("HTTP_PROXY", _address(proxy))
+    client = invoicing.make_client(KEY, "http://stripe.invalid")
+    clean_env.delenv("HTTP_PROXY")
+    client.v1.prices.list()
+    assert [seen["path"] for seen in proxy.seen] == ["http://stripe.invalid/v1/prices"]
+
+
 def test_all_proxy_serves_every_scheme(recorders, clean_env):
     proxy = recorders[1]
     clean_env.setenv("ALL_PROXY", _address(proxy))
