@@ -34,6 +34,22 @@ def event(invoice_id, event_type, created=None, **fields):
     }
 
 
+def processing(intent, created):
+    """A payment_intent.processing event for this PaymentIntent."""
+    return {
+        **event("pi_x", "payment_intent.processing", created),
+        "data": {"object": {"id": intent, "object": "payment_intent"}},
+    }
+
+
+def payment_intent_of(api, invoice_id):
+    """The PaymentIntent of the invoice's payment, as Stripe has it."""
+    found = api.live.app.extensions["stripe"].v1.invoices.retrieve(
+        invoice_id, {"expand": ["payments"]}
+    )
+    return found.payments.data[0].payment.payment_intent
+
+
 def deliver(api, payload, secret=OLD_SECRET, timestamp=None, header=None):
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
@@ -140,23 +156,12 @@ def test_finalized_after_void_leaves_it_void(hook):
 def test_older_payment_attempt_never_overwrites_a_newer_one(hook):
     sent = hook.send().json()
     now = int(time.time())
-    failed = event(sent["id"], "invoice.payment_failed", now, status="open")
-    processing = {
-        **event("pi_x", "payment_intent.processing", now - 30),
-        "data": {"object": {"id": "pi_unused", "object": "payment_intent"}},
-    }
-    deliver(hook, failed)
+    deliver(hook, event(sent["id"], "invoice.payment_failed", now, status="open"))
     # The processing event is older than the failure: the failure stands.
-    intent = (
-        hook.live.app.extensions["stripe"]
-        .v1.invoices.retrieve(sent["id"], {"expand": ["payments"]})
-        .payments.data[0]
-        .payment.payment_intent
-    )
-    processing["data"]["object"]["id"] = intent
-    deliver(hook, processing)
+    older = processing(payment_intent_of(hook, sent["id"]), now - 30)
+    deliver(hook, older)
     assert hook.invoice(sent["id"])["payment"] == "failed"
-    newer = {**processing, "id": "evt_processing_newer", "created": now + 30}
+    newer = {**older, "id": "evt_processing_newer", "created": now + 30}
     deliver(hook, newer)
     assert hook.invoice(sent["id"])["payment"] == "processing"
 
@@ -164,18 +169,9 @@ def test_older_payment_attempt_never_overwrites_a_newer_one(hook):
 def test_a_retry_in_the_failures_own_second_shows_processing(hook):
     sent = hook.send().json()
     now = int(time.time())
-    intent = (
-        hook.live.app.extensions["stripe"]
-        .v1.invoices.retrieve(sent["id"], {"expand": ["payments"]})
-        .payments.data[0]
-        .payment.payment_intent
-    )
+    intent = payment_intent_of(hook, sent["id"])
     deliver(hook, event(sent["id"], "invoice.payment_failed", now, status="open"))
-    processing = {
-        **event("pi_x", "payment_intent.processing", now),
-        "data": {"object": {"id": intent, "object": "payment_intent"}},
-    }
-    assert deliver(hook, processing).json()["outcome"] == "applied"
+    assert deliver(hook, processing(intent, now)).json()["outcome"] == "applied"
     assert hook.invoice(sent["id"])["payment"] == "processing"
     # And a failure of that attempt, heard of within the same second, is the latest again.
     failed_again = {**event(sent["id"], "invoice.payment_failed", now, status="open"),
@@ -189,19 +185,10 @@ def test_a_redelivered_failure_in_the_retrys_second_changes_nothing(hook):
     # wait on the row going in, or this old failure would be the latest again.
     sent = hook.send().json()
     now = int(time.time())
-    intent = (
-        hook.live.app.extensions["stripe"]
-        .v1.invoices.retrieve(sent["id"], {"expand": ["payments"]})
-        .payments.data[0]
-        .payment.payment_intent
-    )
+    intent = payment_intent_of(hook, sent["id"])
     failed = event(sent["id"], "invoice.payment_failed", now, status="open")
     deliver(hook, failed)
-    processing = {
-        **event("pi_x", "payment_intent.processing", now),
-        "data": {"object": {"id": intent, "object": "payment_intent"}},
-    }
-    deliver(hook, processing)
+    deliver(hook, processing(intent, now))
     assert deliver(hook, failed).json()["outcome"] == "duplicate"
     assert hook.invoice(sent["id"])["payment"] == "processing"
 
@@ -218,18 +205,14 @@ def test_after_an_event_the_next_unit_of_work_is_still_one_transaction(hook):
     assert hook.invoice(sent["id"])["number"] != "CHANGED"
 
 
-def test_processing_found_through_invoice_payments(hook, client):
+def test_processing_found_through_invoice_payments(hook):
     sent = hook.send().json()
-    intent = client.v1.invoices.retrieve(sent["id"], {"expand": ["payments"]})
-    intent_id = intent.payments.data[0].payment.payment_intent
+    intent = payment_intent_of(hook, sent["id"])
     # Forget the local link, so the server must ask Stripe which invoice this pays.
     with hook.live.app.extensions["db"].begin() as connection:
         connection.exec_driver_sql("UPDATE invoices SET payment_intent = NULL")
-    processing = {
-        **event("x", "payment_intent.processing"),
-        "data": {"object": {"id": intent_id, "object": "payment_intent"}},
-    }
-    assert deliver(hook, processing).json()["outcome"] == "applied"
+    answer = deliver(hook, processing(intent, int(time.time())))
+    assert answer.json()["outcome"] == "applied"
     assert hook.invoice(sent["id"])["payment"] == "processing"
 
 
