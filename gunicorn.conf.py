@@ -11,18 +11,20 @@ from dotenv import load_dotenv
 from gunicorn import util
 from gunicorn.glogging import Logger
 
+# `gunicorn` run from the venv's bin/ has that folder, not this one, on its path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 load_dotenv()
+
+# (Names imported here must not be gunicorn settings: `config` is one.)
+from invoicing.config import mode_of, whole_number  # noqa: E402 - after the path is set
+from invoicing.errors import ConfigError  # noqa: E402
 
 
 def _whole_number(name, default, low, high):
-    # As settings.py reads numbers (which gunicorn loads this file too early to import): an
-    # empty variable means its default, and a bad one stops start-up with one line.
-    raw = os.environ.get(name, "").strip() or str(default)
-    if not (raw.isascii() and raw.isdigit()):
-        sys.exit(f"Configuration error: {name} must be a whole number, got {raw!r}")
-    if not low <= int(raw) <= high:
-        sys.exit(f"Configuration error: {name} must be between {low} and {high}, got {raw}")
-    return int(raw)
+    try:
+        return whole_number(os.environ, name, default, low, high)
+    except ConfigError as error:
+        sys.exit(f"Configuration error: {error}")
 
 
 bind = f"0.0.0.0:{_whole_number('PORT', 4242, 1, 65535)}"
@@ -30,14 +32,15 @@ workers = _whole_number("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1, 
 threads = _whole_number("GUNICORN_THREADS", 1, 1, 256)
 # Served without a buffering proxy, a sync worker is held by any client that sends its request
 # slowly, and a few such clients hold them all. This worker reads each request whole, all
-# connections at once, before serving it as the sync worker does (buffered_worker.py). Threads
+# connections at once, before serving it as the sync worker does (see its module). Threads
 # mean gunicorn's gthread worker, whose threads a slow client can still hold one by one.
-worker_class = "buffered_worker.BufferedWorker" if threads == 1 else "gthread"
+worker_class = "invoicing.web.buffered_worker.BufferedWorker" if threads == 1 else "gthread"
 # Stripe calls can take seconds; past this a stuck worker is replaced.
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
-# The app logs one structured line per request (logs.py); gunicorn's access log would repeat it.
+# The app logs one structured line per request (invoicing/web/logs.py); gunicorn's access
+# log would repeat it.
 accesslog = None
 errorlog = "-"
 
@@ -93,10 +96,9 @@ def on_starting(server):
     The workers inherit its address, webhook secret and DOMAIN through the environment, so
     every worker sees the same Stripe state and the emulator's webhooks reach this server.
     """
-    import settings
-    from factory import app_or_exit
+    from invoicing import app_or_exit
 
-    if settings.mode_of(os.environ.get("STRIPE_SECRET_KEY", "").strip()) != "emulator":
+    if mode_of(os.environ.get("STRIPE_SECRET_KEY", "").strip()) != "emulator":
         return
     address = server.cfg.address[0]
     if not os.environ.get("DOMAIN", "").strip() and isinstance(address, tuple):
@@ -110,8 +112,8 @@ def on_starting(server):
 
 def post_worker_init(worker):
     """Each worker may run reconciliation; the database lease lets one at a time do it."""
-    import reconcile
+    from invoicing import reconciler
 
     # Other apps served with this file (bench/bare_webhook.py) have no reconciliation.
     if "RECONCILE_SECONDS" in worker.wsgi.config:
-        reconcile.start(worker.wsgi)
+        reconciler.start(worker.wsgi)

@@ -1,7 +1,6 @@
 """The invoicing server's entry: `app` for `flask --app server`, gunicorn and `python server.py`."""
 
-import reconcile
-from factory import app_or_exit, create_app
+from invoicing import app_or_exit, create_app, reconciler
 
 __all__ = ["app", "create_app"]
 
@@ -10,5 +9,5 @@ app = app_or_exit()
 
 
 if __name__ == "__main__":
-    reconcile.start(app)
+    reconciler.start(app)
     app.run(port=app.config["PORT"])

@@ -1,4 +1,4 @@
-"""`python -m bench`: run every benchmark and write BENCHMARKS.md.
+"""`python -m bench`: run every benchmark and write bench/BENCHMARKS.md.
 
 python -m bench            # the full run (about half an hour on 2 cores)
 python -m bench --smoke    # tiny sizes, to keep the scripts working (run by scripts/test)
@@ -65,6 +65,16 @@ def main(argv=None):
         return
     started = machine()
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    tables = measure()
+    with open(NOTES) as notes:
+        analysis = notes.read()
+    with open(os.path.join(ROOT, "bench", "BENCHMARKS.md"), "w") as out:
+        out.write(report(stamp, started, tables, analysis))
+    print("Wrote bench/BENCHMARKS.md")
+
+
+def measure():
+    """Every script at full size, each table printed as it comes; return the tables by name."""
     latency = invoice_latency.table(
         invoice_latency.measure(100, 10, [1, 10, 100, 250], {100: 3, 250: 3})
     )
@@ -84,15 +94,43 @@ def main(argv=None):
     print(flows)
     converged = convergence.report(convergence.measure())
     print(converged)
-    with open(NOTES) as notes:
-        analysis = notes.read()
-    report = f"""# Benchmarks
+    return {
+        "latency": latency,
+        "hooks": hooks,
+        "verdict": verdict,
+        "profile": profile,
+        "sends": sends,
+        "flows": flows,
+        "converged": converged,
+    }
+
+
+def report(stamp, started, tables, analysis):
+    """BENCHMARKS.md: the tables of `measure`, each with what it measures, then the notes."""
+    sections = [
+        _opening(stamp, started),
+        _webhook_section(tables["hooks"], tables["verdict"], tables["profile"]),
+        _sends_section(tables["sends"]),
+        _convergence_section(tables["converged"]),
+        _latency_section(tables["latency"]),
+        _flows_section(tables["flows"]),
+        analysis,
+    ]
+    return "\n\n".join(sections)
+
+
+def _opening(stamp, started):
+    """The title, and when and where the run was measured."""
+    return f"""# Benchmarks
 
 Measured {stamp} on {started}, by `python -m bench` (the whole run, as written here). The
 machine is shared: figures swing from run to run, so every comparison below is between
-targets measured in this same run, with the spread of its rounds.
+targets measured in this same run, with the spread of its rounds."""
 
-## Webhook throughput under gunicorn, beside its references
+
+def _webhook_section(hooks, verdict, profile):
+    """Webhook throughput under gunicorn beside its references, the verdict, the profile."""
+    return f"""## Webhook throughput under gunicorn, beside its references
 
 Every target runs under the server's deployed gunicorn settings (`gunicorn.conf.py`: its
 worker class, `buffered_worker.BufferedWorker`, and the same worker count), loaded by wrk (2
@@ -115,18 +153,24 @@ The same events sent to the server's WSGI app in process (no socket, no gunicorn
 sampled (`bench/webhook_profile.py`): what the request itself costs, beside what the workers
 spend on it above.
 
-{profile}
+{profile}"""
 
-## Sending invoices (`POST /invoices`) with Stripe answering at once
+
+def _sends_section(sends):
+    """Sending invoices with an emulated Stripe that answers at once."""
+    return f"""## Sending invoices (`POST /invoices`) with Stripe answering at once
 
 The server as deployed, in test mode, its Stripe API base pointed at an emulator in its own
 process that answers without delay (3 Stripe calls per invoice, the customer known); wrk with
 16 connections, 15 s a run, 3 rounds. The emulator's CPU is shown apart: it stands in for
 Stripe.
 
-{sends}
+{sends}"""
 
-## Convergence under faults
+
+def _convergence_section(converged):
+    """Whether every invoice's record converges with Stripe after faults."""
+    return f"""## Convergence under faults
 
 500 invoices sent by 8 careful clients (retrying what failed with the same Idempotency-Key)
 to the server as deployed (4 gunicorn workers, PostgreSQL), then paid, failed, voided, marked
@@ -136,24 +180,25 @@ after taking effect), and the database stops for 3 s. Then the faults stop, deli
 and `flask --app server reconcile` runs once; every invoice at Stripe is compared with the
 record (`bench/convergence.py`).
 
-{converged}
+{converged}"""
 
-## Stripe round trips per invoice
+
+def _latency_section(latency):
+    """Stripe round trips per invoice, each answered after a typical delay."""
+    return f"""## Stripe round trips per invoice
 
 The emulator answers every call after 100 ms, a typical round trip to Stripe.
 
-{latency}
+{latency}"""
 
-## The emulator through the SDK
+
+def _flows_section(flows):
+    """The output of the emulator's flows through the SDK, as a code block."""
+    return f"""## The emulator through the SDK
 
 ```
 {flows.strip()}
-```
-
-{analysis}"""
-    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as out:
-        out.write(report)
-    print("Wrote BENCHMARKS.md")
+```"""
 
 
 if __name__ == "__main__":

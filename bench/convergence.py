@@ -23,12 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-import store
-import tables
 from bench.gunicorn_run import ROOT, Gunicorn
+from invoicing.record import tables
+from invoicing.record.database import make_engine
 from stripe_emulator import Emulator, serve
-from tools.postgres import Postgres
-from tools.serving import free_port
+from tests.helpers.postgres import Postgres
+from tests.helpers.serving import free_port
 
 STEPS = ("customers.create", "invoices.create", "invoices.add_lines", "invoices.send_invoice")
 ACTIONS = ("pay", "pay", "pay", "fail", "void", "uncollectible", "open")
@@ -166,7 +166,7 @@ class Run:
                 i: json.loads(json.dumps(self.emulator.store.view(self.emulator.store.objects[i])))
                 for i in self.emulator.store.by_type["invoice"]
             }
-        engine = store.make_engine(self.database_url)
+        engine = make_engine(self.database_url)
         with engine.connect() as db:
             local = {r.id: r for r in db.execute(tables.invoices.select())}
             pending = db.exec_driver_sql("SELECT count(*) FROM sends WHERE state='pending'")

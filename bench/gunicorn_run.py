@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from tools.serving import free_port
+from tests.helpers.serving import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -5,9 +5,9 @@ import shutil
 import statistics
 import tempfile
 
-from factory import create_app
+from invoicing import create_app
 from stripe_emulator import Emulator, serve
-from tools.serving import LiveServer
+from tests.helpers.serving import LiveServer
 
 
 class Site:

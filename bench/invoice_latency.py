@@ -16,7 +16,7 @@ import requests
 import stripe
 
 from bench.harness import Site, summary
-from settings import EMULATOR_KEY
+from invoicing.config import EMULATOR_KEY
 
 _emails = itertools.count()
 

@@ -119,9 +119,9 @@ _GROUPS = (
     ("/jinja2/", "Flask and Werkzeug"),
     ("/email_validator/", "validation (email-validator, validation.py)"),
     ("/idna/", "validation (email-validator, validation.py)"),
-    (f"{ROOT}/validation.py", "validation (email-validator, validation.py)"),
+    (f"{ROOT}/invoicing/sending/validation.py", "validation (email-validator, validation.py)"),
     ("/logging/", "logging"),
-    (f"{ROOT}/logs.py", "logging"),
+    (f"{ROOT}/invoicing/web/logs.py", "logging"),
     ("/json/", "JSON"),
     ("/site-packages/", "other libraries"),
     (f"{ROOT}/bench/", ""),  # the loop that sends: looked past
@@ -133,7 +133,7 @@ def breakdown(count=300):
     """[(group, share of the server's CPU)], sampled over `count` sends in this process to an
     emulator in its own process (so only the server's work is sampled)."""
     from bench.sampler import Sampler
-    from factory import create_app
+    from invoicing import create_app
 
     emulator = webhook_events.Emulator()
     folder = tempfile.mkdtemp(prefix="bench-profile-")

@@ -58,7 +58,7 @@ def measure(folders, database="sqlite", pairs=5, seconds=8, connections=16):
     postgres = None
     try:
         if database == "postgresql":
-            from tools.postgres import Postgres
+            from tests.helpers.postgres import Postgres
 
             postgres = Postgres().start()
         found = []

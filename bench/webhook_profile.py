@@ -25,14 +25,14 @@ GROUPS = (
     ("/engine/default.py:do_execute", "the database driver (statements, commit)"),
     ("/engine/default.py:do_commit", "the database driver (statements, commit)"),
     ("/engine/default.py:do_rollback", "the database driver (statements, commit)"),
-    (f"{ROOT}/store.py:_run", "the database driver (statements, commit)"),
+    (f"{ROOT}/invoicing/record/statements.py:run", "the database driver (statements, commit)"),
     ("/sqlite3/", "the database driver (statements, commit)"),
     ("/psycopg/", "the database driver (statements, commit)"),
     ("/sqlalchemy/", "SQLAlchemy (Core, pool, transaction)"),
     ("/flask/", "Flask and Werkzeug"),
     ("/werkzeug/", "Flask and Werkzeug"),
     ("/logging/", "logging (the request's line)"),
-    (f"{ROOT}/logs.py", "logging (the request's line)"),
+    (f"{ROOT}/invoicing/web/logs.py", "logging (the request's line)"),
     ("/json/", "JSON (parse, answer)"),
     (f"{ROOT}/bench/", ""),  # the loop that calls the app: looked past
     (f"{ROOT}/", "this server's own modules"),
@@ -47,7 +47,7 @@ def measure(count=5000):
         url = f"sqlite:///{folder}/profile.db"
         webhook_events.prepare_server_database(url)
         os.environ.update(DATABASE_URL=url, STRIPE_WEBHOOK_SECRET=webhook_events.SECRET)
-        from factory import create_app
+        from invoicing import create_app
 
         app = create_app()
         for handler in app.logger.handlers:

@@ -206,7 +206,7 @@ def measure(
     database = emulator = None
     try:
         if postgres:
-            from tools.postgres import Postgres
+            from tests.helpers.postgres import Postgres
 
             database = Postgres().start()
         if djstripe:

@@ -1,5 +1,5 @@
 // Extract, from the official Node SDK's TypeScript definitions, the schema of the objects the
-// Stripe emulator serves, into ../stripe_schema/schema.json (small, reproducible, offline).
+// Stripe emulator serves, into ../tests/emulator/stripe_schema/schema.json (small, reproducible, offline).
 //
 // The SDK's definitions are generated from Stripe's OpenAPI spec for exactly one API version:
 // `field: T | null` is always present (possibly null), `field?: T` may be absent (expandable or
@@ -16,7 +16,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // The installed package, found as node finds it (its package.json is not an export).
 const require = createRequire(import.meta.url);
 const sdk = path.join(require.resolve("stripe").split(`${path.sep}node_modules${path.sep}stripe${path.sep}`)[0], "node_modules", "stripe");
-const OUT = path.join(here, "..", "stripe_schema", "schema.json");
+const OUT = path.join(here, "..", "tests", "emulator", "stripe_schema", "schema.json");
 
 // The object types the emulator serves, by the SDK file that declares them.
 const ROOTS = {

@@ -18,9 +18,9 @@ from playwright.sync_api import expect, sync_playwright
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from factory import create_app  # noqa: E402 - after the path is set
+from invoicing import create_app  # noqa: E402 - after the path is set
 from stripe_emulator import serve, sign  # noqa: E402
-from tools.serving import LiveServer  # noqa: E402
+from tests.helpers.serving import LiveServer  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",

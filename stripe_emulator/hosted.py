@@ -8,7 +8,7 @@ from jinja2 import Environment, PackageLoader
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
-from .money import format_code, format_money
+from invoicing.currencies import format_code, format_money
 
 
 def day(timestamp):

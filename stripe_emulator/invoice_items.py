@@ -19,39 +19,11 @@ def param_path(prefix, *keys):
 def new_item(store, customer, params, prefix, currency):
     """A new invoice item from line-like params (pricing[price] or amount), not yet kept."""
     quantity = params.get("quantity", 1)
-    if quantity < 0:
-        raise invalid(param_path(prefix, "quantity"), "Quantity must be a non-negative integer.")
-    for key in ("price_data", "unit_amount_decimal", "quantity_decimal"):
-        if key in params:
-            raise invalid(
-                param_path(prefix, key), f"The emulator does not support {key}; use pricing."
-            )
-    price_id = params.get("pricing", {}).get("price")
-    if price_id:
-        if "amount" in params:
-            raise invalid(param_path(prefix, "amount"), "Pass either amount or pricing, not both.")
-        price = price_for_line(store, price_id, param_path(prefix, "pricing", "price"))
-        product = store.objects[price["product"]]
-        unit, item_currency = price["unit_amount"], price["currency"]
-        description = params.get("description") or product["name"]
-        pricing = {
-            "type": "price_details",
-            "price_details": {"price": price["id"], "product": product["id"]},
-            "unit_amount_decimal": str(unit),
-        }
-        amount = unit * quantity
-    elif "amount" in params:
-        amount = params["amount"]
-        item_currency = (params.get("currency") or currency or "usd").lower()
-        description = params.get("description")
-        pricing = None
-    else:
-        raise missing(param_path(prefix, "pricing", "price"))
-    if currency and item_currency != currency:
-        raise invalid(
-            param_path(prefix, "pricing", "price") if price_id else param_path(prefix, "currency"),
-            f"The line's currency ({item_currency}) differs from the invoice's ({currency}).",
-        )
+    _check_line(params, prefix, quantity)
+    amount, item_currency, description, pricing = _line_terms(
+        store, params, prefix, currency, quantity
+    )
+    _check_currency(prefix, pricing, item_currency, currency)
     created = now()
     return {
         "id": store.new_id("ii"),
@@ -77,6 +49,53 @@ def new_item(store, customer, params, prefix, currency):
         "tax_rates": [],
         "test_clock": None,
     }
+
+
+def _check_line(params, prefix, quantity):
+    """Refuse a negative quantity, then the pricing parameters the emulator does not support."""
+    if quantity < 0:
+        raise invalid(param_path(prefix, "quantity"), "Quantity must be a non-negative integer.")
+    for key in ("price_data", "unit_amount_decimal", "quantity_decimal"):
+        if key in params:
+            raise invalid(
+                param_path(prefix, key), f"The emulator does not support {key}; use pricing."
+            )
+
+
+def _line_terms(store, params, prefix, currency, quantity):
+    """The line's amount, currency, description and pricing: from its price, else its amount."""
+    price_id = params.get("pricing", {}).get("price")
+    if price_id:
+        return _priced_terms(store, params, prefix, price_id, quantity)
+    if "amount" in params:
+        item_currency = (params.get("currency") or currency or "usd").lower()
+        return params["amount"], item_currency, params.get("description"), None
+    raise missing(param_path(prefix, "pricing", "price"))
+
+
+def _priced_terms(store, params, prefix, price_id, quantity):
+    """A priced line's amount, currency, description and pricing, from its price and product."""
+    if "amount" in params:
+        raise invalid(param_path(prefix, "amount"), "Pass either amount or pricing, not both.")
+    price = price_for_line(store, price_id, param_path(prefix, "pricing", "price"))
+    product = store.objects[price["product"]]
+    unit, item_currency = price["unit_amount"], price["currency"]
+    description = params.get("description") or product["name"]
+    pricing = {
+        "type": "price_details",
+        "price_details": {"price": price["id"], "product": product["id"]},
+        "unit_amount_decimal": str(unit),
+    }
+    return unit * quantity, item_currency, description, pricing
+
+
+def _check_currency(prefix, pricing, item_currency, currency):
+    """Refuse a line whose currency is not the invoice's (`currency`, if there is one yet)."""
+    if currency and item_currency != currency:
+        raise invalid(
+            param_path(prefix, "pricing", "price") if pricing else param_path(prefix, "currency"),
+            f"The line's currency ({item_currency}) differs from the invoice's ({currency}).",
+        )
 
 
 def attach(store, invoice, item):

@@ -97,21 +97,46 @@ def create_invoice(store, params):
     customer = live_customer(store, params["customer"], "customer")
     method = params.get("collection_method", "charge_automatically")
     days, due_date = _due_terms(params, method)
+    invoice = _draft_invoice(store, params, customer, method, days, due_date)
+    store.add(invoice)
+    if params.get("pending_invoice_items_behavior") == "include":
+        for item in pending_items(store, customer["id"], invoice["currency"]):
+            attach(store, invoice, item)
+    total(invoice)
+    store.emit("invoice.created", invoice)
+    return invoice
+
+
+def _draft_invoice(store, params, customer, method, days, due_date):
+    """A new draft invoice for `customer`, not yet kept, with no lines."""
     created = now()
-    invoice = {
+    fields = {
         "id": store.new_id("in"),
         "object": "invoice",
-        "account_country": "US",
-        "account_name": "Emulated account",
-        "account_tax_ids": None,
-        "amount_due": 0,
-        "amount_overpaid": 0,
-        "amount_paid": 0,
-        "amount_remaining": 0,
-        "amount_shipping": 0,
-        "application": None,
-        "attempt_count": 0,
-        "attempted": False,
+        "created": created,
+        "period_end": created,
+        "period_start": created,
+        **_chosen_fields(params, customer),
+        **_customer_details(customer),
+        **_collection_terms(method, days, due_date),
+        **_account_fields(),
+        **_draft_progress(),
+        **_opening_amounts(customer),
+        "_lines": [],
+    }
+    return _in_stripe_order(fields)
+
+
+def _in_stripe_order(fields):
+    """The fields in Stripe's order: id and object, the rest by name, then internal (`_`) ones."""
+    public = sorted(k for k in fields if k[0] != "_" and k not in ("id", "object"))
+    internal = sorted(k for k in fields if k[0] == "_")
+    return {k: fields[k] for k in ("id", "object", *public, *internal)}
+
+
+def _chosen_fields(params, customer):
+    """The fields the request sets, checked in this order, or their defaults."""
+    return {
         # False by default for this API version: a draft waits for an explicit finalize.
         "auto_advance": params.get("auto_advance", False),
         "automatic_tax": {
@@ -121,13 +146,20 @@ def create_invoice(store, params):
             "provider": None,
             "status": None,
         },
-        # The emulator never finalizes a draft by itself.
-        "automatically_finalizes_at": None,
-        "billing_reason": "manual",
-        "collection_method": method,
-        "created": created,
         "currency": (params.get("currency") or customer["currency"] or "usd").lower(),
         "custom_fields": _custom_fields(params.get("custom_fields")),
+        "description": params.get("description"),
+        "footer": params.get("footer"),
+        "metadata": params.get("metadata") or {},
+        "payment_settings": _payment_settings(params),
+        "rendering": _rendering(params),
+        "statement_descriptor": params.get("statement_descriptor"),
+    }
+
+
+def _customer_details(customer):
+    """The customer and its contact and tax details, as the invoice keeps them."""
+    return {
         "customer": customer["id"],
         "customer_account": None,
         "customer_address": customer["address"],
@@ -136,38 +168,52 @@ def create_invoice(store, params):
         "customer_phone": customer["phone"],
         "customer_shipping": customer["shipping"],
         "customer_tax_exempt": customer["tax_exempt"],
+    }
+
+
+def _collection_terms(method, days, due_date):
+    """How the invoice is to be paid: its collection method and due terms, no default method."""
+    return {
+        "collection_method": method,
         "default_payment_method": None,
         "default_source": None,
-        "default_tax_rates": [],
-        "description": params.get("description"),
-        "discounts": [],
         "due_date": due_date,
+        "_days_until_due": days,
+    }
+
+
+def _account_fields():
+    """Who issues the invoice and why: the emulated test-mode account, by hand, for itself."""
+    return {
+        "account_country": "US",
+        "account_name": "Emulated account",
+        "account_tax_ids": None,
+        "application": None,
+        "billing_reason": "manual",
+        "issuer": {"type": "self"},
+        "livemode": False,
+        "on_behalf_of": None,
+        "parent": None,
+        "test_clock": None,
+    }
+
+
+def _draft_progress():
+    """A draft's progress: not yet finalized, numbered, attempted, paid, revised or notified."""
+    return {
+        "attempt_count": 0,
+        "attempted": False,
+        # The emulator never finalizes a draft by itself.
+        "automatically_finalizes_at": None,
         "effective_at": None,
-        "ending_balance": None,
-        "footer": params.get("footer"),
         "from_invoice": None,
         "hosted_invoice_url": None,
         "invoice_pdf": None,
-        "issuer": {"type": "self"},
         "last_finalization_error": None,
         "latest_revision": None,
-        "livemode": False,
-        "metadata": params.get("metadata") or {},
         "next_payment_attempt": None,
         "number": None,
-        "on_behalf_of": None,
-        "parent": None,
-        "payment_settings": _payment_settings(params),
-        "period_end": created,
-        "period_start": created,
-        "post_payment_credit_notes_amount": 0,
-        "pre_payment_credit_notes_amount": 0,
         "receipt_number": None,
-        "rendering": _rendering(params),
-        "shipping_cost": None,
-        "shipping_details": None,
-        "starting_balance": customer.get("balance", 0),
-        "statement_descriptor": params.get("statement_descriptor"),
         "status": "draft",
         "status_transitions": {
             "finalized_at": None,
@@ -175,26 +221,35 @@ def create_invoice(store, params):
             "paid_at": None,
             "voided_at": None,
         },
+        "webhooks_delivered_at": None,
+        "_payment_intent": None,
+    }
+
+
+def _opening_amounts(customer):
+    """A draft's amounts before any line: all zero or empty, from the customer's balance."""
+    return {
+        "amount_due": 0,
+        "amount_overpaid": 0,
+        "amount_paid": 0,
+        "amount_remaining": 0,
+        "amount_shipping": 0,
+        "default_tax_rates": [],
+        "discounts": [],
+        "ending_balance": None,
+        "post_payment_credit_notes_amount": 0,
+        "pre_payment_credit_notes_amount": 0,
+        "shipping_cost": None,
+        "shipping_details": None,
+        "starting_balance": customer.get("balance", 0),
         "subtotal": 0,
         "subtotal_excluding_tax": 0,
-        "test_clock": None,
         "total": 0,
         "total_discount_amounts": [],
         "total_excluding_tax": 0,
         "total_pretax_credit_amounts": [],
         "total_taxes": [],
-        "webhooks_delivered_at": None,
-        "_days_until_due": days,
-        "_lines": [],
-        "_payment_intent": None,
     }
-    store.add(invoice)
-    if params.get("pending_invoice_items_behavior") == "include":
-        for item in pending_items(store, customer["id"], invoice["currency"]):
-            attach(store, invoice, item)
-    total(invoice)
-    store.emit("invoice.created", invoice)
-    return invoice
 
 
 @route("POST", "/v1/invoices/<invoice>/add_lines", "invoices.add_lines", "InvoiceAddLinesParams")

@@ -6,8 +6,9 @@ invoice that is still owed (`reminder`), and the receipt when a sent invoice is 
 Stripe (`receipt`; an invoice paid out of band has no charge, so no receipt).
 """
 
+from invoicing.currencies import format_money
+
 from .hosted import day
-from .money import format_money
 from .store import now
 
 

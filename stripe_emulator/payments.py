@@ -9,72 +9,78 @@ from .store import list_object, now, random_token
 def open_payment(store, invoice):
     """Create the invoice's PaymentIntent and its default InvoicePayment."""
     created = now()
-    methods = invoice["payment_settings"]["payment_method_types"] or ["card"]
-    intent = store.add(
-        {
-            "id": store.new_id("pi"),
-            "object": "payment_intent",
-            "allowed_payment_method_types": None,
-            "amount": invoice["amount_due"],
-            "amount_capturable": 0,
-            "amount_received": 0,
-            "application": None,
-            "application_fee_amount": None,
-            "automatic_payment_methods": None,
-            "canceled_at": None,
-            "cancellation_reason": None,
-            "capture_method": "automatic",
-            "confirmation_method": "automatic",
-            "created": created,
-            "currency": invoice["currency"],
-            "customer": invoice["customer"],
-            "customer_account": None,
-            "description": f"Invoice {invoice['number']}",
-            "excluded_payment_method_types": None,
-            "last_payment_error": None,
-            "latest_charge": None,
-            "livemode": False,
-            "managed_payments": None,
-            "metadata": {},
-            "next_action": None,
-            "on_behalf_of": None,
-            "payment_method": None,
-            "payment_method_configuration_details": None,
-            "payment_method_options": _method_options(methods),
-            "payment_method_types": methods,
-            "payment_record": None,
-            "processing": None,
-            "receipt_email": None,
-            "review": None,
-            "setup_future_usage": None,
-            "shipping": None,
-            "source": None,
-            "statement_descriptor": None,
-            "statement_descriptor_suffix": None,
-            "status": "requires_payment_method",
-            "transfer_group": None,
-        }
-    )
+    intent = store.add(_new_intent(store, invoice, created))
     intent["client_secret"] = f"{intent['id']}_secret_{random_token(25)}"
-    payment = store.add(
-        {
-            "id": store.new_id("inpay"),
-            "object": "invoice_payment",
-            "amount_paid": None,
-            "amount_requested": invoice["amount_due"],
-            "created": created,
-            "currency": invoice["currency"],
-            "invoice": invoice["id"],
-            "is_default": True,
-            "livemode": False,
-            "payment": {"type": "payment_intent", "payment_intent": intent["id"]},
-            "status": "open",
-            "status_transitions": {"canceled_at": None, "paid_at": None},
-        }
-    )
+    payment = store.add(_new_invoice_payment(store, invoice, intent, created))
     invoice["_payment_intent"] = intent["id"]
     invoice["_invoice_payment"] = payment["id"]
     store.emit("payment_intent.created", intent)
+
+
+def _new_intent(store, invoice, created):
+    """The invoice's PaymentIntent for its amount due, awaiting a payment method; not yet kept."""
+    methods = invoice["payment_settings"]["payment_method_types"] or ["card"]
+    return {
+        "id": store.new_id("pi"),
+        "object": "payment_intent",
+        "allowed_payment_method_types": None,
+        "amount": invoice["amount_due"],
+        "amount_capturable": 0,
+        "amount_received": 0,
+        "application": None,
+        "application_fee_amount": None,
+        "automatic_payment_methods": None,
+        "canceled_at": None,
+        "cancellation_reason": None,
+        "capture_method": "automatic",
+        "confirmation_method": "automatic",
+        "created": created,
+        "currency": invoice["currency"],
+        "customer": invoice["customer"],
+        "customer_account": None,
+        "description": f"Invoice {invoice['number']}",
+        "excluded_payment_method_types": None,
+        "last_payment_error": None,
+        "latest_charge": None,
+        "livemode": False,
+        "managed_payments": None,
+        "metadata": {},
+        "next_action": None,
+        "on_behalf_of": None,
+        "payment_method": None,
+        "payment_method_configuration_details": None,
+        "payment_method_options": _method_options(methods),
+        "payment_method_types": methods,
+        "payment_record": None,
+        "processing": None,
+        "receipt_email": None,
+        "review": None,
+        "setup_future_usage": None,
+        "shipping": None,
+        "source": None,
+        "statement_descriptor": None,
+        "statement_descriptor_suffix": None,
+        "status": "requires_payment_method",
+        "transfer_group": None,
+    }
+
+
+def _new_invoice_payment(store, invoice, intent, created):
+    """The invoice's default InvoicePayment, open, tying it to its PaymentIntent; not yet kept."""
+    return {
+        "id": store.new_id("inpay"),
+        "object": "invoice_payment",
+        "amount_paid": None,
+        "amount_requested": invoice["amount_due"],
+        "created": created,
+        "currency": invoice["currency"],
+        "invoice": invoice["id"],
+        "is_default": True,
+        "livemode": False,
+        "payment": {"type": "payment_intent", "payment_intent": intent["id"]},
+        "status": "open",
+        "status_transitions": {"canceled_at": None, "paid_at": None},
+    }
 
 
 def _method_options(methods):

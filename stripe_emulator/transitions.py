@@ -7,7 +7,9 @@ draft first. A refused action answers 400: `invoice_not_editable` for what only 
 `status_transition_invalid` for the rest.
 """
 
-from . import money, outbox
+from invoicing import currencies as money
+
+from . import outbox
 from .errors import StripeAPIError, state
 from .payments import cancel_payment, fail_payment, open_payment, settle
 from .routes import route

@@ -14,7 +14,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from stripe_emulator import Emulator, serve
 from tests.helpers import SERVER_SETTINGS, post_signed
-from tools.serving import LiveServer
+from tests.helpers.serving import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 needs_chromium = pytest.mark.skipif(
@@ -46,7 +46,7 @@ def chromium():
 @contextlib.contextmanager
 def running_site(database):
     """The server in emulator mode, with the emulator over real HTTP (its hosted page too)."""
-    from factory import create_app
+    from invoicing import create_app
 
     # Processing lasts longer than both pages' polling intervals, so each can show it.
     emulator_server = serve(Emulator(processing_seconds=4.0, webhook_first_retry=0.1))

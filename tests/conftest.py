@@ -8,7 +8,7 @@ import pytest
 from stripe_emulator import Emulator
 from tests.browser import Watched, chromium, running_site
 from tests.helpers import HOOK_SECRET, Receiver, sdk_client, serve_api
-from tools.serving import free_port
+from tests.helpers.serving import free_port
 
 # The apps tests build in this process are configured by the tests alone, never by a
 # developer's `.env` (create_app calls load_dotenv).
@@ -46,7 +46,7 @@ def unused_port():
 @pytest.fixture(scope="session")
 def postgres():
     """One PostgreSQL server for the session (each test gets its own database)."""
-    from tools.postgres import Postgres
+    from tests.helpers.postgres import Postgres
 
     server = Postgres().start()
     yield server

@@ -5,8 +5,7 @@ submits itself (no customer data in a URL)."""
 import requests
 from playwright.sync_api import expect
 
-import catalog
-import invoicing
+from invoicing import catalog, stripe_calls
 from tests.browser import (
     Watched,
     make_overdue,
@@ -113,7 +112,9 @@ def test_the_form_never_submits_itself_and_without_stripe_the_list_loads(site, b
     # Now Stripe cannot be reached at all.
     sent = send_by_api(site, "local@example.com")
     site.emulator.deliverer.wait_idle(timeout=10)
-    site.app.extensions["stripe"] = invoicing.make_client("sk_test_emulator", "http://127.0.0.1:9")
+    site.app.extensions["stripe"] = stripe_calls.make_client(
+        "sk_test_emulator", "http://127.0.0.1:9"
+    )
     site.app.extensions["catalog"] = catalog.Catalog()
     # The outbox is the emulator's, which still answers here: its failure is played by the page.
     failure = {"error": {"message": "Stripe could not be reached; try again.", "field": None,

@@ -8,7 +8,7 @@ import pytest
 import stripe
 
 from stripe_emulator import Emulator, WSGIClient
-from stripe_schema import Checker, load
+from tests.emulator.stripe_schema import Checker, load
 from tests.helpers import wait_for
 
 

@@ -15,10 +15,9 @@ import requests
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-import bookkeeping
-import reconcile as reconcile_module
-import store
-import tables
+from invoicing import reconciler
+from invoicing.errors import LeaseLostError
+from invoicing.record import database, invoices, leases, sends, tables
 from stripe_emulator import Emulator
 from tests.helpers import (
     ROOT,
@@ -117,7 +116,7 @@ def _abandon(api, client, send_id, state_at_stripe, key=None):
             )
         )  # fmt: skip
         if invoice_id:
-            store.record_invoice(
+            invoices.record_invoice(
                 db,
                 {"id": invoice_id, "status": "draft", "customer": customer.id,
                  "email": "dead@example.com", "amount_due": 1000, "amount_paid": 0,
@@ -165,13 +164,13 @@ def test_a_recent_pending_send_is_left_to_its_process(hook, client):
 def test_a_misspelt_column_is_refused_not_skipped(hook):
     # The send's statements are built once and take their columns from the values given.
     sent = hook.send().json()
-    with store.begin(hook.live.app.extensions["db"]) as db:
+    with database.begin(hook.live.app.extensions["db"]) as db:
         send_id = db.execute(tables.sends.select()).first().id
         with pytest.raises(TypeError, match="stat"):
-            bookkeeping.touch_send(db, send_id, stat="done")
-        fields = dict(store.get_invoice(db, sent["id"])._mapping)
+            sends.touch_send(db, send_id, stat="done")
+        fields = dict(invoices.get_invoice(db, sent["id"])._mapping)
         with pytest.raises(TypeError, match="numbr"):
-            store.record_invoice(db, {**fields, "numbr": "INV-1"})
+            invoices.record_invoice(db, {**fields, "numbr": "INV-1"})
 
 
 def test_reconcile_removes_drafts_no_send_owns(hook, client):
@@ -298,7 +297,7 @@ def test_the_server_reconciles_by_itself(tmp_path, unused_port):
             return shown["status"] == "paid"
 
         wait_for(paid, timeout=20)
-        engine = store.make_engine(env["DATABASE_URL"])
+        engine = database.make_engine(env["DATABASE_URL"])
         with engine.connect() as connection:
             leases = connection.exec_driver_sql("SELECT name FROM leases").all()
         engine.dispose()
@@ -391,7 +390,7 @@ def refusing(api, statement_start, times=1):
         event.remove(engine, "before_cursor_execute", refuse)
 
 
-# The statement that marks a send done (bookkeeping.touch_send with a state).
+# The statement that marks a send done (sends.touch_send with a state).
 MARK_DONE = "UPDATE sends SET state="
 
 
@@ -444,11 +443,11 @@ def test_a_database_failure_before_the_send_frees_the_clients_key(hook, client):
 def test_a_long_pass_renews_its_lease_and_stops_when_it_is_lost(hook):
     moment = [0.0]
     with hook.live.app.app_context():
-        with store.begin() as db:
-            assert bookkeeping.take_lease(db, reconcile_module.LEASE, "here", 40)
-        tick = reconcile_module.renewing("here", 40, clock=lambda: moment[0])
+        with database.begin() as db:
+            assert leases.take_lease(db, reconciler.LEASE, "here", 40)
+        tick = reconciler.renewing("here", 40, clock=lambda: moment[0])
         now = int(time.time())
-        with store.begin() as db:  # as if the pass had run for most of the lease's term
+        with database.begin() as db:  # as if the pass had run for most of the lease's term
             db.execute(tables.leases.update().values(expires=now + 1))
         tick(1)  # too soon after the start: nothing to renew
         assert rows(hook, "SELECT expires FROM leases") == [(now + 1,)]
@@ -456,9 +455,9 @@ def test_a_long_pass_renews_its_lease_and_stops_when_it_is_lost(hook):
         tick(2)
         assert rows(hook, "SELECT holder FROM leases")[0][0] == "here"
         assert rows(hook, "SELECT expires FROM leases")[0][0] >= now + 40
-        with store.begin() as db:  # another process took it (this one had stalled)
+        with database.begin() as db:  # another process took it (this one had stalled)
             db.execute(tables.leases.update().values(holder="there", expires=now + 3600))
         moment[0] = 22.0
-        with pytest.raises(reconcile_module.LeaseLostError):
+        with pytest.raises(LeaseLostError):
             tick(3)
         assert rows(hook, "SELECT holder FROM leases") == [("there",)]

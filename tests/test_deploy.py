@@ -7,7 +7,7 @@ import sys
 import pytest
 import requests
 
-import emulation
+from invoicing import emulator_mode
 from tests.helpers import ROOT, clean_env, start_gunicorn, stop, wait_for
 
 
@@ -53,11 +53,11 @@ def test_a_broken_emulator_state_file_stops_with_one_line(tmp_path):
 
 def test_emulator_state_is_kept_beside_the_default_record_only():
     config = {"EMULATOR_STATE_FILE": "", "DATABASE_URL": None}
-    assert emulation.state_file(config) == os.path.join(ROOT, "instance", "emulator-state.json")
+    assert emulator_mode.state_file(config) == os.path.join(ROOT, "instance", "emulator-state.json")
     config["DATABASE_URL"] = "postgresql+psycopg://db/invoicing"
-    assert emulation.state_file(config) is None
+    assert emulator_mode.state_file(config) is None
     config["EMULATOR_STATE_FILE"] = "/var/lib/invoicing/emulator.json"
-    assert emulation.state_file(config) == "/var/lib/invoicing/emulator.json"
+    assert emulator_mode.state_file(config) == "/var/lib/invoicing/emulator.json"
 
 
 def test_a_env_file_beside_a_test_server_is_not_read(tmp_path):
@@ -69,7 +69,7 @@ def test_a_env_file_beside_a_test_server_is_not_read(tmp_path):
     )  # fmt: skip
     env.pop("ADMIN_PASSWORD", None)
     # Run as `python -c`, python-dotenv looks for `.env` from the working directory.
-    shown = "from factory import create_app; print(repr(create_app().config['ADMIN_PASSWORD']))"
+    shown = "from invoicing import create_app; print(repr(create_app().config['ADMIN_PASSWORD']))"
     result = subprocess.run(
         [sys.executable, "-c", shown],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,

@@ -3,7 +3,7 @@
 import pytest
 import stripe
 
-from stripe_emulator.money import format_money, maximum, minimum
+from invoicing.currencies import format_money, maximum, minimum
 
 
 def invoice_of(client, customer, amount, currency="usd", quantity=1):

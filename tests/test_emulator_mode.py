@@ -9,7 +9,7 @@ import sys
 import requests
 
 from tests.helpers import ROOT, catalog_price, clean_env, wait_for, worker_pids
-from tools.serving import free_port
+from tests.helpers.serving import free_port
 
 
 def _healthy(url):
@@ -60,9 +60,9 @@ def _paid_after_a_test_payment(url):
 
 def _endpoints(env):
     """The webhook endpoints registered at the emulator the server noted, by URL."""
-    import store
+    from invoicing.record.database import make_engine
 
-    engine = store.make_engine(env["DATABASE_URL"])
+    engine = make_engine(env["DATABASE_URL"])
     with engine.connect() as connection:
         base = connection.exec_driver_sql(
             "SELECT value FROM settings WHERE key = 'emulator.url'"

@@ -8,7 +8,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import store
+from invoicing.record import database, invoices
 from tests.helpers import post_signed, served
 
 SECRET = "whsec_fuzz_secret_0123456789"
@@ -56,8 +56,8 @@ def fuzz_server(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
     with served(emulator, url, STRIPE_WEBHOOK_SECRETS=[SECRET]) as api:
         # An invoice for the fuzzed events to land on, so odd values reach the UPDATEs.
-        with store.begin(api.live.app.extensions["db"]) as db:
-            store.record_invoice(
+        with database.begin(api.live.app.extensions["db"]) as db:
+            invoices.record_invoice(
                 db,
                 {"id": "in_fuzz", "status": "open", "customer": "cus_fuzz",
                  "email": "f@example.com", "amount_due": 100, "amount_paid": 0,

@@ -14,8 +14,7 @@ import time
 import pytest
 import requests
 
-import catalog
-import invoicing
+from invoicing import catalog, stripe_calls
 from tests.helpers import HOOK_SECRET, ROOT, clean_env, post_signed, served, wait_for
 from tests.test_pages import TEST_KEYS
 
@@ -146,7 +145,7 @@ def test_an_unreachable_stripe_is_one_plain_sentence_and_a_log_naming_it(
 ):
     with served(emulator, sqlite_url) as api:
         gold = api.prices()["gold_special"]["id"]
-        api.live.app.extensions["stripe"] = invoicing.make_client(
+        api.live.app.extensions["stripe"] = stripe_calls.make_client(
             "sk_test_emulator", "http://127.0.0.1:9"
         )
         api.live.app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
@@ -194,7 +193,7 @@ def test_seed_catalog_with_stripe_out_of_reach_is_one_line(tmp_path):
 
 
 def test_a_webhook_secret_without_a_key_still_uses_the_emulator(tmp_path):
-    from factory import create_app
+    from invoicing import create_app
 
     app = create_app(
         {"STRIPE_SECRET_KEY": "", "STRIPE_API_BASE": "", "STRIPE_WEBHOOK_SECRETS": [HOOK_SECRET],
@@ -207,7 +206,8 @@ def test_a_webhook_secret_without_a_key_still_uses_the_emulator(tmp_path):
 
 
 def test_settings_say_the_real_rules():
-    from settings import ConfigError, from_environ
+    from invoicing.config import from_environ
+    from invoicing.errors import ConfigError
 
     with pytest.raises(ConfigError, match="at least 8 letters, digits or underscores") as caught:
         from_environ({"STRIPE_SECRET_KEY": "sk_test_fake123"})
@@ -223,7 +223,8 @@ def test_the_example_env_file_starts_gunicorn(tmp_path, unused_port):
     # variable (WEB_CONCURRENCY=, DOMAIN=, ...) means its default.
     shutil.copy(f"{ROOT}/.env.example", tmp_path / ".env")
     shutil.copy(f"{ROOT}/gunicorn.conf.py", tmp_path / "gunicorn.conf.py")
-    env = clean_env(tmp_path, PORT=str(unused_port), RECONCILE_SECONDS="0")
+    # The copy of gunicorn.conf.py imports the server's package from the repository.
+    env = clean_env(tmp_path, PORT=str(unused_port), RECONCILE_SECONDS="0", PYTHONPATH=ROOT)
     del env["PYTHON_DOTENV_DISABLED"]  # reading `.env` is what this test is about
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     process = subprocess.Popen(

@@ -48,21 +48,20 @@ def test_stripe_failure_at_each_step_then_a_retry_with_the_same_key(
 
 
 def test_a_crashed_try_is_taken_over_with_its_own_stripe_keys(sqlite_api, emulator):
-    import idempotency
-    import store
-    import tables
-    from errors import StateConflictError
+    from invoicing.errors import StateConflictError
+    from invoicing.record import database, tables
+    from invoicing.sending import idempotency
 
     engine = sqlite_api.live.app.extensions["db"]
-    with store.begin(engine) as db:
+    with database.begin(engine) as db:
         assert idempotency.claim(db, "crash-1", "h") == ("run", 1)
     # Its worker dies: the key stays locked, then goes stale.
-    with pytest.raises(StateConflictError), store.begin(engine) as db:
+    with pytest.raises(StateConflictError), database.begin(engine) as db:
         idempotency.claim(db, "crash-1", "h")
-    with store.begin(engine) as db:
+    with database.begin(engine) as db:
         db.execute(tables.idempotency_keys.update().values(locked_at=int(time.time()) - 3600))
-    with store.begin(engine) as db:
+    with database.begin(engine) as db:
         assert idempotency.claim(db, "crash-1", "h") == ("run", 1)  # same Stripe keys
         idempotency.release(db, "crash-1")  # a clean failure: fresh keys next time
-    with store.begin(engine) as db:
+    with database.begin(engine) as db:
         assert idempotency.claim(db, "crash-1", "h") == ("run", 2)

@@ -31,7 +31,7 @@ def test_one_log_line_per_request_and_event_without_secrets(emulator, sqlite_url
         with caplog.at_level(logging.INFO):
             post_signed(f"{api.url}/webhook", event, SECRET)
             api.get("/invoices", params={"email": "p@x.io"})
-        messages = [r.getMessage() for r in caplog.records if r.name == "factory"]
+        messages = [r.getMessage() for r in caplog.records if r.name == "invoicing"]
         assert len(messages) == 2 and all(m.startswith("request ") for m in messages)
         # The webhook's one line names the request and its event.
         assert "method=POST path=/webhook status=200" in messages[0]

@@ -7,9 +7,8 @@ import threading
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import migrate
-import store
-import tables
+from invoicing.record import migrate, tables
+from invoicing.record.database import make_engine
 from tests.helpers import served
 
 BEFORE = os.path.join(os.path.dirname(__file__), "data", "schema_before_migrations.sql")
@@ -22,7 +21,7 @@ def _differences(engine):
 
 def _old_database(url):
     """A database as the server made it before migrations, holding one paid invoice."""
-    engine = store.make_engine(url)
+    engine = make_engine(url)
     with open(BEFORE) as ddl, engine.begin() as connection:
         for statement in ddl.read().split(";"):
             if "CREATE" in statement:
@@ -60,7 +59,7 @@ def test_a_database_from_before_migrations_upgrades_in_place(emulator, database_
 
 
 def test_migrations_build_the_tables_the_store_declares(database_url):
-    engine = store.make_engine(database_url)
+    engine = make_engine(database_url)
     assert migrate.upgrade(engine, migrate.BASELINE) is None
     assert migrate.upgrade(engine) == migrate.BASELINE
     assert migrate.current(engine) == migrate.head()
@@ -69,7 +68,7 @@ def test_migrations_build_the_tables_the_store_declares(database_url):
 
 
 def test_concurrent_starts_migrate_once(database_url):
-    engines = [store.make_engine(database_url) for _ in range(4)]
+    engines = [make_engine(database_url) for _ in range(4)]
     errors = []
 
     def start(engine):

@@ -12,7 +12,7 @@ import requests
 import schemathesis
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from apidoc import DESCRIPTION_FILE
+from invoicing.web.apidoc import DESCRIPTION_FILE
 from stripe_emulator import Emulator
 from tests.helpers import post_signed, served
 

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-import api
-import invoicing
-import store
+from invoicing import stripe_calls
+from invoicing.record import invoices
+from invoicing.web import invoices as invoice_routes
 from tests.helpers import serve_api, served
 
 TEST_KEYS = {
@@ -91,7 +91,7 @@ def test_browser_routes_answer_html_errors_and_json_routes_json(sqlite_api):
 def test_the_pay_page_says_plainly_when_stripe_cannot_be_reached(emulator, sqlite_url):
     with served(emulator, sqlite_url, **TEST_KEYS) as api:
         sent = api.send().json()
-        api.live.app.extensions["stripe"] = invoicing.make_client(
+        api.live.app.extensions["stripe"] = stripe_calls.make_client(
             TEST_KEYS["STRIPE_SECRET_KEY"], "http://127.0.0.1:9"
         )
         page = api.get(f"/invoices/{sent['id']}/pay")
@@ -115,7 +115,7 @@ def test_list_since_cursor_returns_only_changes(sqlite_api, emulator):
     assert [i["id"] for i in listed["data"]] == [first["id"]] and listed["cursor"] > 0
     recent = sqlite_api.get("/invoices", params={"since": listed["cursor"]}).json()
     assert [i["id"] for i in recent["data"]] == [first["id"]]  # within the overlap window
-    later = listed["cursor"] + api.CURSOR_OVERLAP + 1
+    later = listed["cursor"] + invoice_routes.CURSOR_OVERLAP + 1
     assert sqlite_api.get("/invoices", params={"since": later}).json()["data"] == []
     bad = sqlite_api.get("/invoices", params={"since": "yesterday"})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "since"
@@ -126,7 +126,7 @@ def test_a_burst_of_changes_larger_than_a_page_reaches_a_poller(sqlite_api):
     created = int(time.time()) - 100
     with sqlite_api.live.app.extensions["db"].begin() as db:
         for n in range(count):
-            store.record_invoice(
+            invoices.record_invoice(
                 db,
                 {"id": f"in_burst{n:04d}", "status": "open", "customer": "cus_burst",
                  "email": "burst@example.com", "amount_due": 100, "amount_paid": 0,
@@ -136,7 +136,7 @@ def test_a_burst_of_changes_larger_than_a_page_reaches_a_poller(sqlite_api):
     time.sleep(0.01)
     with sqlite_api.live.app.extensions["db"].begin() as db:
         for n in range(count):  # oldest first: the newest page alone would miss 50
-            store.advance_status(db, f"in_burst{n:04d}", "void")
+            invoices.advance_status(db, f"in_burst{n:04d}", "void")
     seen, pages = {}, 0
     while pages < 5:
         page = sqlite_api.get("/invoices", params={"since": cursor}).json()

@@ -12,8 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-import migrate
-import store
+from invoicing.record import database, invoices, migrate
 from tests.helpers import (
     HOOK_SECRET,
     clean_env,
@@ -146,7 +145,7 @@ def test_500_events_three_times_shuffled_end_true(hook):
 
 
 def test_database_outage_during_a_webhook_then_redelivery(emulator, tmp_path):
-    from tools.postgres import Postgres
+    from tests.helpers.postgres import Postgres
 
     database = Postgres().start()
     try:
@@ -173,7 +172,7 @@ def test_database_outage_during_a_webhook_then_redelivery(emulator, tmp_path):
 
 
 def test_a_postgres_that_cannot_start_leaves_no_folder():
-    from tools.postgres import Postgres
+    from tests.helpers.postgres import Postgres
 
     with socket.create_server(("127.0.0.1", 0)) as taken:
         database = Postgres()
@@ -185,11 +184,11 @@ def test_a_postgres_that_cannot_start_leaves_no_folder():
 
 def _prepare_database(path, count):
     """Invoices recorded as this server records them, for the gunicorn burst."""
-    engine = store.make_engine(f"sqlite:///{path}")
+    engine = database.make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
-    with store.begin(engine) as db:
+    with database.begin(engine) as db:
         for i in range(count):
-            store.record_invoice(
+            invoices.record_invoice(
                 db,
                 {
                     "id": f"in_burst_{i}", "status": "open", "customer": "cus_burst",
@@ -241,7 +240,7 @@ def test_killed_gunicorn_worker_loses_nothing(tmp_path, unused_port):
             time.sleep(0.5)
             pending = [e for e in pending if _safe_status(url, e) != 200]
         assert pending == []
-        engine = store.make_engine(f"sqlite:///{path}")
+        engine = database.make_engine(f"sqlite:///{path}")
         with engine.connect() as connection:
             stored = connection.exec_driver_sql("SELECT count(*), count(DISTINCT id) FROM events")
             assert stored.one() == (count, count)

@@ -64,7 +64,8 @@ def test_webhook_health_pay_page_and_static_stay_open(guarded):
 
 
 def test_a_live_key_needs_an_admin_password():
-    from settings import ConfigError, from_environ
+    from invoicing.config import from_environ
+    from invoicing.errors import ConfigError
 
     with pytest.raises(ConfigError, match="ADMIN_PASSWORD"):
         from_environ({"STRIPE_SECRET_KEY": "sk_live_0123456789abcdef"})

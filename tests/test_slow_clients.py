@@ -13,7 +13,7 @@ import requests
 from stripe_emulator import Emulator
 from tests.helpers import HOOK_SECRET, generate_header, wait_for
 from tests.helpers import deployed as deployed_server
-from tools.serving import free_port
+from tests.helpers.serving import free_port
 
 # Every test here times answers: run alone, not beside the rest of the suite.
 pytestmark = pytest.mark.timing

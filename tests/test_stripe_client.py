@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-import invoicing
+from invoicing import stripe_calls
 
 KEY = "sk_test_client_0123456789"
 
@@ -64,7 +64,7 @@ def _address(server):
 def test_calls_go_through_the_environments_proxy(recorders, clean_env):
     proxy = recorders[1]
     clean_env.setenv("HTTP_PROXY", _address(proxy))
-    client = invoicing.make_client(KEY, "http://stripe.invalid")
+    client = stripe_calls.make_client(KEY, "http://stripe.invalid")
     client.v1.prices.list()
     assert proxy.seen == [{"path": "http://stripe.invalid/v1/prices", "auth": f"Bearer {KEY}"}]
 
@@ -72,7 +72,7 @@ def test_calls_go_through_the_environments_proxy(recorders, clean_env):
 def test_the_environment_is_read_once_at_start(recorders, clean_env):
     proxy = recorders[1]
     clean_env.setenv("HTTP_PROXY", _address(proxy))
-    client = invoicing.make_client(KEY, "http://stripe.invalid")
+    client = stripe_calls.make_client(KEY, "http://stripe.invalid")
     clean_env.delenv("HTTP_PROXY")
     client.v1.prices.list()
     assert [seen["path"] for seen in proxy.seen] == ["http://stripe.invalid/v1/prices"]
@@ -81,7 +81,7 @@ def test_the_environment_is_read_once_at_start(recorders, clean_env):
 def test_all_proxy_serves_every_scheme(recorders, clean_env):
     proxy = recorders[1]
     clean_env.setenv("ALL_PROXY", _address(proxy))
-    invoicing.make_client(KEY, "http://stripe.invalid").v1.prices.list()
+    stripe_calls.make_client(KEY, "http://stripe.invalid").v1.prices.list()
     assert [seen["path"] for seen in proxy.seen] == ["http://stripe.invalid/v1/prices"]
 
 
@@ -89,7 +89,7 @@ def test_no_proxy_for_an_address_named_in_no_proxy(recorders, clean_env):
     stripe_api, proxy = recorders
     clean_env.setenv("HTTP_PROXY", _address(proxy))
     clean_env.setenv("NO_PROXY", "127.0.0.1")
-    invoicing.make_client(KEY, _address(stripe_api)).v1.prices.list()
+    stripe_calls.make_client(KEY, _address(stripe_api)).v1.prices.list()
     assert [seen["path"] for seen in stripe_api.seen] == ["/v1/prices"]
     assert proxy.seen == []
 
@@ -99,14 +99,14 @@ def test_a_netrc_entry_for_the_api_never_replaces_the_key(recorders, clean_env, 
     netrc = tmp_path / ".netrc"
     netrc.write_text("machine 127.0.0.1 login someone password secret\n")
     netrc.chmod(0o600)
-    invoicing.make_client(KEY, _address(stripe_api)).v1.prices.list()
+    stripe_calls.make_client(KEY, _address(stripe_api)).v1.prices.list()
     assert stripe_api.seen[0]["auth"] == f"Bearer {KEY}"
 
 
 def test_many_threads_calling_at_once_keep_their_connections(recorders, clean_env, caplog):
     stripe_api = recorders[0]
     stripe_api.delay = 0.2  # every call overlaps the others
-    client = invoicing.make_client(KEY, _address(stripe_api))
+    client = stripe_calls.make_client(KEY, _address(stripe_api))
     with caplog.at_level(logging.WARNING, logger="urllib3"):
         with ThreadPoolExecutor(max_workers=16) as pool:
             list(pool.map(lambda _: client.v1.prices.list(), range(16)))

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-import catalog
+from invoicing import catalog
 
 GOOD_EMAIL = "jo@example.com"
 

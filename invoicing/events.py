@@ -1,0 +1,124 @@
+"""What each Stripe event means for the local record, and the one way an event is taken in:
+stored once by its id, with its change, in one unit of work. The webhook, reconciliation and
+the CLI's replay all come through here.
+
+Stripe delivers at least once and in no particular order; each change is a conditional update
+(see record/invoices.py), so a redelivery changes nothing and an old event never wins.
+"""
+
+import re
+
+from invoicing import stripe_calls
+from invoicing.record import database, event_log, invoices
+from invoicing.record.snapshots import invoice_id_of, is_stripe_id
+from invoicing.record.statements import make_change
+
+# An event's id and type are stored and logged: visible ASCII, no spaces.
+_TOKEN = re.compile("[\x21-\x7e]{1,255}")
+
+
+def is_event(value):
+    """True if a parsed body has what every event has: id, type, created and data.object."""
+    if not isinstance(value, dict):
+        return False
+    created, data = value.get("created"), value.get("data")
+    return (
+        isinstance(value.get("id"), str)
+        and _TOKEN.fullmatch(value["id"]) is not None
+        and isinstance(value.get("type"), str)
+        and _TOKEN.fullmatch(value["type"]) is not None
+        and isinstance(created, int)
+        and not isinstance(created, bool)
+        and 0 <= created < 2**63
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    )
+
+
+def _status(status):
+    def change(event, invoice_id):  # the status is `status`, whatever the snapshot says
+        return invoices.snapshot_change(invoice_id, status, event["data"]["object"])
+
+    return change
+
+
+def _payment_succeeded(event, invoice_id):
+    # A payment of part of the invoice leaves it open, with less remaining; the last one pays it.
+    snapshot = event["data"]["object"]
+    status = "open" if snapshot.get("status") == "open" else "paid"
+    return invoices.snapshot_change(invoice_id, status, snapshot)
+
+
+def _payment(payment):
+    def change(event, invoice_id):
+        return invoices.payment_change(invoice_id, payment, event["created"])
+
+    return change
+
+
+# One small change per handled type; any other type is stored and acknowledged.
+HANDLERS = {
+    "invoice.paid": _status("paid"),
+    "invoice.payment_succeeded": _payment_succeeded,
+    "invoice.payment_failed": _payment("failed"),
+    "payment_intent.processing": _payment("processing"),
+    "invoice.finalized": _status("open"),
+    "invoice.sent": _status("open"),
+    "invoice.voided": _status("void"),
+    "invoice.marked_uncollectible": _status("uncollectible"),
+}
+
+
+def change_of(event, invoice_id):
+    """What an event means for the local invoice: a statements.Change, or None."""
+    handler = HANDLERS.get(event["type"])
+    return handler(event, invoice_id) if handler and invoice_id else None
+
+
+def apply_effect(db, event, invoice_id):
+    """Apply what an event means to the local invoice, inside the caller's unit of work;
+    True if it changed something."""
+    change = change_of(event, invoice_id)
+    return change is not None and make_change(db, change)
+
+
+def _local_invoice_of(db, event):
+    """(the invoice an event concerns as the record knows it, whether to ask Stripe)."""
+    obj = event["data"]["object"]
+    if obj.get("object") == "invoice":
+        return invoice_id_of(obj), False
+    if event["type"].startswith("payment_intent.") and is_stripe_id(obj.get("id")):
+        found = invoices.invoice_by_payment_intent(db, obj["id"])
+        return found, found is None and event["type"] == "payment_intent.processing"
+    return None, False
+
+
+def _store(db, event, payload, invoice_id):
+    change = change_of(event, invoice_id)
+    db.rollback()  # end the read before, so the unit of work starts fresh
+    # Committed on leaving, rolled back on an error. Only store_event goes in here: on
+    # PostgreSQL its one statement is the whole transaction (see event_log.begin_event).
+    with event_log.begin_event(db):
+        stored, changed = event_log.store_event(db, event, invoice_id, payload, change)
+    if not stored:
+        return "duplicate"
+    if event["type"] not in HANDLERS:
+        return "ignored"
+    return "applied" if changed else "unchanged"
+
+
+def record_event(event, payload):
+    """Store a verified event (with the exact body Stripe signed) and apply its effect in one
+    unit of work; return (outcome, invoice id), the outcome one of applied, unchanged,
+    ignored or duplicate.
+
+    One connection for the look-up and the write (the hot path of a burst of webhooks), and
+    none held while Stripe is asked which invoice a PaymentIntent pays.
+    """
+    with database.connect() as db:
+        invoice_id, ask_stripe = _local_invoice_of(db, event)
+        if not ask_stripe:
+            return _store(db, event, payload, invoice_id), invoice_id
+    invoice_id = stripe_calls.invoice_paid_by(event["data"]["object"]["id"])
+    with database.connect() as db:
+        return _store(db, event, payload, invoice_id), invoice_id

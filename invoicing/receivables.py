@@ -1,0 +1,71 @@
+"""Receivables: what is owed at a moment, aged by days past due, and which invoices are due a
+reminder.
+
+An invoice counts as owed at a moment if it had opened by then and had not yet been paid,
+voided or marked uncollectible (Stripe's own times). What it owes is its `amount_remaining`
+while it is still open; for one closed since, the amount it was due (the record keeps no
+history of part payments).
+"""
+
+from invoicing.record import invoices
+
+DAY = 86400
+BUCKETS = ("current", "overdue_1_30", "overdue_31_60", "overdue_61_90", "overdue_over_90")
+
+
+def days_past_due(due_date, at):
+    """Whole days past `due_date` at `at`, a started day counting as one; 0 if not past."""
+    if due_date is None or at <= due_date:
+        return 0
+    return -((due_date - at) // DAY)
+
+
+def days_overdue(invoice, at):
+    """Whole days an open invoice is past its due date at `at`; 0 for any other."""
+    return days_past_due(invoice.due_date, at) if invoice.status == "open" else 0
+
+
+def _bucket(days):
+    if days == 0:
+        return "current"
+    if days <= 30:
+        return "overdue_1_30"
+    if days <= 60:
+        return "overdue_31_60"
+    if days <= 90:
+        return "overdue_61_90"
+    return "overdue_over_90"
+
+
+def aging(db, as_of):
+    """Per currency: what is owed at `as_of` in each bucket of days past due, its total and
+    how many invoices; sorted by currency."""
+    report = {}
+    for invoice in invoices.open_at(db, as_of):
+        owed = invoice.amount_remaining if invoice.status == "open" else invoice.amount_due
+        # Aged as the open invoice it was at `as_of`, whatever it is now.
+        late = days_past_due(invoice.due_date, as_of)
+        row = report.setdefault(
+            invoice.currency,
+            {"currency": invoice.currency, **dict.fromkeys(BUCKETS, 0), "total": 0, "count": 0},
+        )
+        row[_bucket(late)] += owed
+        row["total"] += owed
+        row["count"] += 1
+    return [report[currency] for currency in sorted(report)]
+
+
+def due_for_reminder(db, days_overdue, as_of, now):
+    """Open invoices at least `days_overdue` days past due at `as_of` and not reminded in the
+    last `days_overdue` days before `now`; oldest due first."""
+    recent = now - days_overdue * DAY
+    chosen = []
+    for invoice in invoices.open_at(db, as_of):
+        if invoice.status != "open":
+            continue  # closed since `as_of`: nothing to chase now
+        if days_past_due(invoice.due_date, as_of) < max(days_overdue, 1):
+            continue
+        if invoice.reminded_at is not None and invoice.reminded_at > recent:
+            continue
+        chosen.append(invoice)
+    return sorted(chosen, key=lambda invoice: (invoice.due_date, invoice.id))

@@ -1,0 +1,145 @@
+"""Reconciliation: the local record converges to Stripe's after missed webhooks, dead workers
+or a database outage. `flask --app server reconcile` runs it once; a serving process runs it
+every RECONCILE_SECONDS while it holds the lease (reconciler.py).
+
+Each pass, safe to repeat and to run beside a live server:
+1. applies every event in Stripe's list that is not stored yet, from the last one seen (with
+   an overlap: the list is not strictly in order of arrival), through the webhook's own path;
+2. refreshes every local invoice not yet paid or void from Stripe's invoice list;
+3. settles the sends that dead processes left pending (sending/send.py's repair), and drafts no send
+   owns any more.
+"""
+
+import dataclasses
+import json
+import time
+
+from flask import current_app
+
+from invoicing import events, stripe_calls
+from invoicing.record import database, invoices, sends, settings
+from invoicing.sending import send
+
+# How far back each pass looks before the newest event it saw last time, in seconds.
+EVENT_OVERLAP = 600
+CURSOR = "reconcile.events_since"
+
+
+@dataclasses.dataclass
+class Summary:
+    """What one pass did."""
+
+    events_listed: int = 0
+    events_applied: int = 0
+    invoices_checked: int = 0
+    invoices_changed: int = 0
+    sends_finished: int = 0
+    sends_rolled_back: int = 0
+    drafts_removed: int = 0
+
+    def line(self):
+        """The one line a pass prints."""
+        return (
+            f"reconciled: {self.events_applied} of {self.events_listed} events applied, "
+            f"{self.invoices_changed} of {self.invoices_checked} invoices changed, "
+            f"{self.sends_finished + self.sends_rolled_back} sends repaired "
+            f"({self.sends_finished} finished, {self.sends_rolled_back} rolled back), "
+            f"{self.drafts_removed} orphan drafts removed"
+        )
+
+    def changed_anything(self):
+        """True if the pass changed the record."""
+        changes = (
+            self.events_applied,
+            self.invoices_changed,
+            self.sends_finished,
+            self.sends_rolled_back,
+            self.drafts_removed,
+        )
+        return any(changes)
+
+
+def run(progress=None):
+    """One pass of all three steps; `progress(n)` is told of each item worked on."""
+    summary = Summary()
+    tick = progress or (lambda n: None)
+    _catch_up_events(summary, tick)
+    _refresh_invoices(summary, tick)
+    summary.sends_finished, summary.sends_rolled_back = send.repair()
+    summary.drafts_removed = _remove_orphan_drafts()
+    return summary
+
+
+def _catch_up_events(summary, tick):
+    with database.connect() as db:
+        since = settings.get_setting(db, CURSOR)
+        since = int(since) if since else invoices.oldest_unfinished(db)
+    if since is None:
+        return  # nothing here could be out of date yet
+    newest = since
+    second = []  # the events of one second, as listed (newest first)
+
+    def apply_second():
+        # Oldest first within its second, as a webhook would have brought them: of two
+        # payment attempts in one second, the one heard of last counts (invoices.payment_change).
+        for event in reversed(second):
+            # Decimal fields (`*_decimal`) travel as strings, as in Stripe's own JSON.
+            outcome, _ = events.record_event(event, json.dumps(event, default=str))
+            summary.events_applied += outcome != "duplicate"
+        second.clear()
+
+    for event in stripe_calls.events_since(max(0, since - EVENT_OVERLAP), events.HANDLERS):
+        summary.events_listed += 1
+        tick(summary.events_listed)
+        newest = max(newest, event["created"])
+        if second and event["created"] != second[-1]["created"]:
+            apply_second()
+        second.append(event)
+    apply_second()
+    with database.begin() as db:
+        settings.set_setting(db, CURSOR, str(newest))
+
+
+def _refresh_invoices(summary, tick):
+    with database.connect() as db:
+        left = set(invoices.unfinished_invoice_ids(db))
+        oldest = invoices.oldest_unfinished(db)
+    if not left:
+        return
+    for invoice in stripe_calls.invoices_since(oldest):
+        if invoice["id"] not in left:
+            continue
+        left.discard(invoice["id"])
+        summary.invoices_checked += 1
+        tick(summary.invoices_checked)
+        with database.begin() as db:
+            changed = invoices.apply_snapshot(db, invoice["id"], invoice["status"], invoice)
+        summary.invoices_changed += changed
+        if not left:
+            break
+
+
+def _remove_orphan_drafts():
+    """Drafts recorded here that no send owns (left by an older release): gone at Stripe
+    too, or moved forward if Stripe sent them after all."""
+    stale = int(time.time()) - current_app.config["ABANDONED_SEND_SECONDS"]
+    with database.connect() as db:
+        orphans = sends.orphan_drafts(db, stale)
+    for invoice_id in orphans:
+        found = stripe_calls.retrieve_invoice(invoice_id)
+        if found is not None and found["status"] == "draft":
+            stripe_calls.delete_draft(invoice_id)
+        with database.begin() as db:
+            if found is None or found["status"] == "draft":
+                invoices.delete_invoice(db, invoice_id)
+            else:
+                invoices.apply_snapshot(db, invoice_id, found["status"], found)
+    return len(orphans)
+
+
+def refresh_invoice(invoice_id):
+    """Bring one local invoice up to Stripe's; return (Stripe's status, whether it changed)."""
+    found = stripe_calls.current_invoice(invoice_id)
+    with database.begin() as db:
+        changed = invoices.apply_snapshot(db, invoice_id, found["status"], found)
+    return found["status"], changed

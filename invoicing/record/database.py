@@ -1,0 +1,54 @@
+"""The database: the engine, and the one rule for transactions.
+
+The record never commits. Each caller owns its unit of work: `with database.begin() as db:`
+commits when the block ends and rolls back on an error; `with database.connect() as db:` only
+reads. Every function of the record's modules takes that `db` (a Connection).
+"""
+
+import os
+
+from flask import current_app
+from sqlalchemy import create_engine, event
+
+
+def _sqlite_pragmas(connection, _record):
+    cursor = connection.cursor()
+    # WAL lets pages read while a webhook writes; the timeout queues writers instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url):
+    """An engine for `url`, with SQLite tuned for several threads and processes."""
+    # No ping before each checkout (a round trip per event on PostgreSQL): a connection found
+    # dead fails its one request (503; Stripe delivers again) and SQLAlchemy then renews the
+    # whole pool.
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def init_app(app):
+    """Open the database named by the config (its schema is migrate.py's)."""
+    url = app.config["DATABASE_URL"]
+    if not url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = f"sqlite:///{os.path.join(app.instance_path, 'invoicing.db')}"
+    app.extensions["db"] = make_engine(url)
+
+
+def _engine(engine):
+    return engine if engine is not None else current_app.extensions["db"]
+
+
+def begin(engine=None):
+    """A unit of work: `with database.begin() as db:` commits at the end, rolls back on error."""
+    return _engine(engine).begin()
+
+
+def connect(engine=None):
+    """A read: `with database.connect() as db:` (anything left open is rolled back)."""
+    return _engine(engine).connect()

@@ -1,0 +1,236 @@
+"""Invoices: a row per Stripe invoice this server sent, moved only forward by what Stripe says
+(each change one conditional UPDATE, see statements.py), and the reads the pages and jobs make."""
+
+import time
+
+from sqlalchemy import bindparam, func, or_, select, update
+
+from invoicing.errors import NotFoundError
+from invoicing.record.snapshots import MIRRORED, changes_of, is_stripe_id
+from invoicing.record.statements import (
+    Change,
+    built_once,
+    columns_only,
+    make_change,
+    skip_conflicts,
+    stamp,
+)
+from invoicing.record.tables import invoices
+
+# paid and void are final; uncollectible can still be paid or voided, as on Stripe.
+STATUS_RANK = {"draft": 0, "open": 1, "uncollectible": 2, "paid": 3, "void": 3}
+FINAL = 3
+# A succeeded payment is final; otherwise the newest attempt wins.
+PAYMENT_RANK = {None: 0, "processing": 1, "failed": 2, "succeeded": 3}
+
+_MOVING = (*MIRRORED, "finalized_at", "closed_at")
+
+
+_insert_invoice = built_once(skip_conflicts(invoices, invoices.c.id))
+
+
+def record_invoice(db, fields):
+    """Insert a new invoice row, or move an existing one forward to `fields`."""
+    values = {**fields, "status_rank": STATUS_RANK[fields["status"]], **stamp()}
+    values["recorded"] = values["changed"]
+    inserted = db.execute(_insert_invoice(db), columns_only(invoices, values)).first()
+    if inserted is None:
+        changes = {k: fields[k] for k in _MOVING if k in fields}
+        if fields.get("payment_intent"):
+            changes["payment_intent"] = fields["payment_intent"]
+        advance_status(db, fields["id"], fields["status"], changes)
+
+
+def delete_invoice(db, invoice_id):
+    """Remove the row of a draft that was deleted at Stripe."""
+    db.execute(invoices.delete().where(invoices.c.id == invoice_id))
+
+
+# Set once: the first time an invoice opened, and the first time it left `open`.
+_FIRST_ONLY = ("finalized_at", "closed_at")
+_CLOSED = ("paid", "void", "uncollectible")
+
+
+def _build_advance_status(columns, final):
+    def build(_dialect):
+        allowed = invoices.c.status_rank < bindparam("p_rank")
+        if not final:
+            allowed = invoices.c.status_rank <= bindparam("p_rank")
+        # Only a real change is written, so that repeats (redeliveries, reconciliation) keep
+        # the change stamps, and with them the pages' `?since=` cursor, still.
+        moved = [
+            invoices.c[column].is_distinct_from(bindparam(f"v_{column}"))
+            for column in columns
+            if column not in ("updated", "changed", "status_rank", *_FIRST_ONLY)
+        ]
+        values = {
+            column: func.coalesce(invoices.c[column], bindparam(f"v_{column}"))
+            if column in _FIRST_ONLY
+            else bindparam(f"v_{column}")
+            for column in columns
+        }
+        conditions = [invoices.c.id == bindparam("p_id"), allowed, or_(*moved)]
+        if "amount_paid" in columns:
+            # Payments only add up: an older snapshot never takes one back.
+            conditions.append(invoices.c.amount_paid <= bindparam("v_amount_paid"))
+        return update(invoices).where(*conditions).values(values)
+
+    return build
+
+
+def status_change(invoice_id, status, changes=None):
+    """The change that sets the status (and fields) only if it moves the invoice forward."""
+    rank = STATUS_RANK[status]
+    values = {**(changes or {}), "status": status, "status_rank": rank, **stamp()}
+    if status == "paid":
+        values.update(payment="succeeded", payment_rank=PAYMENT_RANK["succeeded"])
+        values.setdefault("amount_remaining", 0)
+    # Stripe's own times when the snapshot has them; else now, when this record learns of it.
+    if status != "draft":
+        values.setdefault("finalized_at", values["updated"])
+    if status in _CLOSED:
+        values.setdefault("closed_at", values["updated"])
+    columns = tuple(sorted(values))
+    final = rank >= FINAL
+    params = {f"v_{column}": values[column] for column in columns}
+    params.update(p_id=invoice_id, p_rank=rank)
+    build = _build_advance_status(columns, final)
+    return Change("advance_status", (columns, final), build, params)
+
+
+def snapshot_change(invoice_id, status, snapshot):
+    """The change that moves the invoice forward to `status` with what a Stripe invoice (a
+    dict) says."""
+    return status_change(invoice_id, status, changes_of(snapshot))
+
+
+def advance_status(db, invoice_id, status, changes=None):
+    """Set the status (and fields) only if it moves the invoice forward; return True if it did."""
+    return make_change(db, status_change(invoice_id, status, changes))
+
+
+def apply_snapshot(db, invoice_id, status, snapshot):
+    """Move the invoice forward to `status` with what a Stripe invoice (a dict) says."""
+    return make_change(db, snapshot_change(invoice_id, status, snapshot))
+
+
+def _build_advance_payment(_dialect):
+    at, rank, payment = bindparam("p_at"), bindparam("p_rank"), bindparam("v_payment")
+    return (
+        update(invoices)
+        .where(
+            invoices.c.id == bindparam("p_id"),
+            invoices.c.payment_rank < PAYMENT_RANK["succeeded"],
+            # Events carry whole seconds: within one, the attempt heard of last is taken as
+            # the latest (a retry right after a failure is processing, not failed).
+            or_(
+                invoices.c.payment_at < at,
+                (invoices.c.payment_at == at) & invoices.c.payment.is_distinct_from(payment),
+            ),
+        )
+        .values(
+            payment=payment,
+            payment_rank=rank,
+            payment_at=at,
+            updated=bindparam("v_updated"),
+            changed=bindparam("v_changed"),
+        )
+    )
+
+
+def payment_change(invoice_id, payment, at):
+    """The change that records a payment attempt's outcome unless a newer one (or success) is
+    already known; within one second, the last one heard of."""
+    stamped = stamp()
+    params = {
+        "p_id": invoice_id,
+        "p_at": at,
+        "p_rank": PAYMENT_RANK[payment],
+        "v_payment": payment,
+        "v_updated": stamped["updated"],
+        "v_changed": stamped["changed"],
+    }
+    return Change("advance_payment", None, _build_advance_payment, params)
+
+
+def invoice_by_payment_intent(db, payment_intent):
+    """The id of the local invoice that this PaymentIntent pays, or None."""
+    query = select(invoices.c.id).where(invoices.c.payment_intent == payment_intent)
+    return db.execute(query).scalar()
+
+
+_INVOICE = select(invoices).where(invoices.c.id == bindparam("b_id"))
+
+
+def get_invoice(db, invoice_id):
+    """One invoice row, or None."""
+    return db.execute(_INVOICE, {"b_id": invoice_id}).first()
+
+
+def require_invoice(db, invoice_id):
+    """One invoice row, or NotFoundError."""
+    # An id Stripe could never have made (a NUL, say, which PostgreSQL refuses) names nothing.
+    invoice = get_invoice(db, invoice_id) if is_stripe_id(invoice_id) else None
+    if invoice is None:
+        raise NotFoundError(f"No invoice {invoice_id!r}.")
+    return invoice
+
+
+STATUSES = ("draft", "open", "paid", "void", "uncollectible", "overdue")
+
+
+def list_invoices(db, email=None, since=None, status=None, limit=100):
+    """Invoices newest first, optionally for one email, in one of STATUSES (`overdue`: open and
+    past its due date now); or, with a `since` cursor, those changed after it, in the order
+    they changed (so that a full page can be followed by the next)."""
+    query = select(invoices).limit(limit)
+    if since is None:
+        query = query.order_by(invoices.c.created.desc(), invoices.c.recorded.desc())
+    else:
+        query = query.where(invoices.c.changed > since).order_by(invoices.c.changed, invoices.c.id)
+    if email:
+        query = query.where(invoices.c.email == email.lower())
+    if status == "overdue":
+        query = query.where(invoices.c.status == "open", invoices.c.due_date < int(time.time()))
+    elif status:
+        query = query.where(invoices.c.status == status)
+    return db.execute(query).all()
+
+
+def open_at(db, moment):
+    """The invoices that were open at `moment` (Stripe's times): opened by then and not yet
+    paid, void or uncollectible."""
+    query = select(invoices).where(
+        invoices.c.finalized_at <= moment,
+        invoices.c.status != "draft",
+        or_(
+            invoices.c.closed_at > moment,
+            (invoices.c.closed_at.is_(None)) & (invoices.c.status == "open"),
+        ),
+    )
+    return db.execute(query).all()
+
+
+def record_reminder(db, invoice_id, at):
+    """Note that Stripe sent the invoice again at `at`."""
+    db.execute(
+        update(invoices)
+        .where(invoices.c.id == invoice_id)
+        .values(reminded_at=at, reminder_count=invoices.c.reminder_count + 1, **stamp())
+    )
+
+
+def cursor(db):
+    """The newest change stamp: pass it back as `since` to get only later changes."""
+    return db.execute(select(func.max(invoices.c.changed))).scalar() or 0
+
+
+def unfinished_invoice_ids(db):
+    """Ids of local invoices not yet paid or void."""
+    return list(db.execute(select(invoices.c.id).where(invoices.c.status_rank < FINAL)).scalars())
+
+
+def oldest_unfinished(db):
+    """When the oldest local invoice not yet paid or void was created (Stripe's time), or None."""
+    query = select(func.min(invoices.c.created)).where(invoices.c.status_rank < FINAL)
+    return db.execute(query).scalar()

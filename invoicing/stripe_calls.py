@@ -1,0 +1,249 @@
+"""Every Stripe call this server makes, each a small named function, and nothing else: the
+client, the catalog, customers, the steps of a send, void, mark uncollectible and remind, the
+pay page's secret, and the lookups that webhooks and reconciliation need. No database work
+happens here, so no Stripe call ever waits while a database connection is held."""
+
+import hashlib
+from urllib.parse import quote
+
+import requests
+import stripe
+from flask import current_app
+
+from invoicing.errors import StateConflictError
+
+# The guide's "Gold Special" and two more, found again by lookup_key so a restart adds nothing.
+SAMPLE_CATALOG = (
+    ("gold_special", "Gold Special", 1000),
+    ("consulting_hour", "Consulting hour", 15000),
+    ("setup_fee", "Setup fee", 25000),
+)
+
+
+# Connections kept open to Stripe: one for each thread of a worker that can call at once
+# (gunicorn.conf.py allows up to 256) and its reconciliation thread.
+_KEPT_CONNECTIONS = 257
+
+
+def _http_client(api_base):
+    """The SDK's own HTTP client, with the environment read once: the proxy for `api_base`
+    (HTTPS_PROXY, ALL_PROXY, NO_PROXY, ...) now, where requests would scan every variable on
+    each call, and no ~/.netrc, whose password requests would send in place of the API key.
+    Its one session serves every thread of the process."""
+    session = requests.Session()
+    session.trust_env = False
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=_KEPT_CONNECTIONS)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    found = requests.utils.get_environ_proxies(api_base)
+    proxies = {
+        scheme: found.get(scheme) or found["all"]
+        for scheme in ("http", "https")
+        if scheme in found or "all" in found
+    }
+    return stripe.RequestsClient(session=session, proxy=proxies or None)
+
+
+def make_client(api_key, api_base=None, http_client=None):
+    """One StripeClient for the app: pinned API version (the SDK's), 2 network retries."""
+    api_base = api_base or stripe.api_base
+    return stripe.StripeClient(
+        api_key,
+        max_network_retries=2,
+        base_addresses={"api": api_base},
+        http_client=http_client or _http_client(api_base),
+    )
+
+
+def client():
+    """The app's StripeClient."""
+    return current_app.extensions["stripe"]
+
+
+def seed_catalog(stripe_client):
+    """Create the sample products and prices that are missing, by lookup_key."""
+    keys = [key for key, _, _ in SAMPLE_CATALOG]
+    found = {p.lookup_key for p in stripe_client.v1.prices.list({"lookup_keys": keys}).data}
+    for key, name, amount in SAMPLE_CATALOG:
+        if key not in found:
+            stripe_client.v1.prices.create(
+                {
+                    "currency": "usd",
+                    "unit_amount": amount,
+                    "lookup_key": key,
+                    "product_data": {"name": name},
+                },
+                {"idempotency_key": f"seed-catalog-{key}"},
+            )
+
+
+def fetch_catalog(stripe_client):
+    """The account's active one-time prices with a fixed amount, as `{id: price}`."""
+    prices = stripe_client.v1.prices.list(
+        {"active": True, "limit": 100, "expand": ["data.product"]}
+    )
+    catalog = {}
+    for price in prices.auto_paging_iter():
+        product = price.product
+        if price.type != "one_time" or price.unit_amount is None or not product.active:
+            continue
+        catalog[price.id] = {
+            "id": price.id,
+            "product": product.name,
+            "product_id": product.id,
+            "nickname": price.nickname,
+            "unit_amount": price.unit_amount,
+            "currency": price.currency,
+            "lookup_key": price.lookup_key,
+        }
+    return catalog
+
+
+def _customer_key(email):
+    # Only the email: parallel first sends for one email with different names must still
+    # share the key, so that Stripe makes one customer.
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+    return f"customer-{digest}"
+
+
+def create_customer(email, name, fresh=False):
+    """Create a Stripe customer for an email; return its id. Parallel first requests for one
+    email share an idempotency key, so Stripe makes one; `fresh` makes another (the first was
+    deleted). Raises stripe.IdempotencyError when a parallel request with another name made it."""
+    params = {"email": email, **({"name": name} if name else {})}
+    options = {} if fresh else {"idempotency_key": _customer_key(email)}
+    return client().v1.customers.create(params, options).id
+
+
+def newest_customer(email):
+    """The newest Stripe customer with this email as (id, name), or None."""
+    found = client().v1.customers.list({"email": email, "limit": 1}).data
+    return (found[0].id, found[0].name) if found else None
+
+
+def _key(prefix, step):
+    # One Stripe idempotency key per step of a send, from the send's own id.
+    return {"idempotency_key": f"{prefix}:{step}"}
+
+
+def _post(path, params, options):
+    """POST to Stripe through the SDK (its key, API version, retries, idempotency keys and
+    errors), the answer kept as the JSON it is: a send wants dicts, and building the SDK's
+    objects from an invoice only to turn them back was two fifths of the SDK's CPU."""
+    return client().raw_request("post", path, **params, **options).data
+
+
+def create_draft(params, key_prefix, step="create"):
+    """Create the draft invoice (`params` as a send recorded them); return it as a dict."""
+    return _post("/v1/invoices", params, _key(key_prefix, step))
+
+
+def add_lines(invoice_id, lines, key_prefix):
+    """Add every line to a draft in one call."""
+    path = f"/v1/invoices/{quote(invoice_id, safe='')}/add_lines"
+    _post(path, {"lines": lines}, _key(key_prefix, "lines"))
+
+
+def send_invoice(invoice_id, key_prefix):
+    """Finalize and email a draft; return it as a dict, with its payments."""
+    path = f"/v1/invoices/{quote(invoice_id, safe='')}/send"
+    return _post(path, {"expand": ["payments"]}, _key(key_prefix, "send"))
+
+
+def retrieve_invoice(invoice_id):
+    """The invoice at Stripe as a dict (with its payments), or None if it does not exist."""
+    try:
+        found = client().v1.invoices.retrieve(invoice_id, {"expand": ["payments"]})
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            return None
+        raise
+    return found.to_dict()
+
+
+def current_invoice(invoice_id):
+    """The invoice at Stripe as a dict; an unknown id raises Stripe's 404."""
+    return client().v1.invoices.retrieve(invoice_id).to_dict()
+
+
+def find_sent_by(send_id, customer_id, since):
+    """The invoice a send made for a customer (by its metadata), newest first down to `since`;
+    a dict, or None."""
+    invoices = client().v1.invoices.list({"customer": customer_id, "limit": 100})
+    for invoice in invoices.auto_paging_iter():
+        if invoice.created < since:
+            return None
+        if invoice.to_dict().get("metadata", {}).get(SEND_METADATA) == send_id:
+            return retrieve_invoice(invoice.id)
+    return None
+
+
+# The metadata key a send's draft carries, so that a repair can find it.
+SEND_METADATA = "invoicing_send"
+
+
+def delete_draft(invoice_id):
+    """Delete a draft at Stripe (one already gone is fine)."""
+    try:
+        client().v1.invoices.delete(invoice_id)
+    except stripe.InvalidRequestError as error:
+        if error.http_status != 404:
+            raise
+
+
+def _in_its_state(call, invoice_id):
+    """Call Stripe on an invoice; Stripe refusing it for its state (it moved on: paid
+    meanwhile, say) is a StateConflictError in Stripe's words, an unknown one stays a 404."""
+    try:
+        return call(invoice_id).to_dict()
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            raise
+        raise StateConflictError(error.user_message or str(error)) from None
+
+
+def void_invoice(invoice_id):
+    """Void an invoice at Stripe; return it as a dict (StateConflictError if Stripe refuses)."""
+    return _in_its_state(client().v1.invoices.void_invoice, invoice_id)
+
+
+def mark_uncollectible(invoice_id):
+    """Mark an invoice uncollectible at Stripe; return it as a dict (StateConflictError if
+    Stripe refuses)."""
+    return _in_its_state(client().v1.invoices.mark_uncollectible, invoice_id)
+
+
+def send_again(invoice_id):
+    """Have Stripe email an open invoice again; return it as a dict (StateConflictError if
+    Stripe refuses)."""
+    return _in_its_state(client().v1.invoices.send_invoice, invoice_id)
+
+
+def invoice_paid_by(payment_intent_id):
+    """The id of the invoice a PaymentIntent pays, from Stripe's InvoicePayments; or None."""
+    payments = client().v1.invoice_payments.list(
+        {"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 1}
+    )
+    return payments.data[0].invoice if payments.data else None
+
+
+def confirmation_secret(invoice_id):
+    """The client secret the Payment Element confirms an open invoice with, or None."""
+    # The invoice is finalized already (send_invoice), so retrieve it with the secret expanded.
+    found = client().v1.invoices.retrieve(invoice_id, {"expand": ["confirmation_secret"]})
+    return found.confirmation_secret.client_secret if found.confirmation_secret else None
+
+
+def invoices_since(created):
+    """Stripe's invoices, newest first, down to those created at `created` (dicts)."""
+    for invoice in client().v1.invoices.list({"limit": 100}).auto_paging_iter():
+        if invoice.created < created:
+            return
+        yield invoice.to_dict()
+
+
+def events_since(created, types):
+    """Stripe's events of `types` created at or after `created`, newest first (dicts)."""
+    params = {"created": {"gte": created}, "types": list(types), "limit": 100}
+    for event in client().v1.events.list(params).auto_paging_iter():
+        yield event.to_dict()
