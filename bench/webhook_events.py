@@ -13,9 +13,9 @@ import time
 import requests
 import stripe
 from sqlalchemy import MetaData, Table, create_engine
-from tools.serving import free_port
 
 from stripe_emulator import sign
+from tests.helpers.serving import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -6,11 +6,10 @@ import os
 import sys
 
 import stripe
-from dotenv import load_dotenv
 from flask import Flask
 
 import webhook
-from invoicing import cli, config, emulator_mode, reconciler, stripe_calls
+from invoicing import cli, config, emulator_mode, ownership, reconciler, stripe_calls
 from invoicing.catalog import Catalog
 from invoicing.errors import ConfigError, DatabaseUnreachableError, stripe_message
 from invoicing.record import database, migrate
@@ -50,7 +49,7 @@ def app_or_exit():
 def create_app(test_config=None):
     """Build the app; `test_config` (a mapping) overrides the environment, as tests do."""
     app = Flask(__name__, root_path=ROOT, instance_relative_config=True)
-    load_dotenv()
+    config.load_env()
     app.config.from_mapping(config.from_environ())
     if test_config:
         app.config.update(test_config)
@@ -65,11 +64,15 @@ def create_app(test_config=None):
         api_key, app.config["STRIPE_API_BASE"], app.config.get("STRIPE_HTTP_CLIENT")
     )
     app.extensions["catalog"] = Catalog()
+    ownership.check(app)
 
     errors.init_app(app)
     guards.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint.bp)
     cli.init_app(app)
+    if cli.serving():
+        for warning in config.warnings_of(app.config):
+            app.logger.warning(warning)
     reconciler.init_app(app)
     return app

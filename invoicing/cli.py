@@ -85,16 +85,21 @@ def sync_invoices(invoice_id, everything):
     with database.connect() as db:
         ids = [invoice_id] if invoice_id else invoices.unfinished_invoice_ids(db)
         known = {one for one in ids if invoices.get_invoice(db, one) is not None}
+    failed = 0
     for one in ids:
         if one not in known:
-            click.echo(f"{one}: not a local invoice, skipped")
+            click.echo(f"{one}: not a local invoice, skipped", err=True)
+            failed += 1
             continue
         try:
             status, changed = reconcile.refresh_invoice(one)
         except stripe.StripeError as error:
             click.echo(f"{one}: {stripe_message(error)}", err=True)
+            failed += 1
             continue
         click.echo(f"{one}: {status} ({'updated' if changed else 'already current'})")
+    if failed:
+        sys.exit(1)
 
 
 @click.command("reconcile")
@@ -159,6 +164,13 @@ def remind_overdue(days_overdue, as_of, dry_run):
     click.echo(f"{verb} {count} of {len(chosen)} invoices due a reminder ({failed} failed)")
     if failed:
         sys.exit(1)
+
+
+def serving():
+    """True when the app is made to serve requests (gunicorn, `python server.py`, `flask run`,
+    tests), False when a `flask` command other than `run` makes it."""
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name == "run"
 
 
 def flask_run_port():

@@ -4,6 +4,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
+from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -14,6 +15,18 @@ _PUBLISHABLE = re.compile(r"^pk_(test|live)_[A-Za-z0-9_]{8,}$")
 _WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/=_]{8,}$")
 _KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
 EMULATOR_KEY = "sk_test_emulator"
+
+
+def load_env():
+    """Read `.env` into the environment (python-dotenv), as every entry point does first.
+
+    An empty variable means its default. gunicorn reads WEB_CONCURRENCY itself, as a number,
+    before any settings file, in every gunicorn a process starts: an empty one is dropped, so
+    that none started from here (the benchmarks' servers, say) dies on it.
+    """
+    load_dotenv()
+    if not os.environ.get("WEB_CONCURRENCY", "default").strip():
+        del os.environ["WEB_CONCURRENCY"]
 
 
 def whole_number(environ, name, default, low, high):
@@ -118,3 +131,14 @@ def from_environ(environ=None):
         "RECONCILE_SECONDS": whole_number(environ, "RECONCILE_SECONDS", 60, 0, 86400),
         "ABANDONED_SEND_SECONDS": whole_number(environ, "ABANDONED_SEND_SECONDS", 120, 0, 86400),
     }
+
+
+def warnings_of(config):
+    """One line for each setting a server starts with but that will not work as meant."""
+    found = []
+    if config["MODE"] != "emulator" and not config["STRIPE_WEBHOOK_SECRETS"]:
+        found.append(
+            "STRIPE_WEBHOOK_SECRET is not set: every webhook is refused (503) until it is; "
+            "`stripe listen` prints a whsec_... to set it to"
+        )
+    return found

@@ -3,20 +3,18 @@
 
 Several processes can share one emulator: the server, a second server on another port, and
 any `flask --app server ...` command run beside them. The first starts the emulator and notes
-its address in the database; the others find it there and use it. Each address (DOMAIN) has
-one endpoint, made once and reused; endpoints of earlier addresses whose server no longer
-answers are removed.
+its address in the database; the others find it there and use it. Each serving address
+(DOMAIN) has one endpoint, made once and reused; commands serve no webhooks and make none.
 """
 
 import json
 import os
-from urllib.parse import urlsplit
 
 import requests
 import stripe
 
 from invoicing import stripe_calls
-from invoicing.cli import flask_run_port
+from invoicing.cli import flask_run_port, serving
 from invoicing.config import EMULATOR_KEY
 from invoicing.errors import ConfigError, StateConflictError
 from invoicing.record import database, settings
@@ -40,8 +38,6 @@ ENABLED_EVENTS = [
     "payment_intent.succeeded",
     "payment_intent.payment_failed",
 ]
-# Marks the endpoints this server made, so that it only ever removes its own.
-_MARK = {"invoicing_server": "true"}
 _EMULATOR_URL = "emulator.url"
 _PROBE_SECONDS = 2
 
@@ -94,12 +90,6 @@ def _probe(url):
         return None
 
 
-def _answers(url, path):
-    """True if something at `url` answers `path` with a 2xx."""
-    answer = _probe(f"{url}{path}")
-    return answer is not None and answer.ok
-
-
 def _is_emulator(url):
     answer = _probe(f"{url}/_emulator/info")
     try:
@@ -144,56 +134,47 @@ def find_or_start_emulator(config, engine):
     return url
 
 
-def _origin(url):
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def webhook_secret(stripe_client, domain, engine):
     """The signing secret of this address's endpoint, made once and then reused.
 
     The secret is shown only when an endpoint is made, so it is kept in the local database:
-    every process of this server (workers, commands) reuses the same endpoint and secret.
+    every process of this server reuses the same endpoint and secret. Only this address's
+    endpoint is ever replaced (when its secret was lost with another database); the endpoints
+    of other addresses are never touched, nor their servers asked anything.
     """
     url = f"{domain}/webhook"
     setting = f"emulator.webhook:{url}"
     with database.connect(engine) as db:
         saved = settings.get_setting(db, setting)
     saved = json.loads(saved) if saved else None
-    endpoints = stripe_client.v1.webhook_endpoints.list({"limit": 100}).data
-    secret = None
-    for endpoint in endpoints:
-        if endpoint.url == url and saved and endpoint.id == saved["id"]:
-            secret = saved["secret"]
-        elif endpoint.url == url:
-            # Ours, but its secret is lost (another database): deliveries would only fail.
-            stripe_client.v1.webhook_endpoints.delete(endpoint.id)
-        elif (endpoint.to_dict().get("metadata") or {}).items() >= _MARK.items() and not _answers(
-            _origin(endpoint.url), "/healthz"
-        ):
-            # An earlier address of a server that is gone: nothing would ever answer it.
-            stripe_client.v1.webhook_endpoints.delete(endpoint.id)
-    if secret:
-        return secret
+    for endpoint in stripe_client.v1.webhook_endpoints.list({"limit": 100}).data:
+        if endpoint.url != url:
+            continue
+        if saved and endpoint.id == saved["id"]:
+            return saved["secret"]
+        # This address's, but its secret is lost (another database): deliveries would fail.
+        stripe_client.v1.webhook_endpoints.delete(endpoint.id)
     created = stripe_client.v1.webhook_endpoints.create(
-        {"url": url, "enabled_events": ENABLED_EVENTS, "metadata": _MARK}
+        {"url": url, "enabled_events": ENABLED_EVENTS}
     )
     with database.begin(engine) as db:
         settings.set_setting(db, setting, json.dumps({"id": created.id, "secret": created.secret}))
     return created.secret
 
 
-def prepare(config, engine, http_client=None):
-    """Make emulator mode ready: emulator found or started, webhook endpoint registered,
-    catalog seeded. Return the settings to use (API base and webhook secret).
+def prepare(config, engine, http_client=None, serves_webhooks=True):
+    """Make emulator mode ready: emulator found or started, catalog seeded, and for a serving
+    process its webhook endpoint registered. Return the settings to use (API base and webhook
+    secrets); a command (`flask --app server reconcile`, ...) serves no webhooks, so it never
+    makes, replaces or removes an endpoint.
 
     Under gunicorn this runs once in the master (gunicorn.conf.py); the workers inherit it.
     """
     base = config["STRIPE_API_BASE"] or find_or_start_emulator(config, engine)
     stripe_client = stripe_calls.make_client(EMULATOR_KEY, base, http_client)
-    secret = webhook_secret(stripe_client, config["DOMAIN"], engine)
+    secrets = [webhook_secret(stripe_client, config["DOMAIN"], engine)] if serves_webhooks else []
     stripe_calls.seed_catalog(stripe_client)
-    return {"STRIPE_API_BASE": base, "STRIPE_WEBHOOK_SECRETS": [secret]}
+    return {"STRIPE_API_BASE": base, "STRIPE_WEBHOOK_SECRETS": secrets}
 
 
 def init_app(app):
@@ -206,7 +187,8 @@ def init_app(app):
         # `flask run --port N`: the emulator's webhooks go where this server listens.
         app.config["DOMAIN"] = f"http://localhost:{port}"
     if not (app.config["STRIPE_WEBHOOK_SECRETS"] and app.config["STRIPE_API_BASE"]):
-        ready = prepare(app.config, app.extensions["db"], app.config.get("STRIPE_HTTP_CLIENT"))
+        http_client = app.config.get("STRIPE_HTTP_CLIENT")
+        ready = prepare(app.config, app.extensions["db"], http_client, serving())
         app.config.update(STRIPE_API_BASE=ready["STRIPE_API_BASE"])
         # Secrets set by hand are kept; the emulator's own endpoint signs with its own.
         given = app.config["STRIPE_WEBHOOK_SECRETS"]

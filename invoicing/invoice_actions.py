@@ -32,15 +32,24 @@ def close_invoice(invoice, action):
         return invoices.get_invoice(db, invoice.id)
 
 
+def _not_open(status):
+    return StateConflictError(f"The invoice is {status}; only an open one is sent again.")
+
+
 def remind(invoice):
     """Have Stripe send an open invoice again, and note it; return the row.
 
-    Raises StateConflictError for any other state.
+    Stripe's own status is read first: a webhook missed here (the invoice paid meanwhile) must
+    not email a customer who already has the receipt. Raises StateConflictError for any state
+    but open, after bringing the record up to Stripe's.
     """
     if invoice.status != "open":
-        raise StateConflictError(
-            f"The invoice is {invoice.status}; only an open one is sent again."
-        )
+        raise _not_open(invoice.status)
+    current = stripe_calls.current_invoice(invoice.id)
+    if current["status"] != "open":
+        with database.begin() as db:
+            invoices.apply_snapshot(db, invoice.id, current["status"], current)
+        raise _not_open(current["status"])
     sent = stripe_calls.send_again(invoice.id)
     moment = int(time.time())
     with database.begin() as db:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from invoicing import reconcile
 from invoicing.cli import flask_run_port
-from invoicing.errors import LeaseLostError
+from invoicing.errors import LeaseLostError, stripe_message
 from invoicing.record import database, leases
 
 LEASE = "reconcile"
@@ -41,6 +41,13 @@ def renewing(holder, seconds, clock=time.monotonic):
     return tick
 
 
+def _one_line(error):
+    if isinstance(error, stripe.StripeError):
+        return f"{type(error).__name__}: {stripe_message(error)}"
+    text = str(getattr(error, "orig", None) or error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"
+
+
 def _loop(app, period):
     holder = _holder()
     term = 2 * period + 10
@@ -58,8 +65,11 @@ def _loop(app, period):
         except LeaseLostError:
             app.logger.warning("reconciliation stopped: another process holds the lease")
         except (stripe.StripeError, SQLAlchemyError, OSError) as error:
-            # Stripe or the database away for now: the next pass tries again.
-            app.logger.warning("reconciliation failed, retrying in %ss: %s", period, error)
+            # Stripe or the database away for now: the next pass tries again. One line, never
+            # the SDK's or the driver's paragraphs.
+            app.logger.warning(
+                "reconciliation failed, retrying in %ss: %s", period, _one_line(error)
+            )
         time.sleep(period)
 
 

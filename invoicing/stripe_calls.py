@@ -4,6 +4,7 @@ pay page's secret, and the lookups that webhooks and reconciliation need. No dat
 happens here, so no Stripe call ever waits while a database connection is held."""
 
 import hashlib
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import requests
@@ -60,6 +61,11 @@ def client():
     return current_app.extensions["stripe"]
 
 
+def current_account():
+    """The id of the Stripe account the API key belongs to."""
+    return client().v1.accounts.retrieve_current().id
+
+
 def seed_catalog(stripe_client):
     """Create the sample products and prices that are missing, by lookup_key."""
     keys = [key for key, _, _ in SAMPLE_CATALOG]
@@ -106,13 +112,17 @@ def _customer_key(email):
     return f"customer-{digest}"
 
 
-def create_customer(email, name, fresh=False):
-    """Create a Stripe customer for an email; return its id. Parallel first requests for one
-    email share an idempotency key, so Stripe makes one; `fresh` makes another (the first was
-    deleted). Raises stripe.IdempotencyError when a parallel request with another name made it."""
+def create_customer(email, name, replacing=None):
+    """Create a Stripe customer for an email; return its id.
+
+    Parallel first requests for one email share an idempotency key, so Stripe makes one; so do
+    parallel requests that found the customer `replacing` deleted at Stripe, so that it gets
+    one successor. Raises stripe.IdempotencyError when a parallel request with another name
+    made it.
+    """
     params = {"email": email, **({"name": name} if name else {})}
-    options = {} if fresh else {"idempotency_key": _customer_key(email)}
-    return client().v1.customers.create(params, options).id
+    key = _customer_key(email) + (f"-after-{replacing}" if replacing else "")
+    return client().v1.customers.create(params, {"idempotency_key": key}).id
 
 
 def newest_customer(email):
@@ -166,10 +176,23 @@ def current_invoice(invoice_id):
     return client().v1.invoices.retrieve(invoice_id).to_dict()
 
 
-def find_sent_by(send_id, customer_id, since):
-    """The invoice a send made for a customer (by its metadata), newest first down to `since`;
-    a dict, or None."""
+def _stripe_now(answer):
+    """Stripe's clock when it answered (the `Date` header), or None if it did not say."""
+    date = (answer.last_response.headers or {}).get("Date") if answer.last_response else None
+    try:
+        return int(parsedate_to_datetime(date).timestamp()) if date else None
+    except (TypeError, ValueError):
+        return None
+
+
+def find_sent_by(send_id, customer_id, started_ago):
+    """The invoice a send made for a customer (by its metadata), newest first down to when the
+    send started, `started_ago` seconds before Stripe's own now (never the local clock, which
+    may be skewed); a dict, or None."""
     invoices = client().v1.invoices.list({"customer": customer_id, "limit": 100})
+    stripe_now = _stripe_now(invoices)
+    # A margin for the second Stripe stamps in; without Stripe's time, every invoice is looked at.
+    since = stripe_now - started_ago - 300 if stripe_now is not None else 0
     for invoice in invoices.auto_paging_iter():
         if invoice.created < since:
             return None

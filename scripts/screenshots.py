@@ -29,6 +29,8 @@ CHROMIUM_ARGS = [
 DAY = 86400
 # Who is billed, for what (the catalog's first price), and how long ago it fell due (None: not
 # yet due).
+# Some customers have a name (shown with their email), some not.
+NAMES = {"ada@example.com": "Ada Lovelace", "grace@example.com": "Grace Hopper"}
 CUSTOMERS = [
     ("ada@example.com", "3", 45),
     ("grace@example.com", "1", 12),
@@ -64,6 +66,7 @@ def fill_the_page(page, server, emulator):
     for email, quantity, _ in CUSTOMERS:
         page.fill("#qty-0", quantity)
         page.fill("#email", email)
+        page.fill("#name", NAMES.get(email, ""))
         page.fill("#po_number", "PO-1234")
         page.click("#send")
         expect(page.locator("#result-email")).to_have_text(email)

@@ -82,7 +82,8 @@ function timeline(invoice) {
 
 function render(invoice) {
   const label = invoice.number || invoice.id;
-  document.getElementById("detail-title").textContent = `Invoice ${label}`;
+  // The number kept whole: a phone would break it at its hyphen.
+  document.getElementById("detail-title").replaceChildren("Invoice ", element("span", "nowrap", label));
   const head = element("p", "detail-amount");
   head.append(element("strong", "", money(invoice.amount_due, invoice.currency)), " ", ...statusBadges(invoice));
   const links = element("p", "links");
@@ -94,7 +95,7 @@ function render(invoice) {
   body.replaceChildren(
     head,
     facts([
-      ["Billed to", invoice.email],
+      ["Billed to", invoice.customer_name ? `${invoice.customer_name} <${invoice.email}>` : invoice.email],
       ["Due", dueText(invoice)],
       ["Paid", money(invoice.amount_paid, invoice.currency)],
       ["Remaining", money(invoice.amount_remaining ?? invoice.amount_due, invoice.currency)],

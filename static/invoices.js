@@ -22,6 +22,11 @@ function fillRow(row, invoice) {
   open.setAttribute("aria-label", `Details of ${label}`);
   number.append(open);
   const email = element("td", "c-email");
+  if (invoice.customer_name) {
+    const name = element("span", "truncate customer-name", invoice.customer_name);
+    name.title = invoice.customer_name;
+    email.append(name);
+  }
   const address = element("span", "truncate", invoice.email);
   address.title = invoice.email;
   email.append(address);

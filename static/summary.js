@@ -64,6 +64,10 @@ function email(entry) {
   if (entry.hosted_invoice_url) meta.append(" · ", link(entry.hosted_invoice_url, "Hosted page", true));
   item.append(element("span", `badge badge-kind badge-${entry.kind}`, entry.kind), " ");
   item.append(element("span", "email-subject", entry.subject), meta);
+  // What the customer reads, folded away under the subject.
+  const body = element("details", "email-text");
+  body.append(element("summary", "", "Text"), element("pre", "", entry.text));
+  item.append(body);
   return item;
 }
 

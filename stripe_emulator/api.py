@@ -35,7 +35,8 @@ def call(emulator, environ, method, path, route, args):
         raise _injected()
     params = check(decode(fields(environ, method)), params_class(route.params))
     key = environ.get("HTTP_IDEMPOTENCY_KEY") if method == "POST" else None
-    with store.lock:
+    # A call that may change the state is in the state file before it is answered.
+    with emulator.changing() if emulator.journal and method != "GET" else store.lock:
         if key:
             fingerprint = emulator.idempotent.fingerprint(method, path, params)
             saved = emulator.idempotent.replay(key, fingerprint)
@@ -50,8 +51,6 @@ def call(emulator, environ, method, path, route, args):
             status, body = _execute(store, base_url, request_id, route, args, params, key)
             if key:
                 emulator.idempotent.save(key, fingerprint, status, body)
-            if emulator.saver and method != "GET":
-                emulator.saver.changed()
             headers = {"Idempotency-Key": key} if key else {}
     if fault:  # an answer lost on its way back: the call took effect all the same
         raise _injected()
@@ -110,11 +109,12 @@ def _expand(store, obj, path, full):
         for item in obj["data"]:
             _expand(store, item, rest, full)
         return
-    live = store.objects.get(obj.get("id"))
+    # Expanding only reads: not noted as read by a change being recorded.
+    live = store.objects.peek(obj.get("id"))
     if obj.get("object") == "invoice" and head in _INCLUDABLE and live is not None:
         obj[head] = _INCLUDABLE[head](store, live)
     elif isinstance(obj.get(head), str) and obj[head] in store.objects:
-        obj[head] = store.render(store.objects[obj[head]])
+        obj[head] = store.render(store.objects.peek(obj[head]))
     elif not isinstance(obj.get(head), dict):
         raise invalid("expand", f"This property cannot be expanded ({full}).")
     if rest and isinstance(obj[head], dict):

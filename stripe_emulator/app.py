@@ -1,5 +1,6 @@
 """The Emulator: one emulated Stripe account, its test controls, and its WSGI app."""
 
+import contextlib
 import threading
 
 from werkzeug.exceptions import HTTPException
@@ -7,8 +8,10 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_path_info
 
-# Importing catalog, customers, invoice_items, payments and transitions registers their routes.
+# Importing account, catalog, customers, invoice_items, payments and transitions registers
+# their routes.
 from . import (  # noqa: F401
+    account,
     api,
     catalog,
     controls,
@@ -43,14 +46,20 @@ class Emulator:
         webhook_first_retry=1.0,
         state_file=None,
     ):
-        """`state_file`: keep the state in this JSON file, and start from it if it exists."""
+        """`state_file`: keep the state in this file, and start from it if it exists."""
         self.store = Store()
         self.store.renderers["invoice"] = invoices.render_invoice
         self.latency = latency_ms / 1000
         self.processing_seconds = processing_seconds
         self.faults = Faults()
+        # With a state file: every change is written there before it is answered.
+        self.journal = None
         self.deliverer = webhooks.Deliverer(
-            self.store, self.faults, attempts=webhook_attempts, first_retry=webhook_first_retry
+            self.store,
+            self.faults,
+            attempts=webhook_attempts,
+            first_retry=webhook_first_retry,
+            changing=self.changing,
         )
         self.store.listeners.append(self.deliverer.enqueue)
         self.calls = []
@@ -63,13 +72,46 @@ class Emulator:
         ).bind("emulator")
         # The port it is served on (or was, by the run that saved the state file): kept in
         # the state file, so that the next run can reuse it, as hosted invoice URLs name it.
-        self.port = None
-        self.saver = None
+        self._port = None
         if state_file:
-            state.load(self, state_file)
+            tidy = state.load(self, state_file)
+            self.journal = state.Journal(self, state_file)
+            self.idempotent.new = []
+            if tidy is not None:  # else the first change makes the file
+                self.journal.start(tidy)
             simulation.resume_delayed(self.store, self._later)
-            self.saver = state.Saver(self, state_file)
-            self.store.listeners.append(lambda event: self.saver.changed())
+
+    @property
+    def port(self):
+        """The port it is served on, or was by the run that saved the state file; or None."""
+        return self._port
+
+    @port.setter
+    def port(self, port):
+        with self.changing():
+            changed, self._port = port != self._port, port
+            if changed and self.journal:
+                self.journal.append({"port": port})
+
+    @contextlib.contextmanager
+    def changing(self):
+        """Hold the store's lock while changing the state; with a state file, what changed is
+        written there before this block ends (nested blocks: at the end of the outermost)."""
+        store = self.store
+        with store.lock:
+            if self.journal is None or store.tracking:
+                yield
+                return
+            store.track()
+            try:
+                yield
+            finally:
+                record = store.changes() or {}
+                answers = self.idempotent.take_new()
+                if answers:
+                    record["idempotent"] = answers
+                if record:
+                    self.journal.append(record)
 
     # Test controls, also reachable over HTTP under /_emulator/.
 
@@ -117,7 +159,7 @@ class Emulator:
 
     def simulate_payment(self, invoice_id, outcome, base_url=""):
         """A customer paying on the hosted page: `succeed`, `fail`, `delayed`, `delayed_fail`."""
-        with self.store.lock:
+        with self.changing():
             self.store.base_url = base_url
             invoice = simulation.simulate_payment(self.store, invoice_id, outcome, self._later)
             return self.store.render(invoice)
@@ -143,19 +185,35 @@ class Emulator:
         with self.store.lock:
             self.store.restore(snapshot)
             self.idempotent = idempotent
-        port = snapshot.get("port")
-        self.port = port if isinstance(port, int) else None
+        self._restore_port(snapshot)
+
+    def replay(self, record):
+        """Apply one change of a journal (see `state`); a malformed one raises as `restore`."""
+        with self.store.lock:
+            if "objects" in record:
+                self.store.apply(record)
+            self.idempotent.add(record.get("idempotent", {}))
+        self._restore_port(record)
+
+    def _restore_port(self, data):
+        if "port" in data:
+            port = data["port"]
+            self._port = port if isinstance(port, int) else None
 
     def _later(self, fn):
-        timer = threading.Timer(self.processing_seconds, fn)
+        def run():
+            with self.changing():
+                fn()
+
+        timer = threading.Timer(self.processing_seconds, run)
         timer.daemon = True
         timer.start()
 
     def close(self):
-        """Stop delivering webhooks; write the state file a last time."""
+        """Stop delivering webhooks; rewrite the state file as one snapshot."""
         self.deliverer.close()
-        if self.saver:
-            self.saver.close()
+        if self.journal:
+            self.journal.close()
 
     # WSGI
 

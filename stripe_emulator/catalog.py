@@ -116,9 +116,9 @@ def create_price(store, params):
 
 def _by_lookup_key(store, key):
     for price_id in store.by_type["price"]:
-        price = store.objects[price_id]
-        if price["lookup_key"] == key:
-            return price
+        # Looked at without being noted as read; the one found is read (it may change).
+        if store.objects.peek(price_id)["lookup_key"] == key:
+            return store.objects[price_id]
     return None
 
 

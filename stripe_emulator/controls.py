@@ -1,18 +1,59 @@
 """The test controls under `/_emulator/`: calls, faults, deliveries, payments, outbox, info.
 
-Not part of Stripe's API: tests and tools use them to look inside and to arm faults.
+Not part of Stripe's API: tests and tools use them to look inside and to arm faults. Those that
+change something refuse what a page of another site makes a browser send (a form posted to pay
+or fail an invoice): only the emulator's own pages, and programs, which send no `Origin`, may.
 """
+
+import functools
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
-from .errors import invalid
+from .errors import StripeAPIError, invalid
 from .store import API_VERSION
 from .wire import json_answer
 
 _WEBHOOK_FAULTS = ("drop", "delay")
+# What a browser sends as `Sec-Fetch-Site` for the emulator's own pages (and a typed URL).
+_OWN = ("same-origin", "none")
 
 
+def same_origin(control):
+    """Let the decorated control's POST or DELETE through only from the emulator's own pages
+    or from a program; a browser's request made by another site answers 403."""
+
+    @functools.wraps(control)
+    def guarded(emulator, request, **args):
+        if request.method not in ("GET", "HEAD"):
+            refuse_cross_site(request)
+        return control(emulator, request, **args)
+
+    return guarded
+
+
+def refuse_cross_site(request):
+    """Raise a 403 if a browser sent `request` for a page of another origin.
+
+    Browsers send `Sec-Fetch-Site` (and `Origin` with every POST); programs (the server, tests,
+    curl) send neither, and a page cannot remove them.
+    """
+    site, origin = request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin")
+    if site is not None:
+        allowed = site in _OWN
+    elif origin is not None:
+        allowed = origin == f"{request.scheme}://{request.host}"
+    else:
+        allowed = True
+    if not allowed:
+        raise StripeAPIError(
+            "The emulator's test controls take requests from its own pages and from programs, "
+            f"not from a page of another site (Origin: {origin or 'unknown'}).",
+            status=403,
+        )
+
+
+@same_origin
 def calls(emulator, request):
     """GET: the API calls received, by operation name; DELETE: forget them."""
     if request.method == "DELETE":
@@ -30,6 +71,7 @@ def _number(body, key, default, kind=int, least=1):
     return kind(value)
 
 
+@same_origin
 def faults(emulator, request):
     """POST: arm a fault; DELETE: clear every fault.
 
@@ -76,6 +118,7 @@ def deliveries(emulator, request):
     return json_answer({"deliveries": list(emulator.deliverer.log)})
 
 
+@same_origin
 def pay(emulator, request, invoice):
     """POST `{outcome}` (JSON or the hosted page's form): pay as a customer would."""
     from_form = not request.is_json

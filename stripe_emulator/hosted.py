@@ -18,19 +18,42 @@ def day(timestamp):
     return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).date().isoformat()
 
 
+def billed_to(invoice):
+    """Who the invoice is to: `Name <email>`, or the name or the email alone, or a dash."""
+    name, email = invoice["customer_name"], invoice["customer_email"]
+    if name and email:
+        return f"{name} <{email}>"
+    return name or email or "—"
+
+
 _env = Environment(loader=PackageLoader("stripe_emulator"), autoescape=True)
-_env.filters.update(money=format_money, day=day)
+_env.filters.update(money=format_money, day=day, billed_to=billed_to)
 _PAGE = _env.get_template("hosted_invoice.html")
 
 
-def page(invoice, lines, processing, merchant=None):
-    """The hosted invoice page as HTML, with a link back to the `merchant`'s site if known."""
-    return _PAGE.render(inv=invoice, lines=lines, processing=processing, merchant=merchant)
+def page(invoice, lines, attempt, merchant=None):
+    """The hosted invoice page as HTML, with the last payment `attempt` (see `last_attempt`)
+    and a link back to the `merchant`'s site if known."""
+    return _PAGE.render(inv=invoice, lines=lines, attempt=attempt or {}, merchant=merchant)
+
+
+def last_attempt(invoice, intent):
+    """What the page says of the last payment attempt: `{"status": "processing"}`, or
+    `{"status": "failed", "message": ...}` while the invoice is still owed; else None."""
+    if intent is None:
+        return None
+    if intent["status"] == "processing":
+        return {"status": "processing"}
+    error = intent["last_payment_error"]
+    if error and invoice["status"] in ("open", "uncollectible"):
+        return {"status": "failed", "message": error.get("message") or "The payment failed."}
+    return None
 
 
 def _latin(text):
-    # The PDF's core font covers Latin-1; anything else is shown as `?`.
-    return str(text or "").encode("latin-1", "replace").decode("latin-1")
+    # The PDF's core font covers Latin-1; a dash becomes `-`, anything else is shown as `?`.
+    text = str(text or "").replace("—", "-")
+    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def pdf(invoice, lines):
@@ -44,7 +67,7 @@ def pdf(invoice, lines):
     )
     doc.set_font("Helvetica", size=11)
     details = [
-        f"Billed to: {invoice['customer_name'] or ''} <{invoice['customer_email'] or ''}>",
+        f"Billed to: {billed_to(invoice)}",
         f"Issued: {day(invoice['effective_at'])}    Due: {day(invoice['due_date'])}",
         f"Status: {invoice['status']}",
     ]
@@ -66,13 +89,12 @@ def pdf(invoice, lines):
 
 
 def _invoice(emulator, invoice_id):
-    """The invoice as shown, its lines, and whether a payment of it is processing."""
+    """The invoice as shown, its lines, and its last payment attempt (see `last_attempt`)."""
     store = emulator.store
     with store.lock:
         obj = store.get("invoice", invoice_id)
         intent = store.objects.get(obj["_payment_intent"])
-        processing = bool(intent and intent["status"] == "processing")
-        return store.render(obj), list(obj["_lines"]), processing
+        return store.render(obj), list(obj["_lines"]), last_attempt(obj, intent)
 
 
 def merchant_site(store):
@@ -89,8 +111,8 @@ def merchant_site(store):
 
 def show_page(emulator, request, invoice):
     """GET /i/<invoice>: the hosted invoice page."""
-    shown, lines, processing = _invoice(emulator, invoice)
-    html = page(shown, lines, processing, merchant_site(emulator.store))
+    shown, lines, attempt = _invoice(emulator, invoice)
+    html = page(shown, lines, attempt, merchant_site(emulator.store))
     return Response(html, content_type="text/html; charset=utf-8")
 
 

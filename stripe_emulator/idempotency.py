@@ -3,6 +3,7 @@
 import json
 
 from .errors import StripeAPIError
+from .store import to_json
 
 
 class IdempotentAnswers:
@@ -13,6 +14,8 @@ class IdempotentAnswers:
 
     def __init__(self):
         self._saved = {}
+        # The keys saved since `take_new`, when a journal asks for them (else None).
+        self.new = None
 
     @staticmethod
     def fingerprint(method, path, params):
@@ -37,21 +40,40 @@ class IdempotentAnswers:
     def save(self, key, fingerprint, status, body):
         """Keep the answer (`body` as encoded bytes) given to the first use of `key`."""
         self._saved[key] = (fingerprint, status, body)
+        if self.new is not None:
+            self.new.append(key)
 
     def keys(self):
         """The keys with a saved answer."""
         return list(self._saved)
 
+    def take_new(self):
+        """The answers saved since the last call: key: (fingerprint, status, body bytes)."""
+        keys, self.new = self.new, []
+        return {key: self._saved[key] for key in keys or ()}
+
     def snapshot(self):
         """The saved answers as JSON-able data."""
-        return {
-            key: [list(fingerprint), status, body.decode()]
-            for key, (fingerprint, status, body) in self._saved.items()
-        }
+        return self._shown(self._saved)
+
+    def _shown(self, keys):
+        saved = self._saved
+        return {key: [list(saved[key][0]), saved[key][1], saved[key][2].decode()] for key in keys}
 
     def restore(self, snapshot):
         """Replace the saved answers with those of a `snapshot`; a malformed one raises."""
-        self._saved = {
-            key: (tuple(fingerprint), status, body.encode())
+        self._saved = {}
+        self.add(snapshot)
+
+    def add(self, snapshot):
+        """Add the saved answers of a `snapshot` (see `snapshot`; a journal line has each body
+        as JSON, not as text); a malformed one raises."""
+        self._saved.update(
+            (key, (tuple(fingerprint), status, _text(body).encode()))
             for key, (fingerprint, status, body) in snapshot.items()
-        }
+        )
+
+
+def _text(body):
+    # The emulator encodes its answers with `to_json`: encoding the JSON again gives the text.
+    return body if isinstance(body, str) else to_json(body)

@@ -139,10 +139,11 @@ def attach(store, invoice, item):
 def pending_items(store, customer_id, currency):
     """The customer's invoice items on no invoice yet, in `currency`, oldest first."""
     for item_id in list(store.by_type["invoiceitem"]):
-        item = store.objects[item_id]
+        # Looked at without being noted as read; those yielded are read (they will change).
+        item = store.objects.peek(item_id)
         if item["customer"] == customer_id and item["invoice"] is None:
             if item["currency"] == currency:
-                yield item
+                yield store.objects[item_id]
 
 
 def total(invoice):

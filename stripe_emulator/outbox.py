@@ -22,19 +22,38 @@ def _subject(invoice, kind):
 
 
 def _text(invoice, kind):
-    currency = invoice["currency"]
-    lines = [_subject(invoice, kind), ""]
+    """The email's plain text, as Stripe words it: who sends it, to whom, what is owed or paid,
+    by when, and the links to the hosted invoice page and the PDF."""
+    account, currency = invoice["account_name"], invoice["currency"]
+    lines = [
+        f"From: {account}",
+        f"To: {invoice['customer_email']}",
+        f"Subject: {_subject(invoice, kind)}",
+        "",
+    ]
     if kind == "receipt":
-        lines.append(f"Amount paid: {format_money(invoice['amount_paid'], currency)}")
-        lines.append(f"Paid on: {day(invoice['status_transitions']['paid_at'] or now())}")
+        lines += [
+            f"Receipt from {account}",
+            f"Amount paid: {format_money(invoice['amount_paid'], currency)}",
+            f"Paid on: {day(invoice['status_transitions']['paid_at'] or now())}",
+        ]
     else:
-        lines.append(f"Amount due: {format_money(invoice['amount_remaining'], currency)}")
-        if invoice["due_date"]:
-            lines.append(f"Due: {day(invoice['due_date'])}")
+        due = invoice["due_date"]
+        if kind == "reminder" and due:
+            late = due < now()
+            lines.append(f"This invoice {'was' if late else 'is'} due on {day(due)}.")
+        lines += [
+            f"Invoice from {account}",
+            f"Amount due: {format_money(invoice['amount_remaining'], currency)}",
+        ]
+        if due:
+            lines.append(f"Due: {day(due)}")
     action = "View the invoice" if kind == "receipt" else "View and pay the invoice"
     lines += [
+        f"Invoice number: {invoice['number']}",
         "",
         f"{action}: {invoice['hosted_invoice_url']}",
+        f"Download the PDF: {invoice['invoice_pdf']}",
         "",
         "Recorded by the Stripe emulator: no email was sent.",
     ]

@@ -48,13 +48,46 @@ def clone(value):
     return value
 
 
+class Objects(dict):
+    """Every object by id. While a change is recorded (`touched` is a set), the ids read
+    through `[]` and `get` are noted there.
+
+    Handlers change only objects they have read, so what was read is what may have changed:
+    the journal writes those, without each handler having to say what it changed.
+    """
+
+    __slots__ = ("touched",)
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.touched = None
+
+    def __getitem__(self, object_id):
+        touched = self.touched  # one read: another thread may end the recording meanwhile
+        if touched is not None:
+            touched.add(object_id)
+        return dict.__getitem__(self, object_id)
+
+    def get(self, object_id, default=None):
+        """The object with this id, or `default`; noted as read while a change is recorded."""
+        touched = self.touched
+        if touched is not None:
+            touched.add(object_id)
+        return dict.get(self, object_id, default)
+
+    # A read that is not noted: for scans that only look (the matches are then read by id).
+    peek = dict.get
+
+
 class Store:
     """All objects of one emulated account, guarded by one re-entrant lock."""
 
     def __init__(self):
         self.lock = threading.RLock()
-        self.objects = {}
+        self.objects = Objects()
         self.by_type = defaultdict(list)
+        # While a change is recorded: the ids added and removed, in order; else None.
+        self._added = self._removed = None
         self.listeners = []
         # The API request being handled, for each event's `request` field.
         self.request = {"id": None, "idempotency_key": None}
@@ -73,7 +106,51 @@ class Store:
         if not isinstance(objects, dict) or not isinstance(by_type, dict):
             raise ValueError("objects and by_type must be objects")
         with self.lock:
-            self.objects, self.by_type = dict(objects), defaultdict(list, by_type)
+            self.objects, self.by_type = Objects(objects), defaultdict(list, by_type)
+
+    @property
+    def tracking(self):
+        """Whether a change is being recorded (between `track` and `changes`)."""
+        return self._added is not None
+
+    def track(self):
+        """Start noting the objects read, added and removed; call with the lock held."""
+        self.objects.touched = set()
+        self._added, self._removed = [], []
+
+    def changes(self):
+        """Stop noting; what may have changed since `track`, as JSON-able data sharing the live
+        objects (encode it before letting go of the lock), or None if nothing was read.
+
+        `objects`: every object read or added that still exists, as it is now; `new`: the ids
+        added, in order; `removed`: the ids removed.
+        """
+        touched, added, removed = self.objects.touched, self._added, self._removed
+        self.objects.touched = self._added = self._removed = None
+        present = dict.keys(self.objects)
+        ids = (touched | set(added)) & present
+        if not ids and not removed:
+            return None
+        return {
+            "objects": {i: dict.__getitem__(self.objects, i) for i in ids},
+            "new": [i for i in added if i in present],
+            "removed": [i for i in removed if i not in present],
+        }
+
+    def apply(self, changes):
+        """Replay `changes` (see `changes`) on this store, as when loading a journal."""
+        objects = changes["objects"]
+        for obj in objects.values():
+            if obj["object"] == "event" and not isinstance(obj["_data"], str):
+                obj["_data"] = to_json(obj["_data"])  # a journal line has it as JSON
+        for object_id in changes["new"]:
+            if object_id not in self.objects:
+                self.by_type[objects[object_id]["object"]].append(object_id)
+        self.objects.update(objects)
+        for object_id in changes["removed"]:
+            obj = self.objects.pop(object_id, None)
+            if obj is not None:
+                self.by_type[obj["object"]].remove(object_id)
 
     def new_id(self, prefix):
         """A fresh id such as `in_1Q2w3E...`."""
@@ -83,12 +160,16 @@ class Store:
         """Keep a new object; return it."""
         self.objects[obj["id"]] = obj
         self.by_type[obj["object"]].append(obj["id"])
+        if self._added is not None:
+            self._added.append(obj["id"])
         return obj
 
     def remove(self, obj):
         """Forget an object (its id then answers 404)."""
         del self.objects[obj["id"]]
         self.by_type[obj["object"]].remove(obj["id"])
+        if self._removed is not None:
+            self._removed.append(obj["id"])
 
     def get(self, kind, object_id, param=None, label=None):
         """The live object of type `kind` with this id, or a `resource_missing` error."""
@@ -105,7 +186,7 @@ class Store:
         call (a list, a deleted stub, a snapshot) is already in its shown form.
         """
         renderer = self.renderers.get(obj.get("object"))
-        live = self.objects.get(obj.get("id")) is obj
+        live = self.objects.peek(obj.get("id")) is obj
         shown = renderer(self, obj) if renderer and live else obj
         return {k: v for k, v in shown.items() if k[0] != "_"}
 

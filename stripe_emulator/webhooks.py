@@ -112,9 +112,21 @@ def list_events(store, params):
 class Deliverer:
     """POSTs each event to every matching endpoint, off the request path, with retries."""
 
-    def __init__(self, store, faults, *, attempts=5, first_retry=1.0, timeout=10.0, workers=4):
-        """`faults`: the armed faults, which may drop or delay a delivery."""
+    def __init__(
+        self,
+        store,
+        faults,
+        *,
+        attempts=5,
+        first_retry=1.0,
+        timeout=10.0,
+        workers=4,
+        changing=None,
+    ):
+        """`faults`: the armed faults, which may drop or delay a delivery; `changing()`: the
+        block in which to change an event (the emulator's, which journals it)."""
         self.store = store
+        self._changing = changing or (lambda: store.lock)
         self.faults = faults
         self.attempts = attempts
         self.first_retry = first_retry
@@ -137,10 +149,12 @@ class Deliverer:
 
         Called with the store's lock held, as events are made.
         """
+        # Endpoints are only looked at here: not noted as read by a change being recorded.
+        peek = self.store.objects.peek
         endpoints = [
-            self.store.objects[i]
+            peek(i)
             for i in self.store.by_type["webhook_endpoint"]
-            if any(matches(t, event["type"]) for t in self.store.objects[i]["enabled_events"])
+            if any(matches(t, event["type"]) for t in peek(i)["enabled_events"])
         ]
         if not endpoints or self._closed:
             return
@@ -203,7 +217,9 @@ class Deliverer:
             job = (url, secret, event, payload, attempt + 1)
             self._later(job, self.first_retry * 2 ** (attempt - 1))
             return
-        with self.store.lock:
+        with self._changing():
+            # Read through the store, so that a change being recorded includes the event.
+            event = self.store.objects.get(event["id"], event)
             event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
 
     def _record(self, job, status):

@@ -1,11 +1,12 @@
 """Stripe's wire format: form-encoded parameters in, JSON answers with Stripe's headers out."""
 
+from email.utils import formatdate
 from urllib.parse import parse_qsl
 
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_input_stream
 
-from .store import API_VERSION, random_token, to_json
+from .store import API_VERSION, now, random_token, to_json
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -40,8 +41,10 @@ def encode(body):
 
 
 def answer(data, status=200, headers=None, request_id=None):
-    """An encoded JSON body with Stripe's headers (`Request-Id`, `Stripe-Version`)."""
+    """An encoded JSON body with Stripe's headers (`Request-Id`, `Stripe-Version`, and the
+    `Date` of the emulator's clock, which clients use as Stripe's)."""
     fixed = [
+        ("Date", formatdate(now(), usegmt=True)),
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(data))),
         ("Request-Id", request_id or f"req_{random_token(14)}"),

@@ -1,4 +1,5 @@
-"""Fixtures shared by the emulator's and the server's tests."""
+"""Fixtures shared by the server's, the emulator's and the browser tests (server/, emulator/,
+browser/); a folder's own conftest.py holds those only its tests use."""
 
 import os
 import uuid
@@ -6,8 +7,8 @@ import uuid
 import pytest
 
 from stripe_emulator import Emulator
-from tests.browser import Watched, chromium, running_site
 from tests.helpers import HOOK_SECRET, Receiver, sdk_client, serve_api
+from tests.helpers.browser import Watched, chromium, running_site
 from tests.helpers.serving import free_port
 
 # The apps tests build in this process are configured by the tests alone, never by a

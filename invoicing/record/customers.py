@@ -25,6 +25,9 @@ def add_customer(db, email, stripe_id, name):
     return find_customer(db, email)
 
 
-def forget_customer(db, email):
-    """Drop a mapping whose Stripe customer no longer exists."""
-    db.execute(customers.delete().where(customers.c.email == email))
+def forget_customer(db, email, stripe_id):
+    """Drop the mapping of an email to a Stripe customer that no longer exists (only that
+    one: a parallel send may have mapped the email to its successor already)."""
+    db.execute(
+        customers.delete().where(customers.c.email == email, customers.c.stripe_id == stripe_id)
+    )

@@ -5,7 +5,9 @@ commits when the block ends and rolls back on an error; `with database.connect()
 reads. Every function of the record's modules takes that `db` (a Connection).
 """
 
+import contextlib
 import os
+import sqlite3
 
 from flask import current_app
 from sqlalchemy import create_engine, event
@@ -31,12 +33,34 @@ def make_engine(url):
     return engine
 
 
+def _was_emulator_mode(path):
+    """True if the SQLite record at `path` was used in emulator mode (it names an emulator)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            query = "SELECT 1 FROM settings WHERE key = 'emulator.url'"
+            return db.execute(query).fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
+def default_path(instance, mode):
+    """The SQLite file of a record when DATABASE_URL is not set: emulator mode keeps its own
+    (emulator.db), so that test or live keys start from an empty record (invoicing.db). A
+    record made in emulator mode before it had its own file keeps being used."""
+    shared, own = os.path.join(instance, "invoicing.db"), os.path.join(instance, "emulator.db")
+    if mode != "emulator":
+        return shared
+    if not os.path.exists(own) and os.path.exists(shared) and _was_emulator_mode(shared):
+        return shared
+    return own
+
+
 def init_app(app):
     """Open the database named by the config (its schema is migrate.py's)."""
     url = app.config["DATABASE_URL"]
     if not url:
         os.makedirs(app.instance_path, exist_ok=True)
-        url = f"sqlite:///{os.path.join(app.instance_path, 'invoicing.db')}"
+        url = f"sqlite:///{default_path(app.instance_path, app.config['MODE'])}"
     app.extensions["db"] = make_engine(url)
 
 

@@ -7,6 +7,8 @@ _BIGINT = 2**63
 # Stripe's ids are letters, digits and underscores after their prefix.
 _ID = re.compile("[A-Za-z0-9_]{1,255}")
 _NUMBER = re.compile("[\x21-\x7e][\x20-\x7e]{0,254}")
+# A name as Stripe keeps it: printable text (no control characters, no lone surrogates).
+_NAME = re.compile("[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,256}")
 # Only web addresses are kept as links: never `javascript:`, never control characters.
 _URL = re.compile("https?://[\x21-\x7e]{1,2048}", re.IGNORECASE)
 
@@ -29,6 +31,7 @@ MIRRORED = {
     "due_date": _amount,
     "hosted_invoice_url": _matches(_URL),
     "invoice_pdf": _matches(_URL),
+    "customer_name": _matches(_NAME),
 }
 is_stripe_id = _matches(_ID)
 

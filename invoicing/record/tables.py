@@ -28,6 +28,8 @@ invoices = Table(
     Column("payment_intent", String(255), index=True),
     Column("customer", String(255), nullable=False),
     Column("email", String(254), nullable=False, index=True),
+    # The customer's name as billed (Stripe's `customer_name`), if any.
+    Column("customer_name", String(256)),
     Column("amount_due", BigInteger, nullable=False),
     Column("amount_paid", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),

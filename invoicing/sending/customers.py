@@ -17,34 +17,37 @@ def customer_for(email, name):
     return known.stripe_id if known else new_customer(email, name)
 
 
-def new_customer(email, name, fresh=False):
+def new_customer(email, name, replacing=None):
     """Create the Stripe customer for an email and keep the mapping; return its id.
 
     Parallel first requests for one email share an idempotency key, so Stripe makes one
-    customer and the unique email keeps one row; `fresh` makes another (the first was deleted).
+    customer and the unique email keeps one row. `replacing` names a customer deleted at
+    Stripe: parallel sends that found it gone make one successor in the same way.
     """
     try:
-        created = stripe_calls.create_customer(email, name, fresh)
+        created = stripe_calls.create_customer(email, name, replacing)
     except stripe.IdempotencyError:
-        # A parallel first request with another name made it: use that one.
-        return _made_in_parallel(email)
+        # A parallel request with another name made it: use that one.
+        return _made_in_parallel(email, replacing)
     with database.begin() as db:
-        if fresh:
-            customers.forget_customer(db, email)
+        if replacing:
+            customers.forget_customer(db, email, replacing)
         return customers.add_customer(db, email, created, name).stripe_id
 
 
-def _made_in_parallel(email, wait=5.0):
+def _made_in_parallel(email, replacing, wait=5.0):
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         with database.connect() as db:
             known = customers.find_customer(db, email)
-        if known:
+        if known and known.stripe_id != replacing:
             return known.stripe_id
         time.sleep(0.05)
     # Its request died before keeping the mapping: the newest customer with this email.
     found = stripe_calls.newest_customer(email)
-    if found is None:
+    if found is None or found[0] == replacing:
         raise StateConflictError("A parallel request is creating this customer; retry shortly.")
     with database.begin() as db:
+        if replacing:
+            customers.forget_customer(db, email, replacing)
         return customers.add_customer(db, email, *found).stripe_id

@@ -133,6 +133,7 @@ def _record_fields(invoice, record):
         description=record["description"],
         lines=record["lines"],
     )
+    fields.setdefault("customer_name", record.get("name"))
     return fields
 
 
@@ -147,7 +148,7 @@ def _create(row):
     # its own (the first key would answer the old customer's error).
     current_app.logger.warning("customer %s is gone at Stripe; creating it again", row.customer)
     record = row.request["record"]
-    params["customer"] = new_customer(record["email"], record.get("name"), fresh=True)
+    params["customer"] = new_customer(record["email"], record.get("name"), replacing=row.customer)
     with database.begin() as db:
         sends.touch_send(db, row.id, customer=params["customer"])
     return stripe_calls.create_draft(params, row.id, step="create-again")
@@ -216,7 +217,8 @@ def _settle(send_id):
         found = stripe_calls.retrieve_invoice(row.invoice_id)
     else:
         # The draft may exist though its answer was lost: look for the send's metadata.
-        found = stripe_calls.find_sent_by(row.id, row.customer, row.created - 300)
+        # How long ago the send started, by the local clock alone; Stripe's clock says when.
+        found = stripe_calls.find_sent_by(row.id, row.customer, int(time.time()) - row.created)
     if found is None or found.get("deleted"):
         _roll_back(row, row.invoice_id)
         return None

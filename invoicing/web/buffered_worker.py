@@ -1,48 +1,51 @@
-"""A gunicorn worker that reads each request whole before the application sees it.
-
-gunicorn's sync worker reads a request with its one thread, so a client that sends a byte at a
-time holds a worker for as long as it likes, and a few such clients hold every worker. This
-worker sets a connection whose request has not fully arrived aside, reads all of those with
-one selector as their bytes come, and serves a request, as the sync worker does, once its
-headers and body are here. The wait for the client's close after an answer (gunicorn's
-graceful close, up to 2 s) happens in the same selector. The application still runs one
-request at a time in the worker's one thread: no threads, no monkey-patching.
-
-    gunicorn -k invoicing.web.buffered_worker.BufferedWorker server:app
-    (gunicorn.conf.py sets it)
+"""A gunicorn worker that reads each request whole before the application sees it. It writes
+each answer as the client takes it, too: gunicorn's sync worker does both with its one thread,
+so that a client sending a byte at a time, or reading nothing, holds it. Here one selector
+reads all arriving requests, sends what a socket does not take of an answer at once, and waits
+for each client's close after its answer (gunicorn's graceful close, up to 2 s); the app still
+runs one request at a time, in one thread. What a worker holds is capped (docs/deploying.md).
 """
 
 import collections
+import contextlib
 import errno
 import os
 import re
 import resource
 import selectors
 import socket
+import struct
 import time
 
+from gunicorn import util
 from gunicorn.workers.sync import SyncWorker
 
-# Requests are read whole up to this size. The application refuses bodies over 1 MiB
-# (invoicing.MAX_BODY) by their Content-Length, without reading them, so a larger request is
-# handed over as it stands.
-MAX_BUFFERED = 2 * 1024 * 1024
-# A request must arrive whole within this many seconds of its connection, however it trickles.
-ARRIVAL_SECONDS = 30.0
-# After an answer, how long the client gets to close its side first.
-LINGER_SECONDS = 2.0
+from invoicing import MAX_BODY
+
+MiB = 1024 * 1024
+# A body declared over MAX_BODY (the app's limit) is a 413 at once; a request is read whole up
+# to MAX_BUFFERED (such a body, its headers, its chunks' framing), else handed over as it is.
+MAX_BUFFERED = 2 * MiB
+ARRIVING_CAP = 64 * MiB  # what a worker's arriving requests hold; over it, the largest gets 503
+# What one answer (twice the largest: 100 invoices of 250 long lines are 8 MB) and a worker's
+# answers keep unsent: over the first its client is dropped, over the second the one that took
+# nothing for longest, as is one that takes nothing for gunicorn's `timeout`.
+ANSWER_CAP, ANSWERS_CAP = 16 * MiB, 64 * MiB
+ARRIVAL_SECONDS = 30.0  # for a request to arrive whole, however it trickles
+LINGER_SECONDS = 2.0  # after an answer, for the client to close its side first
 
 _HEAD_END = b"\r\n\r\n"
 _FIELDS = re.compile(rb"\r\n(content-length|transfer-encoding|expect)[ \t]*:([^\r\n]*)", re.I)
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_RESET = struct.pack("ii", 1, 0)  # SO_LINGER 0 s: close() resets, freeing the buffers at once
 
 
 class _Arriving:
     """A connection whose request is still arriving, and what is known of its length."""
 
     __slots__ = ("addr", "body_at", "chunk_at", "continued", "data", "deadline", "expects",
-                 "listener", "needed", "sock", "trailers_at")  # fmt: skip
+                 "listener", "needed", "refused", "sock", "trailers_at")  # fmt: skip
 
     def __init__(self, sock, addr, listener):
         self.sock, self.addr, self.listener = sock, addr, listener
@@ -53,10 +56,11 @@ class _Arriving:
         self.chunk_at = None  # the next chunk's size line, for a chunked body
         self.trailers_at = None  # where to look for the end, after the last chunk
         self.expects = self.continued = False  # `Expect: 100-continue`, and whether answered
+        self.refused = None  # (status, reason, why) when the worker answers it itself
 
     def add(self, chunk):
-        """Take bytes that arrived; True once the request is whole, or once gunicorn can answer
-        it as it stands (malformed, ambiguous, or a body too large to accept)."""
+        """Take bytes that arrived; True once the request is whole, or once it can be answered
+        as it stands (malformed, ambiguous, or a body too large to accept)."""
         before = len(self.data)
         self.data += chunk
         if len(self.data) >= MAX_BUFFERED:
@@ -76,19 +80,21 @@ class _Arriving:
         """Read the body's framing from the headers; False when there is nothing to wait for."""
         fields = [(name.lower(), value.strip().lower()) for name, value in _FIELDS.findall(head)]
         self.expects = (b"expect", b"100-continue") in fields
-        framing = [(name, value) for name, value in fields if name != b"expect"]
-        if len(framing) != 1:
-            return False  # no body, or framing gunicorn refuses
-        name, value = framing[0]
-        if name == b"content-length":
-            if not value.isdigit() or int(value) > MAX_BUFFERED:
+        lengths = [value for name, value in fields if name == b"content-length"]
+        codings = b",".join(value for name, value in fields if name == b"transfer-encoding")
+        if codings:
+            # gunicorn reads a body whose last coding is chunked, and refuses any other.
+            if lengths or codings.rsplit(b",", 1)[-1].strip() != b"chunked":
                 return False
-            self.needed = self.body_at + int(value)
-            return True
-        if value == b"chunked":
             self.chunk_at = self.body_at
             return True
-        return False  # a transfer coding gunicorn does not read: it refuses it
+        if len(lengths) != 1 or not lengths[0].isdigit():
+            return False  # no body, or one gunicorn refuses
+        if int(lengths[0]) > MAX_BODY:
+            self.refused = (413, "Content Too Large", f"a body over {MAX_BODY} bytes")
+            return False
+        self.needed = self.body_at + int(lengths[0])
+        return True
 
     def _chunks_complete(self):
         data = self.data
@@ -98,7 +104,7 @@ class _Arriving:
                 return len(data) - self.chunk_at > 1024  # a size line that long is malformed
             size = data[self.chunk_at : line_end].split(b";", 1)[0].strip()
             if not _CHUNK_SIZE.fullmatch(size):
-                return True  # malformed: gunicorn refuses it
+                return True  # malformed: the app refuses it
             if int(size, 16) == 0:
                 self.trailers_at = line_end
                 break
@@ -112,38 +118,43 @@ class _Arriving:
 
 
 class _Arrived:
-    """A client socket whose request is already read: gunicorn reads the request from here,
-    and the wait for the client's close after the answer goes back to the worker's selector."""
+    """A socket whose request is read, for gunicorn; what it does not take of an answer waits."""
 
-    def __init__(self, sock, data, linger):
-        self._sock = sock
+    def __init__(self, worker, sock, addr, data=b""):
+        self.sock, self.addr, self._worker = sock, addr, worker
         self._data = memoryview(data)
-        self._linger = linger
-        self._answered = False
+        self.unsent = collections.deque()  # pieces the client has yet to take, oldest first
+        self.offset = self.held = 0  # what the client took of the first; their bytes
+        self.taken_at = time.monotonic()  # when the client last took any of its answer
+        self.state = "answering"  # then "sending" (unsent left), "done" or "closed" (dropped)
 
     def recv(self, size):
-        """The buffered request first, then the socket; nothing once the answer is out."""
-        if self._data:
-            chunk, self._data = self._data[:size].tobytes(), self._data[size:]
-            return chunk
-        if self._answered:
-            return b""
-        return self._sock.recv(size)
+        """The request read ahead, then nothing: gunicorn never waits on this socket."""
+        chunk, self._data = self._data[:size].tobytes(), self._data[size:]
+        return chunk
+
+    def sendall(self, data):
+        """Send what the socket takes, keep the rest (BrokenPipeError once dropped)."""
+        self._worker.write(self, data)
+        return len(data)
+
+    send = sendall
 
     def shutdown(self, how):
-        """Shut down; gunicorn shuts the writing side once the answer is out."""
-        self._sock.shutdown(how)
-        self._answered = True
+        """The answer is written: the rest of the request is not read."""
+        self._data = memoryview(b"")
 
     def close(self):
-        """Close now, or once the client has closed its side (at most LINGER_SECONDS)."""
-        if self._answered:
-            self._linger(self._sock)
-        else:
-            self._sock.close()
+        """The worker sends what is left, then waits for the client's close."""
+        self._worker.answered(self)
+
+    def settimeout(self, value):
+        """Nothing: the socket stays non-blocking."""
+
+    setblocking = settimeout
 
     def __getattr__(self, name):
-        return getattr(self._sock, name)
+        return getattr(self.sock, name)
 
 
 def _defer_accept(listener):
@@ -155,17 +166,21 @@ def _defer_accept(listener):
 
 
 class BufferedWorker(SyncWorker):
-    """gunicorn's sync worker, serving a request only once it has arrived whole."""
+    """gunicorn's sync worker, reading each request whole and writing as the client reads."""
 
     def run(self):
-        """Accept, read and serve until told to stop."""
+        """Accept, read, serve and write until told to stop; then finish the answers going out."""
         if self.cfg.is_ssl:
             # Encrypted bytes cannot be read ahead here; TLS belongs to the proxy in front.
             self.log.warning("TLS given to gunicorn: requests are read as the sync worker does")
             return super().run()
+        self.cfg.set("sendfile", False)  # a file goes out as the rest of an answer does
         self._selector = selectors.DefaultSelector()
-        self._arriving = collections.OrderedDict()  # oldest first
-        self._lingering = collections.OrderedDict()
+        # Oldest first; for _sending, the client that took nothing for longest.
+        self._arriving, self._sending, self._lingering = {}, {}, {}
+        self._arriving_bytes = self._unsent_bytes = 0
+        # As long as gunicorn waits on a silent worker (60 s here, as nginx's send_timeout).
+        self._stall = float(self.cfg.timeout or 60)
         soft_limit, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
         self._capacity = max(1, min(self.cfg.worker_connections, soft_limit - 64))
         self._selector.register(self.PIPE[0], selectors.EVENT_READ, self._wake)
@@ -175,27 +190,37 @@ class BufferedWorker(SyncWorker):
             self._selector.register(listener, selectors.EVENT_READ, self._accept)
         try:
             while self.alive and self.is_parent_alive():
-                self.notify()
-                for key, _ in self._selector.select(self._next_timeout()):
-                    key.data(key.fileobj)
-                self._expire(time.monotonic())
+                self._turn()
+            # Stopping: answers going out get graceful_timeout (a client 2 s without reading).
+            for listener in self.sockets:
+                self._selector.unregister(listener)
+            self._stall = LINGER_SECONDS
+            deadline = time.monotonic() + self.cfg.graceful_timeout
+            while self._sending and time.monotonic() < deadline:
+                self._turn()
         finally:
-            for sock in [*self._arriving, *self._lingering]:
+            for sock in [*self._arriving, *self._sending, *self._lingering]:
                 sock.close()
             self._selector.close()
         return None
 
+    def _turn(self):
+        self.notify()  # also while only clients are waited on: gunicorn's timeout is for the app
+        for key, _ in self._selector.select(self._next_timeout()):
+            key.data(key.fileobj)
+        self._expire(time.monotonic())
+
     def _wake(self, pipe):
         # A signal arrived (gunicorn writes to this pipe): the loop then looks at self.alive.
-        try:
+        with contextlib.suppress(BlockingIOError):
             os.read(pipe, 4096)
-        except BlockingIOError:
-            pass
 
     def _next_timeout(self):
         soonest = time.monotonic() + 1.0
         if self._arriving:
             soonest = min(soonest, next(iter(self._arriving.values())).deadline)
+        if self._sending:
+            soonest = min(soonest, next(iter(self._sending.values())).taken_at + self._stall)
         if self._lingering:
             soonest = min(soonest, next(iter(self._lingering.values())))
         return max(0.0, soonest - time.monotonic())
@@ -209,17 +234,19 @@ class BufferedWorker(SyncWorker):
         except OSError as error:
             if error.errno not in (errno.EMFILE, errno.ENFILE) or not self._arriving:
                 raise
-            self._drop(next(iter(self._arriving)))  # out of descriptors: the oldest goes
+            self._take(next(iter(self._arriving))).close()  # out of descriptors: the oldest goes
             return
         if len(self._arriving) >= self._capacity:
-            self._drop(next(iter(self._arriving)))
+            self._take(next(iter(self._arriving))).close()
         sock.setblocking(False)
         self._arriving[sock] = _Arriving(sock, addr, listener)
         self._selector.register(sock, selectors.EVENT_READ, self._read)
         self._read(sock)  # the request often came with the connection
 
     def _read(self, sock):
-        arriving = self._arriving[sock]
+        arriving = self._arriving.get(sock)
+        if arriving is None:
+            return  # dropped by another event of this turn
         try:
             chunk = sock.recv(65536)
         except (BlockingIOError, InterruptedError):
@@ -227,28 +254,129 @@ class BufferedWorker(SyncWorker):
         except OSError:
             chunk = b""
         if not chunk:
-            self._drop(sock)
-        elif arriving.add(chunk):
-            self._selector.unregister(sock)
-            del self._arriving[sock]
-            sock.setblocking(True)
-            answered = _Arrived(sock, arriving.data, self._linger)
-            self.handle(arriving.listener, answered, arriving.addr)
-        elif arriving.expects and not arriving.continued:
+            self._take(sock).close()
+            return
+        self._arriving_bytes += len(chunk)
+        if arriving.add(chunk):
+            self._take(sock)
+            if arriving.refused:
+                self._refuse(arriving, *arriving.refused)
+            else:
+                client = _Arrived(self, sock, arriving.addr, arriving.data)
+                self.handle(arriving.listener, client, arriving.addr)  # which closes it
+            return
+        while self._arriving_bytes > ARRIVING_CAP:
+            largest = max(self._arriving.values(), key=lambda a: (len(a.data), a.deadline))
+            self._take(largest.sock)
+            why = f"the requests arriving hold over {ARRIVING_CAP // MiB} MiB"
+            self._refuse(largest, 503, "Service Unavailable", why)
+        if sock in self._arriving and arriving.expects and not arriving.continued:
             # The client waits for this before sending its body. gunicorn says it again when it
             # reads the request; HTTP allows any number of 1xx answers before the final one.
             arriving.continued = True
             try:
                 sock.send(_CONTINUE)
             except OSError:
-                self._drop(sock)
+                self._take(sock).close()
+
+    def _take(self, sock):
+        # Stop reading a request: to answer it, or to close (`_take(sock).close()`).
+        self._selector.unregister(sock)
+        self._arriving_bytes -= len(self._arriving.pop(sock).data)
+        return sock
+
+    def _refuse(self, arriving, status, reason, why):
+        # Answered without the app, in gunicorn's error shape (JSON with gunicorn.conf.py).
+        self.log.info("Refused a request from %s: %s", (arriving.addr or ["-"])[0], why)
+        client = _Arrived(self, arriving.sock, arriving.addr)
+        with contextlib.suppress(OSError):  # the client is gone
+            util.write_error(client, status, reason, "")
+        client.close()
+
+    def write(self, client, data):
+        """Send what the socket takes now, keep the rest within the caps; else BrokenPipeError."""
+        if client.state != "closed":
+            kept = data if type(data) is bytes else bytes(data)  # the caller may reuse a buffer
+            client.unsent.append(kept)
+            client.held += len(kept)
+            self._unsent_bytes += len(kept)
+            self._pump(client)
+            if client.held > ANSWER_CAP:
+                self._reset(client, f"its answer is over {ANSWER_CAP // MiB} MiB unsent")
+            while self._unsent_bytes > ANSWERS_CAP and self._sending:
+                self._reset(next(iter(self._sending.values())), "answers over the worker's cap")
+        if client.state == "closed":
+            raise BrokenPipeError(errno.EPIPE, "The client is gone")
+
+    def _pump(self, client):
+        # Send what the socket takes; a piece is held, and counted, until all of it is out.
+        while client.unsent:
+            piece = client.unsent[0]
+            try:
+                sent = client.sock.send(memoryview(piece)[client.offset :])
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                self._reset(client, None)
+                return
+            client.taken_at = time.monotonic()
+            client.offset += sent
+            if client.offset < len(piece):
+                return  # the socket is full
+            client.unsent.popleft()
+            client.offset = 0
+            client.held -= len(piece)
+            self._unsent_bytes -= len(piece)
+
+    def answered(self, client):
+        """gunicorn is done with the client: send what is left, then linger."""
+        if client.state == "answering" and client.unsent:
+            client.state = "sending"
+            self._sending[client.sock] = client
+            self._selector.register(client.sock, selectors.EVENT_WRITE, self._send)
+        elif client.state == "answering":
+            client.state = "done"
+            self._linger(client.sock)
+
+    def _send(self, sock):
+        client = self._sending.get(sock)
+        if client is None:
+            return  # dropped by another event of this turn
+        self._sending[sock] = self._sending.pop(sock)  # writable: the client took some
+        self._pump(client)
+        if client.state == "sending" and not client.unsent:
+            del self._sending[sock]
+            self._selector.unregister(sock)
+            client.state = "done"
+            self._linger(sock)
+
+    def _reset(self, client, why):
+        # Drop a client whose answer is not all out, freeing what it held at once.
+        if why:
+            self.log.info("Dropped a client at %s: %s", (client.addr or ["-"])[0], why)
+        if client.state == "sending":
+            del self._sending[client.sock]
+            self._selector.unregister(client.sock)
+        self._unsent_bytes -= client.held
+        client.unsent.clear()
+        client.held = client.offset = 0
+        client.state = "closed"
+        with contextlib.suppress(OSError):
+            client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
+        client.sock.close()
 
     def _linger(self, sock):
-        sock.setblocking(False)
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            sock.close()
+            return
         self._lingering[sock] = time.monotonic() + LINGER_SECONDS
         self._selector.register(sock, selectors.EVENT_READ, self._drain)
 
     def _drain(self, sock):
+        if sock not in self._lingering:
+            return  # closed by another event of this turn
         try:
             if sock.recv(65536):
                 return
@@ -263,13 +391,10 @@ class BufferedWorker(SyncWorker):
         del self._lingering[sock]
         sock.close()
 
-    def _drop(self, sock):
-        self._selector.unregister(sock)
-        del self._arriving[sock]
-        sock.close()
-
     def _expire(self, now):
         while self._arriving and next(iter(self._arriving.values())).deadline <= now:
-            self._drop(next(iter(self._arriving)))
+            self._take(next(iter(self._arriving))).close()
+        while self._sending and next(iter(self._sending.values())).taken_at + self._stall <= now:
+            self._reset(next(iter(self._sending.values())), f"took nothing for {self._stall:g} s")
         while self._lingering and next(iter(self._lingering.values())) <= now:
             self._close_lingering(next(iter(self._lingering)))

@@ -4,6 +4,7 @@ size limit, trusted proxies, and the security headers (CSP) on every answer."""
 import hmac
 
 from flask import current_app, g, request
+from gunicorn.http.errors import NoMoreData, ParseException
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -70,12 +71,23 @@ def require_json():
 
 def limit_body():
     """A chunked body (no Content-Length) over MAX_CONTENT_LENGTH is a 413, as a declared one
-    is: the server reads at most the limit, then checks that nothing is left."""
+    is: the server reads at most the limit, then checks that nothing is left. A malformed one
+    is a 400."""
     if request.method != "POST" or request.content_length is not None:
         return
-    data = request.get_data(cache=True)
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if len(data) >= limit and request.environ["wsgi.input"].read(1):
+    try:
+        data = request.get_data(cache=True)
+        too_large = len(data) >= limit and request.environ["wsgi.input"].read(1)
+    except (ParseException, NoMoreData):
+        # gunicorn decodes the chunks as they are read: a bad size or extension
+        # (InvalidChunkSize, InvalidChunkExtension), data past its size
+        # (ChunkMissingTerminator), a bad trailer (InvalidHeader, InvalidHeaderName), or an
+        # end before the last chunk (NoMoreData).
+        raise ApiError(
+            400, "The body's chunked encoding is malformed or cut short.", code="invalid_body"
+        ) from None
+    if too_large:
         raise RequestEntityTooLarge()
 
 

@@ -52,6 +52,8 @@ def show_pay_page(invoice_id):
     with database.connect() as db:
         invoice = invoices.require_invoice(db, invoice_id)
     context = {"invoice": invoice_json(invoice), "client_secret": None}
+    # The page is public; the list it would link back to asks for the admin's password then.
+    context["public_only"] = bool(current_app.config["ADMIN_PASSWORD"])
     # Stripe sends the customer back here with these after a confirmation.
     context["returned"] = "redirect_status" in request.args
     real_keys = current_app.config["MODE"] != "emulator"

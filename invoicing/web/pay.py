@@ -48,6 +48,6 @@ def list_outbox():
     """Emulator mode only: the emails Stripe would have sent, newest first."""
     if current_app.config["MODE"] != "emulator":
         raise NotFoundError("The outbox exists only in emulator mode.")
-    keys = ("id", "to", "subject", "kind", "invoice", "hosted_invoice_url", "created")
+    keys = ("id", "to", "subject", "text", "kind", "invoice", "hosted_invoice_url", "created")
     shown = emulator_mode.outbox(current_app.config)
     return {"data": [{k: email[k] for k in keys} for email in shown]}

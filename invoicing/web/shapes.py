@@ -15,6 +15,7 @@ def invoice_json(invoice, now=None):
         "payment": invoice.payment,
         "customer": invoice.customer,
         "email": invoice.email,
+        "customer_name": invoice.customer_name,
         "amount_due": invoice.amount_due,
         "amount_paid": invoice.amount_paid,
         "currency": invoice.currency,

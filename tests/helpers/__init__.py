@@ -1,5 +1,6 @@
 """What tests share besides fixtures: the server under test, a webhook receiver, Stripe's
-signature written out, and gunicorn started and stopped."""
+signature written out, gunicorn started and stopped, and the server's OpenAPI description.
+Browser tests have theirs in browser.py; serving.py and postgres.py serve the benchmarks too."""
 
 import contextlib
 import json
@@ -14,6 +15,7 @@ import requests
 import stripe
 
 from invoicing import stripe_calls
+from invoicing.web.apidoc import DESCRIPTION_FILE
 from stripe_emulator import WSGIClient, sign
 from tests.helpers.serving import LiveServer
 
@@ -110,15 +112,20 @@ def start_gunicorn(env, port, errors=subprocess.DEVNULL):
         stdout=subprocess.DEVNULL,
         stderr=errors,
     )
+    return answering(process, f"http://127.0.0.1:{port}/healthz")
 
-    def healthy():
+
+def answering(process, url, timeout=30):
+    """`process` (a server starting), once `url` answers with a 2xx; killed if it never does."""
+
+    def answers():
         try:
-            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok
+            return requests.get(url, timeout=2).ok
         except requests.ConnectionError:
             return False
 
     try:
-        wait_for(healthy, timeout=30)
+        wait_for(answers, timeout=timeout)
     except BaseException:
         process.kill()
         raise
@@ -168,6 +175,13 @@ def stop(process):
 TEST_KEY = "sk_test_emulator_key"
 # The webhook secret of the `hook` fixtures' servers.
 HOOK_SECRET = "whsec_hook_secret_0123456789"
+# A server in Stripe's test mode rather than emulator mode (fake keys; with STRIPE_API_BASE
+# still set, its calls go to the emulator).
+TEST_KEYS = {
+    "STRIPE_SECRET_KEY": "sk_test_51FakeSecretKeyForTests",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_51FakePublishableKey",
+    "STRIPE_WEBHOOK_SECRETS": ["whsec_test_secret_0123456789"],
+}
 
 
 def sdk_client(emulator):
@@ -177,6 +191,27 @@ def sdk_client(emulator):
         base_addresses={"api": "http://emulator.test"},
         http_client=WSGIClient(emulator),
     )
+
+
+def draft_invoice(client, customer, **params):
+    """A draft at Stripe (or the emulator) for `customer`, to be sent by email, due in 30 days."""
+    return client.v1.invoices.create(
+        {
+            "customer": customer.id,
+            "collection_method": "send_invoice",
+            "days_until_due": 30,
+            **params,
+        }
+    )
+
+
+def sent_invoice(client, customer, price, quantity=2):
+    """An open invoice for `customer`: `quantity` of `price`, sent."""
+    invoice = draft_invoice(client, customer)
+    client.v1.invoices.add_lines(
+        invoice.id, {"lines": [{"pricing": {"price": price.id}, "quantity": quantity}]}
+    )
+    return client.v1.invoices.send_invoice(invoice.id)
 
 
 # The settings of every server under test: emulator mode, whatever the shell running the
@@ -275,3 +310,15 @@ def serve_api(emulator, url, **settings):
 
 # The same, for a `with` block inside a test.
 served = contextlib.contextmanager(serve_api)
+
+
+def rows(api, sql):
+    """What a SQL query finds in the database of the server `api` (a list of tuples)."""
+    with api.live.app.extensions["db"].connect() as connection:
+        return connection.exec_driver_sql(sql).all()
+
+
+def api_description():
+    """openapi.json as the server serves it, read afresh (so a caller may change its copy)."""
+    with open(DESCRIPTION_FILE, encoding="utf-8") as description_file:
+        return json.load(description_file)

@@ -1,0 +1,74 @@
+"""static/detail.js in a real headless Chromium (Debian's), over HTTP: one invoice in a dialog,
+opened by its URL hash, and a malformed hash that leaves the page working."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.helpers.browser import (
+    badge,
+    make_overdue,
+    needs_chromium,
+    send_by_api,
+)
+
+pytestmark = needs_chromium
+
+
+def test_the_detail_view_opens_from_its_hash(site, watched):
+    late = send_by_api(site, "detail@example.com", quantity=2)
+    make_overdue(site, late, 3)
+    page = watched.page
+    page.goto(f"{site.url}/#{late['id']}")
+    dialog = page.locator("#detail")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("h2")).to_have_text(f"Invoice {late['number']}")
+    expect(dialog.locator(".lines tbody tr")).to_have_count(1)
+    expect(dialog.locator(".lines tbody tr td").nth(1)).to_have_text("2")
+    expect(dialog.locator(".badge-overdue")).to_have_text("4 days overdue")
+    facts = dialog.locator("dl.facts").inner_text()
+    assert re.search(r"Due\s+\d{4}-\d{2}-\d{2} \(4 days overdue\)", facts)
+    assert re.search(r"Reminders\s+None sent", facts)
+    expect(dialog.locator(".timeline li").filter(has_text="invoice.finalized")).not_to_have_count(0)
+    links = dialog.locator(".links a")
+    expect(links).to_have_text(["Hosted invoice page", "PDF", "Pay page"])
+    assert links.nth(2).get_attribute("href") == f"/invoices/{late['id']}/pay"
+
+    # It follows the invoice while open: a reminder shows up.
+    dialog.get_by_role("button", name=f"Remind {late['number']}").click()
+    expect(dialog.locator("dl.facts")).to_contain_text("1 sent, the last at")
+    # Escape closes it and the hash goes; the list is there behind it.
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert page.evaluate("location.hash") == ""
+    # A row's number opens it again, and the focus comes back to that link.
+    page.get_by_role("link", name=f"Details of {late['number']}").click()
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.get_by_role("link", name=f"Details of {late['number']}")).to_be_focused()
+    # An unknown id says so in the dialog.
+    watched.expect_failures("/invoices/in_nope")
+    page.evaluate("location.hash = '#in_nope'")
+    expect(dialog.locator(".error")).to_contain_text("in_nope")
+
+
+def test_a_malformed_hash_leaves_the_page_working(site, watched):
+    sent = send_by_api(site, "hash@example.com")
+    page = watched.page
+    thrown = []
+    page.on("pageerror", lambda error: thrown.append(str(error)))
+    dialog = page.locator("#detail")
+    # A stray `%` cannot be URI-decoded: the page loads its catalog and list all the same.
+    for junk in ("%", "%E0%A4%A", "in_%"):
+        page.goto("about:blank")
+        page.goto(f"{site.url}/#{junk}")
+        expect(page.locator("input.quantity").first).to_be_visible()
+        expect(page.locator("#catalog")).not_to_contain_text("Loading the catalog")
+        expect(badge(page, sent["number"])).to_have_text("open")
+        expect(dialog).to_be_hidden()
+    # A change of the hash to one does not throw either, and closes the open dialog.
+    page.evaluate(f"location.hash = '#{sent['id']}'")
+    expect(dialog).to_be_visible()
+    page.evaluate("location.hash = '#%'")
+    expect(dialog).to_be_hidden()
+    assert thrown == []
