@@ -1,5 +1,6 @@
 """What can be done to a sent invoice from here: void it, mark it uncollectible, remind the
-customer. Stripe first (outside any database transaction), then the record."""
+customer, mark it paid outside Stripe. Stripe first (outside any database transaction), then
+the record."""
 
 import time
 
@@ -55,4 +56,27 @@ def remind(invoice):
     with database.begin() as db:
         invoices.apply_snapshot(db, invoice.id, sent["status"], sent)
         invoices.record_reminder(db, invoice.id, moment)
+        return invoices.get_invoice(db, invoice.id)
+
+
+def mark_paid(invoice, memo=None):
+    """Mark an open or uncollectible invoice paid outside Stripe (`paid_out_of_band`: a bank
+    transfer, say), noting the amount it still owed and `memo`; return the row.
+
+    Stripe's own status is read first, as for a reminder. Raises StateConflictError for any
+    other state.
+    """
+    allowed = ("open", "uncollectible")
+    current = stripe_calls.current_invoice(invoice.id)
+    if current["status"] not in allowed:
+        with database.begin() as db:
+            invoices.apply_snapshot(db, invoice.id, current["status"], current)
+        raise StateConflictError(
+            f"The invoice is {current['status']}; only an open or uncollectible one can be "
+            "marked paid."
+        )
+    paid = stripe_calls.pay_out_of_band(invoice.id)
+    with database.begin() as db:
+        invoices.apply_snapshot(db, invoice.id, paid["status"], paid)
+        invoices.record_paid_off_stripe(db, invoice.id, current["amount_remaining"], memo)
         return invoices.get_invoice(db, invoice.id)

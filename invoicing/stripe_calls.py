@@ -236,6 +236,20 @@ def mark_uncollectible(invoice_id):
     return _in_its_state(client().v1.invoices.mark_uncollectible, invoice_id)
 
 
+def pay_out_of_band(invoice_id):
+    """Mark an invoice paid outside Stripe (no charge, no receipt); return it as a dict
+    (StateConflictError if Stripe refuses). One idempotency key per invoice: a retry of a
+    marking whose answer was lost gets that answer again."""
+    path = f"/v1/invoices/{quote(invoice_id, safe='')}/pay"
+    options = {"idempotency_key": f"mark-paid-{invoice_id}"}
+    try:
+        return _post(path, {"paid_out_of_band": True}, options)
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            raise
+        raise StateConflictError(error.user_message or str(error)) from None
+
+
 def send_again(invoice_id):
     """Have Stripe email an open invoice again; return it as a dict (StateConflictError if
     Stripe refuses)."""

@@ -98,6 +98,9 @@ function render(invoice) {
       ["Billed to", invoice.customer_name ? `${invoice.customer_name} <${invoice.email}>` : invoice.email],
       ["Due", dueText(invoice)],
       ["Paid", money(invoice.amount_paid, invoice.currency)],
+      ...(invoice.amount_paid_off_stripe
+        ? [["Paid outside Stripe", [money(invoice.amount_paid_off_stripe, invoice.currency), invoice.paid_off_stripe_memo].filter(Boolean).join(" · ")]]
+        : []),
       ["Remaining", money(invoice.amount_remaining ?? invoice.amount_due, invoice.currency)],
       ["Last payment", invoice.payment || "none yet"],
       ["Reminders", remindersText(invoice)],

@@ -49,11 +49,10 @@ export function paintBadge(element, invoice) {
 export function statusBadges(invoice) {
   const badge = document.createElement("span");
   paintBadge(badge, invoice);
-  if (!invoice.overdue) return [badge];
-  const late = document.createElement("span");
-  late.className = "badge badge-overdue";
-  late.textContent = overdueText(invoice.days_overdue);
-  return [badge, late];
+  const badges = [badge];
+  if (invoice.amount_paid_off_stripe) badges.push(element("span", "badge badge-off-stripe", "paid outside Stripe"));
+  if (invoice.overdue) badges.push(element("span", "badge badge-overdue", overdueText(invoice.days_overdue)));
+  return badges;
 }
 
 /** A new element with a class and text. */

@@ -41,6 +41,15 @@ def record_invoice(db, fields):
         advance_status(db, fields["id"], fields["status"], changes)
 
 
+def record_paid_off_stripe(db, invoice_id, amount, memo):
+    """Note what was paid outside Stripe, once: a repeat of the same marking changes nothing."""
+    db.execute(
+        update(invoices)
+        .where(invoices.c.id == invoice_id, invoices.c.amount_paid_off_stripe == 0)
+        .values(amount_paid_off_stripe=amount, paid_off_stripe_memo=memo, **stamp())
+    )
+
+
 def delete_invoice(db, invoice_id):
     """Remove the row of a draft that was deleted at Stripe."""
     db.execute(invoices.delete().where(invoices.c.id == invoice_id))

@@ -51,6 +51,9 @@ invoices = Table(
     # The reminders this server had Stripe send.
     Column("reminded_at", BigInteger),
     Column("reminder_count", Integer, nullable=False, server_default="0"),
+    # What was paid outside Stripe (marked paid here: a bank transfer, a cheque), and its note.
+    Column("amount_paid_off_stripe", BigInteger, nullable=False, server_default="0"),
+    Column("paid_off_stripe_memo", Text),
 )
 
 events = Table(

@@ -1,4 +1,5 @@
-"""The invoices' JSON routes: send one, list them, show one, void, mark uncollectible, remind."""
+"""The invoices' JSON routes: send one, list them, show one, void, mark uncollectible, remind,
+mark paid outside Stripe."""
 
 import re
 
@@ -97,3 +98,16 @@ def remind_invoice(invoice_id):
     with database.connect() as db:
         invoice = invoices.require_invoice(db, invoice_id)
     return invoice_json(invoice_actions.remind(invoice))
+
+
+@bp.post("/invoices/<invoice_id>/mark-paid")
+def mark_paid(invoice_id):
+    """Mark an open or uncollectible invoice paid outside Stripe; 409 in any other state."""
+    memo = json_body().get("memo")
+    if memo is not None:
+        if not isinstance(memo, str) or len(memo) > 500:
+            raise ApiError(400, "memo must be a string of at most 500 characters.", field="memo")
+        memo = clean_text(memo, "memo", multiline=True).strip() or None
+    with database.connect() as db:
+        invoice = invoices.require_invoice(db, invoice_id)
+    return invoice_json(invoice_actions.mark_paid(invoice, memo))

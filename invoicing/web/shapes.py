@@ -31,4 +31,6 @@ def invoice_json(invoice, now=None):
         "days_overdue": late,
         "reminded_at": invoice.reminded_at,
         "reminder_count": invoice.reminder_count,
+        "amount_paid_off_stripe": invoice.amount_paid_off_stripe,
+        "paid_off_stripe_memo": invoice.paid_off_stripe_memo,
     }

@@ -3,6 +3,7 @@ opened by its URL hash, and a malformed hash that leaves the page working."""
 
 import re
 
+import requests
 from playwright.sync_api import expect
 
 from tests.helpers.browser import (
@@ -72,3 +73,20 @@ def test_a_malformed_hash_leaves_the_page_working(site, watched):
     page.evaluate("location.hash = '#%'")
     expect(dialog).to_be_hidden()
     assert thrown == []
+
+
+def test_an_invoice_paid_outside_stripe_says_so_in_the_list_and_the_detail(site, watched):
+    sent = send_by_api(site, "cheque@example.com")
+    marked = requests.post(
+        f"{site.url}/invoices/{sent['id']}/mark-paid", json={"memo": "Cheque 0042"}, timeout=30
+    )
+    assert marked.status_code == 200, marked.text
+    page = watched.page
+    page.goto(f"{site.url}/#{sent['id']}")
+    dialog = page.locator("#detail")
+    expect(dialog.locator(".badge-off-stripe")).to_have_text("paid outside Stripe")
+    expect(dialog.locator("dl.facts")).to_contain_text("$10.00 · Cheque 0042")
+    page.keyboard.press("Escape")
+    expect(badge(page, sent["number"])).to_have_text("paid")
+    row_badges = page.locator("#invoices tr .badge-off-stripe")
+    expect(row_badges).to_have_count(1)

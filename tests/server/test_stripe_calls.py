@@ -1,5 +1,6 @@
 """stripe_calls.py, the app's Stripe client: the environment's proxy settings apply, read once at
-start, and a ~/.netrc never replaces the API key."""
+start, a ~/.netrc never replaces the API key, and no Stripe call waits while the server holds a
+database connection."""
 
 import json
 import logging
@@ -7,10 +8,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 
 from invoicing import stripe_calls
+from stripe_emulator import WSGIClient
+from tests.helpers import HOOK_SECRET, post_signed, served
 
 KEY = "sk_test_client_0123456789"
 
@@ -112,3 +116,42 @@ def test_many_threads_calling_at_once_keep_their_connections(recorders, clean_en
             list(pool.map(lambda _: client.v1.prices.list(), range(16)))
     assert len(stripe_api.seen) == 16
     assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
+
+
+class _Watching(WSGIClient):
+    """The emulator in process, noting how many database connections the server holds at each
+    Stripe call it makes."""
+
+    def __init__(self, emulator):
+        super().__init__(emulator)
+        self.engine, self.held = None, []
+
+    def request(self, method, url, headers, post_data=None, **kwargs):
+        """Note the connections held, then answer as the emulator does."""
+        if self.engine is not None:
+            self.held.append((method, urlsplit(url).path, self.engine.pool.checkedout()))
+        return super().request(method, url, headers, post_data, **kwargs)
+
+
+def test_no_stripe_call_is_made_while_a_database_connection_is_held(emulator, sqlite_url):
+    watching = _Watching(emulator)
+    settings = {"STRIPE_HTTP_CLIENT": watching, "STRIPE_WEBHOOK_SECRETS": [HOOK_SECRET]}
+    with served(emulator, sqlite_url, **settings) as api:
+        app = api.live.app
+        watching.engine = app.extensions["db"]
+        first = api.send("held@example.com").json()  # a new customer: 4 calls
+        second = api.send("held@example.com").json()  # a known one: 3
+        assert api.post(f"/invoices/{first['id']}/remind").status_code == 200
+        assert api.post(f"/invoices/{first['id']}/void").status_code == 200
+        assert api.post(f"/invoices/{second['id']}/mark-uncollectible").status_code == 200
+        # A PaymentIntent the record does not know: the webhook asks Stripe which invoice.
+        unknown = {"id": "pi_unknown", "object": "payment_intent"}
+        processing = {"id": "evt_held", "type": "payment_intent.processing",
+                      "created": int(time.time()), "data": {"object": unknown}}  # fmt: skip
+        assert post_signed(f"{api.url}/webhook", processing, HOOK_SECRET).status_code == 200
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["reconcile"]).exit_code == 0
+        assert runner.invoke(args=["sync", "--all"]).exit_code == 0
+    paths = {path for _, path, _ in watching.held}
+    assert {"/v1/customers", "/v1/invoices", "/v1/invoice_payments", "/v1/events"} <= paths
+    assert [call for call in watching.held if call[2]] == []
