@@ -1,6 +1,7 @@
-"""Convergence under faults: invoices sent and paid, failed or voided at random while webhook
-deliveries are dropped, workers are killed, Stripe fails at each step and the database goes
-away once; then reconciliation, and a comparison of the local record with Stripe.
+"""Convergence under faults: invoices sent and paid, failed, voided, credited (here or behind
+the server's back) or marked paid outside Stripe at random while webhook deliveries are
+dropped, workers are killed, Stripe fails at each step and the database goes away once; then
+reconciliation, and a comparison of the local record with Stripe.
 
     python -m bench.convergence [--invoices 500] [--smoke]
 
@@ -31,7 +32,8 @@ from tests.helpers.postgres import Postgres
 from tests.helpers.serving import free_port
 
 STEPS = ("customers.create", "invoices.create", "invoices.add_lines", "invoices.send_invoice")
-ACTIONS = ("pay", "pay", "pay", "fail", "void", "uncollectible", "open")
+ACTIONS = ("pay", "pay", "pay", "fail", "void", "uncollectible", "open", "credit", "credit_behind",
+           "mark_paid")  # fmt: skip
 
 
 class Run:
@@ -108,10 +110,25 @@ class Run:
                 f"{self.emulator_server.url}/_emulator/invoices/{invoice['id']}/payments",
                 json={"outcome": outcome}, timeout=30,
             )  # fmt: skip
-        elif action == "void":
-            self._request("POST", f"/invoices/{invoice['id']}/void", {})
+        else:
+            self._act(index, invoice, action)
+
+    def _act(self, index, invoice, action):
+        path = f"/invoices/{invoice['id']}"
+        amount = self.random.randint(1, invoice["amount_due"] // 2)
+        if action == "void":
+            self._request("POST", f"{path}/void", {})
         elif action == "uncollectible":
-            self._request("POST", f"/invoices/{invoice['id']}/mark-uncollectible", {})
+            self._request("POST", f"{path}/mark-uncollectible", {})
+        elif action == "credit":
+            self._request("POST", f"{path}/credit-notes", {"amount": amount}, f"bench-cn-{index}")
+        elif action == "credit_behind":  # as someone in Stripe's Dashboard would
+            requests.post(
+                f"{self.emulator_server.url}/_emulator{path}/credit_notes",
+                json={"amount": amount}, timeout=30,
+            )  # fmt: skip
+        elif action == "mark_paid":
+            self._request("POST", f"{path}/mark-paid", {"memo": "bench"})
 
     def _kill_workers(self, stop):
         while not stop.wait(3.0):
@@ -161,11 +178,16 @@ class Run:
 
     def compare(self):
         """(invoices checked, divergences, orphan drafts at Stripe, sends left pending)."""
-        with self.emulator.store.lock:
+        store = self.emulator.store
+        with store.lock:
             at_stripe = {
-                i: json.loads(json.dumps(self.emulator.store.view(self.emulator.store.objects[i])))
-                for i in self.emulator.store.by_type["invoice"]
+                i: json.loads(json.dumps(store.view(store.objects[i])))
+                for i in store.by_type["invoice"]
             }
+            credited = {}
+            for note in (store.objects[i] for i in store.by_type["credit_note"]):
+                if note["status"] == "issued":
+                    credited[note["invoice"]] = credited.get(note["invoice"], 0) + note["amount"]
         engine = make_engine(self.database_url)
         with engine.connect() as db:
             local = {r.id: r for r in db.execute(tables.invoices.select())}
@@ -180,7 +202,10 @@ class Run:
             row = local.get(invoice_id)
             if row is None:
                 divergences.append((invoice_id, "missing here", invoice["status"]))
-            elif (row.status, row.amount_paid) != (invoice["status"], invoice["amount_paid"]):
+            elif (row.status, row.amount_paid, row.amount_remaining, row.amount_credited) != (
+                invoice["status"], invoice["amount_paid"], invoice["amount_remaining"],
+                credited.get(invoice_id, 0),
+            ):  # fmt: skip
                 divergences.append((invoice_id, row.status, invoice["status"]))
         divergences += [(i, "only here", r.status) for i, r in local.items() if i not in at_stripe]
         return len(at_stripe), divergences, orphans, pending

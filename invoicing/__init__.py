@@ -16,6 +16,7 @@ from invoicing.record import database, migrate
 from invoicing.web import (
     account,
     apidoc,
+    credit_notes,
     errors,
     guards,
     health,
@@ -29,7 +30,7 @@ from invoicing.web import (
 # The repository: templates/ and static/ are there, beside the package.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_BODY = 1024 * 1024
-BLUEPRINTS = (account, invoices, receivables, pay, health, webhook, pages, apidoc)
+BLUEPRINTS = (account, invoices, credit_notes, receivables, pay, health, webhook, pages, apidoc)
 
 
 def app_or_exit():

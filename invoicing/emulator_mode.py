@@ -37,6 +37,10 @@ ENABLED_EVENTS = [
     "payment_intent.processing",
     "payment_intent.succeeded",
     "payment_intent.payment_failed",
+    "invoice.updated",
+    "credit_note.created",
+    "credit_note.updated",
+    "credit_note.voided",
 ]
 _EMULATOR_URL = "emulator.url"
 _PROBE_SECONDS = 2

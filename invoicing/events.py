@@ -9,8 +9,8 @@ Stripe delivers at least once and in no particular order; each change is a condi
 import re
 
 from invoicing import stripe_calls
-from invoicing.record import database, event_log, invoices
-from invoicing.record.snapshots import invoice_id_of, is_stripe_id
+from invoicing.record import credit_notes, database, event_log, invoices
+from invoicing.record.snapshots import credit_note_of, invoice_id_of, is_stripe_id
 from invoicing.record.statements import make_change
 
 # An event's id and type are stored and logged: visible ASCII, no spaces.
@@ -49,6 +49,15 @@ def _payment_succeeded(event, invoice_id):
     return invoices.snapshot_change(invoice_id, status, snapshot)
 
 
+def _as_it_says(event, invoice_id):
+    # An invoice's amounts changed (a credit note, say): its own status, forward only.
+    snapshot = event["data"]["object"]
+    status = snapshot.get("status")
+    if status not in invoices.STATUS_RANK:
+        return None
+    return invoices.snapshot_change(invoice_id, status, snapshot)
+
+
 def _payment(payment):
     def change(event, invoice_id):
         return invoices.payment_change(invoice_id, payment, event["created"])
@@ -66,7 +75,23 @@ HANDLERS = {
     "invoice.sent": _status("open"),
     "invoice.voided": _status("void"),
     "invoice.marked_uncollectible": _status("uncollectible"),
+    "invoice.updated": _as_it_says,
 }
+
+
+def _credit_note(db, event):
+    fields = credit_note_of(event["data"]["object"])
+    return fields is not None and credit_notes.record_credit_note(db, fields)
+
+
+# Effects on other rows than the invoice's, made in the event's unit of work after it is
+# stored (only if it is new).
+EFFECTS = {
+    "credit_note.created": _credit_note,
+    "credit_note.updated": _credit_note,
+    "credit_note.voided": _credit_note,
+}
+HANDLED = (*HANDLERS, *EFFECTS)
 
 
 def change_of(event, invoice_id):
@@ -76,10 +101,12 @@ def change_of(event, invoice_id):
 
 
 def apply_effect(db, event, invoice_id):
-    """Apply what an event means to the local invoice, inside the caller's unit of work;
-    True if it changed something."""
+    """Apply what an event means to the record, inside the caller's unit of work; True if it
+    changed something."""
     change = change_of(event, invoice_id)
-    return change is not None and make_change(db, change)
+    changed = change is not None and make_change(db, change)
+    effect = EFFECTS.get(event["type"])
+    return (effect is not None and effect(db, event)) or changed
 
 
 def _local_invoice_of(db, event):
@@ -87,6 +114,8 @@ def _local_invoice_of(db, event):
     obj = event["data"]["object"]
     if obj.get("object") == "invoice":
         return invoice_id_of(obj), False
+    if obj.get("object") == "credit_note":
+        return (obj["invoice"] if is_stripe_id(obj.get("invoice")) else None), False
     if event["type"].startswith("payment_intent.") and is_stripe_id(obj.get("id")):
         found = invoices.invoice_by_payment_intent(db, obj["id"])
         return found, found is None and event["type"] == "payment_intent.processing"
@@ -95,14 +124,18 @@ def _local_invoice_of(db, event):
 
 def _store(db, event, payload, invoice_id):
     change = change_of(event, invoice_id)
+    effect = EFFECTS.get(event["type"])
     db.rollback()  # end the read before, so the unit of work starts fresh
-    # Committed on leaving, rolled back on an error. Only store_event goes in here: on
-    # PostgreSQL its one statement is the whole transaction (see event_log.begin_event).
-    with event_log.begin_event(db):
+    # Committed on leaving, rolled back on an error. Without another effect, only store_event
+    # goes in here: on PostgreSQL its one statement is the whole transaction (see
+    # event_log.begin_event).
+    with db.begin() if effect else event_log.begin_event(db):
         stored, changed = event_log.store_event(db, event, invoice_id, payload, change)
+        if stored and effect:
+            changed = effect(db, event) or changed
     if not stored:
         return "duplicate"
-    if event["type"] not in HANDLERS:
+    if event["type"] not in HANDLED:
         return "ignored"
     return "applied" if changed else "unchanged"
 

@@ -88,7 +88,7 @@ def _catch_up_events(summary, tick):
             summary.events_applied += outcome != "duplicate"
         second.clear()
 
-    for event in stripe_calls.events_since(max(0, since - EVENT_OVERLAP), events.HANDLERS):
+    for event in stripe_calls.events_since(max(0, since - EVENT_OVERLAP), events.HANDLED):
         summary.events_listed += 1
         tick(summary.events_listed)
         newest = max(newest, event["created"])

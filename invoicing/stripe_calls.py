@@ -250,6 +250,38 @@ def pay_out_of_band(invoice_id):
         raise StateConflictError(error.user_message or str(error)) from None
 
 
+def _credit_note_call(method, path, params, options=None):
+    """A credit note call; Stripe's refusal of the request is a 400 naming the parameter
+    (`stripe.InvalidRequestError`, kept), a key reused with another body a conflict."""
+    try:
+        answer = client().raw_request(method, path, **params, **(options or {}))
+    except stripe.IdempotencyError:
+        raise StateConflictError(
+            "This Idempotency-Key was used with another body.",
+            code="idempotency_reused",
+            field="Idempotency-Key",
+        ) from None
+    replayed = (answer.headers or {}).get("Idempotent-Replayed") == "true"
+    return answer.data, replayed
+
+
+def create_credit_note(params, idempotency_key=None):
+    """Issue a credit note; return (it as a dict, whether Stripe replayed it for the key)."""
+    options = {"idempotency_key": idempotency_key} if idempotency_key else {}
+    return _credit_note_call("post", "/v1/credit_notes", params, options)
+
+
+def preview_credit_note(params):
+    """The credit note Stripe would issue for these parameters, as a dict; nothing is made."""
+    return _credit_note_call("get", "/v1/credit_notes/preview", params)[0]
+
+
+def void_credit_note(credit_note_id):
+    """Void an issued credit note; return it as a dict."""
+    path = f"/v1/credit_notes/{quote(credit_note_id, safe='')}/void"
+    return _credit_note_call("post", path, {})[0]
+
+
 def send_again(invoice_id):
     """Have Stripe email an open invoice again; return it as a dict (StateConflictError if
     Stripe refuses)."""

@@ -23,6 +23,8 @@ const ROOTS = {
   "resources/Products.d.ts": ["Product", "DeletedProduct"],
   "resources/Prices.d.ts": ["Price", "DeletedPrice"],
   "resources/Customers.d.ts": ["Customer", "DeletedCustomer"],
+  "resources/CreditNotes.d.ts": ["CreditNote"],
+  "resources/CreditNoteLineItems.d.ts": ["CreditNoteLineItem"],
   "resources/Invoices.d.ts": ["Invoice", "DeletedInvoice"],
   "resources/InvoiceItems.d.ts": ["InvoiceItem", "DeletedInvoiceItem"],
   "resources/InvoiceLineItems.d.ts": ["InvoiceLineItem"],

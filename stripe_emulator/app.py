@@ -8,13 +8,14 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_path_info
 
-# Importing account, catalog, customers, invoice_items, payments and transitions registers
-# their routes.
+# Importing account, catalog, credit_notes, customers, invoice_items, payments and
+# transitions registers their routes.
 from . import (  # noqa: F401
     account,
     api,
     catalog,
     controls,
+    credit_notes,
     customers,
     hosted,
     invoice_items,
@@ -49,6 +50,7 @@ class Emulator:
         """`state_file`: keep the state in this file, and start from it if it exists."""
         self.store = Store()
         self.store.renderers["invoice"] = invoices.render_invoice
+        self.store.renderers["credit_note"] = credit_notes.render_credit_note
         self.latency = latency_ms / 1000
         self.processing_seconds = processing_seconds
         self.faults = Faults()
@@ -163,6 +165,16 @@ class Emulator:
             self.store.base_url = base_url
             invoice = simulation.simulate_payment(self.store, invoice_id, outcome, self._later)
             return self.store.render(invoice)
+
+    def issue_credit_note(self, invoice_id, amount, base_url="", **options):
+        """Someone in Stripe's Dashboard issuing a credit note of `amount` for an invoice, with
+        `reason`, `memo` or `out_of_band_amount` (a paid invoice's) as options."""
+        with self.changing():
+            self.store.base_url = base_url
+            note = credit_notes.issue(
+                self.store, {"invoice": invoice_id, "amount": amount, **options}
+            )
+            return self.store.render(note)
 
     # The state, for the state file.
 

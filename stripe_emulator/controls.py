@@ -1,4 +1,5 @@
-"""The test controls under `/_emulator/`: calls, faults, deliveries, payments, outbox, info.
+"""The test controls under `/_emulator/`: calls, faults, deliveries, payments, credit notes,
+outbox, info.
 
 Not part of Stripe's API: tests and tools use them to look inside and to arm faults. Those that
 change something refuse what a page of another site makes a browser send (a form posted to pay
@@ -130,6 +131,35 @@ def pay(emulator, request, invoice):
     return json_answer(shown)
 
 
+_REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
+
+
+@same_origin
+def credit(emulator, request, invoice):
+    """POST `{amount, reason?, memo?, out_of_band_amount?}`: issue a credit note for the invoice
+    as someone in Stripe's Dashboard would, behind the server's back."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise invalid(None, "Send a JSON object: {amount, reason?, memo?, out_of_band_amount?}.")
+    unknown = set(body) - {"amount", "reason", "memo", "out_of_band_amount"}
+    if unknown:
+        raise invalid(sorted(unknown)[0], f"Unknown field: {sorted(unknown)[0]}.")
+    options = {}
+    if "reason" in body:
+        if body["reason"] not in _REASONS:
+            raise invalid("reason", f"reason must be one of {', '.join(_REASONS)}.")
+        options["reason"] = body["reason"]
+    if "memo" in body:
+        if not isinstance(body["memo"], str):
+            raise invalid("memo", "memo must be a string.")
+        options["memo"] = body["memo"]
+    if "out_of_band_amount" in body:
+        options["out_of_band_amount"] = _number(body, "out_of_band_amount", 0)
+    amount = _number(body, "amount", None)
+    base_url = request.host_url.rstrip("/")
+    return json_answer(emulator.issue_credit_note(invoice, amount, base_url, **options))
+
+
 def show_outbox(emulator, request):
     """GET: the emails Stripe would have sent, newest first (`?invoice=in_...` filters)."""
     return json_answer({"data": emulator.outbox(request.args.get("invoice"))})
@@ -142,6 +172,7 @@ def info(emulator, request):
 
 RULES = [
     Rule("/_emulator/invoices/<invoice>/payments", methods=["POST"], endpoint=pay),
+    Rule("/_emulator/invoices/<invoice>/credit_notes", methods=["POST"], endpoint=credit),
     Rule("/_emulator/calls", methods=["GET", "DELETE"], endpoint=calls),
     Rule("/_emulator/faults", methods=["POST", "DELETE"], endpoint=faults),
     Rule("/_emulator/deliveries", methods=["GET"], endpoint=deliveries),

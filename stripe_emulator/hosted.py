@@ -88,6 +88,53 @@ def pdf(invoice, lines):
     return bytes(doc.output())
 
 
+def credit_note_pdf(note, invoice):
+    """The credit note as a PDF document (bytes): what it credits on which invoice."""
+    doc = FPDF()
+    doc.set_title(f"Credit note {note['number']}")
+    doc.add_page()
+    doc.set_font("Helvetica", "B", 18)
+    doc.cell(0, 10, _latin(f"Credit note {note['number']}"), new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("Helvetica", size=11)
+    details = [
+        f"Billed to: {billed_to(invoice)}",
+        f"Invoice: {invoice['number']}    Issued: {day(note['created'])}",
+        f"Status: {note['status']}"
+        + (f" (voided {day(note['voided_at'])})" if note["voided_at"] else ""),
+    ]
+    details += [f"Reason: {note['reason'].replace('_', ' ')}"] if note["reason"] else []
+    details += [note["memo"]] if note["memo"] else []
+    for text in details:
+        doc.cell(0, 7, _latin(text), new_x="LMARGIN", new_y="NEXT")
+    doc.ln(4)
+    currency = note["currency"]
+    with doc.table(col_widths=(110, 25, 45), text_align=("LEFT", "RIGHT", "RIGHT")) as table:
+        table.row(("Item", "Qty", "Amount"))
+        for line in note["_lines"]:
+            quantity = "" if line["quantity"] is None else str(line["quantity"])
+            table.row(
+                (_latin(line["description"]), quantity, format_code(line["amount"], currency))
+            )
+        table.row(("Total credited", "", format_code(note["amount"], currency)))
+    doc.ln(4)
+    doc.cell(0, 7, "Issued by the Stripe emulator: no real money moves.")
+    return bytes(doc.output())
+
+
+def show_credit_note_pdf(emulator, request, note):
+    """GET /credit_notes/<note>/pdf: the credit note PDF."""
+    store = emulator.store
+    with store.lock:
+        obj = store.get("credit_note", note)
+        shown, invoice = dict(obj), store.render(store.objects.peek(obj["invoice"]))
+        document = credit_note_pdf(shown, invoice)
+    return Response(
+        document,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="CreditNote-{shown["number"]}.pdf"'},
+    )
+
+
 def _invoice(emulator, invoice_id):
     """The invoice as shown, its lines, and its last payment attempt (see `last_attempt`)."""
     store = emulator.store
@@ -130,4 +177,5 @@ def show_pdf(emulator, request, invoice):
 RULES = [
     Rule("/i/<invoice>", methods=["GET"], endpoint=show_page),
     Rule("/i/<invoice>/pdf", methods=["GET"], endpoint=show_pdf),
+    Rule("/credit_notes/<note>/pdf", methods=["GET"], endpoint=show_credit_note_pdf),
 ]

@@ -2,8 +2,9 @@
 
 Emulator behaviour, not Stripe's API: Stripe's test mode sends no emails, and no API lists
 them. The emulator records the invoice when it is first sent (`invoice`), each later send of an
-invoice that is still owed (`reminder`), and the receipt when a sent invoice is paid through
-Stripe (`receipt`; an invoice paid out of band has no charge, so no receipt).
+invoice that is still owed (`reminder`), the receipt when a sent invoice is paid through
+Stripe (`receipt`; an invoice paid out of band has no charge, so no receipt), and each credit
+note issued on a sent invoice (`credit_note`).
 """
 
 from invoicing.currencies import format_money
@@ -12,8 +13,10 @@ from .hosted import day
 from .store import now
 
 
-def _subject(invoice, kind):
+def _subject(invoice, kind, note=None):
     number, account = invoice["number"], invoice["account_name"]
+    if kind == "credit_note":
+        return f"Credit note {note['number']} from {account} for invoice {number}"
     if kind == "receipt":
         return f"Your receipt from {account} for invoice {number}"
     if kind == "reminder":
@@ -21,17 +24,36 @@ def _subject(invoice, kind):
     return f"Invoice {number} from {account}"
 
 
-def _text(invoice, kind):
-    """The email's plain text, as Stripe words it: who sends it, to whom, what is owed or paid,
-    by when, and the links to the hosted invoice page and the PDF."""
+def _credit_note_lines(invoice, note):
+    """What a credit note email says: what was credited, why, and what remains due."""
+    account, currency = invoice["account_name"], invoice["currency"]
+    lines = [
+        f"Credit note from {account}",
+        f"Credit note number: {note['number']}",
+        f"Amount credited: {format_money(note['amount'], currency)}",
+    ]
+    if note["reason"]:
+        lines.append(f"Reason: {note['reason'].replace('_', ' ')}")
+    if note["memo"]:
+        lines.append(f"Memo: {note['memo']}")
+    if invoice["status"] in ("open", "uncollectible"):
+        lines.append(f"Amount due now: {format_money(invoice['amount_remaining'], currency)}")
+    return [*lines, f"Download the credit note PDF: {note['pdf']}"]
+
+
+def _text(invoice, kind, note=None):
+    """The email's plain text, as Stripe words it: who sends it, to whom, what is owed, paid or
+    credited, by when, and the links to the hosted invoice page and the PDF."""
     account, currency = invoice["account_name"], invoice["currency"]
     lines = [
         f"From: {account}",
         f"To: {invoice['customer_email']}",
-        f"Subject: {_subject(invoice, kind)}",
+        f"Subject: {_subject(invoice, kind, note)}",
         "",
     ]
-    if kind == "receipt":
+    if kind == "credit_note":
+        lines += _credit_note_lines(invoice, note)
+    elif kind == "receipt":
         lines += [
             f"Receipt from {account}",
             f"Amount paid: {format_money(invoice['amount_paid'], currency)}",
@@ -48,7 +70,8 @@ def _text(invoice, kind):
         ]
         if due:
             lines.append(f"Due: {day(due)}")
-    action = "View the invoice" if kind == "receipt" else "View and pay the invoice"
+    settled = kind == "credit_note" and invoice["status"] not in ("open", "uncollectible")
+    action = "View the invoice" if kind == "receipt" or settled else "View and pay the invoice"
     lines += [
         f"Invoice number: {invoice['number']}",
         "",
@@ -60,21 +83,24 @@ def _text(invoice, kind):
     return "\n".join(lines)
 
 
-def record(store, invoice, kind):
-    """Record an email of `kind` about `invoice` to its customer; None if it has no email."""
+def record(store, invoice, kind, note=None):
+    """Record an email of `kind` about `invoice` (and its credit `note`, for a credit_note) to
+    its customer; None if it has no email."""
     if not invoice["customer_email"]:
         return None
+    about = {"credit_note": note["id"]} if note else {}
     return store.add(
         {
             "id": store.new_id("email"),
             "object": "email",
             "to": invoice["customer_email"],
-            "subject": _subject(invoice, kind),
+            "subject": _subject(invoice, kind, note),
             "kind": kind,
             "invoice": invoice["id"],
             "hosted_invoice_url": invoice["hosted_invoice_url"],
             "created": now(),
-            "text": _text(invoice, kind),
+            "text": _text(invoice, kind, note),
+            **about,
         }
     )
 

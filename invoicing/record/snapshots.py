@@ -9,8 +9,15 @@ _ID = re.compile("[A-Za-z0-9_]{1,255}")
 _NUMBER = re.compile("[\x21-\x7e][\x20-\x7e]{0,254}")
 # A name as Stripe keeps it: printable text (no control characters, no lone surrogates).
 _NAME = re.compile("[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,256}")
+# A note, newlines and tabs allowed.
+_TEXT = re.compile("[^\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]{1,5000}")
 # Only web addresses are kept as links: never `javascript:`, never control characters.
 _URL = re.compile("https?://[\x21-\x7e]{1,2048}", re.IGNORECASE)
+
+
+def is_amount(value):
+    """True for a whole, non-negative amount that fits the record's columns."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _BIGINT
 
 
 def _amount(value):
@@ -60,3 +67,64 @@ def changes_of(snapshot):
         if closes := [moment for moment in closes if _amount(moment)]:
             changes["closed_at"] = min(closes)
     return changes
+
+
+_CREDIT_TYPES = ("pre_payment", "post_payment", "mixed")
+_REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
+_CREDIT_AMOUNTS = ("amount", "pre_payment_amount", "post_payment_amount", "out_of_band_amount")
+
+
+def credit_note_of(snapshot):
+    """What the record keeps of a Stripe credit note (a dict), each value checked; None if
+    the snapshot is not one the record can keep."""
+    refunds = snapshot.get("refunds") or []
+    refunded = [r.get("amount_refunded") for r in refunds if isinstance(r, dict)]
+    fields = {key: snapshot.get(key) for key in _CREDIT_AMOUNTS}
+    # Stripe leaves out_of_band_amount null unless it was given.
+    fields["out_of_band_amount"] = fields["out_of_band_amount"] or 0
+    ok = (
+        is_stripe_id(snapshot.get("id"))
+        and is_stripe_id(snapshot.get("invoice"))
+        and snapshot.get("status") in ("issued", "void")
+        and snapshot.get("type") in _CREDIT_TYPES
+        and isinstance(snapshot.get("currency"), str)
+        and len(snapshot["currency"]) == 3
+        and all(_amount(value) for value in fields.values())
+        and all(_amount(value) for value in refunded)
+        and _amount(snapshot.get("created"))
+    )
+    if not ok:
+        return None
+    refund_amount = sum(refunded)
+    lines = (snapshot.get("lines") or {}).get("data") or []
+    kept_lines = [
+        {
+            "description": line.get("description")
+            if _matches(_TEXT)(line.get("description"))
+            else None,
+            "quantity": line.get("quantity") if _amount(line.get("quantity")) else None,
+            "amount": line.get("amount") if _amount(line.get("amount")) else 0,
+        }
+        for line in lines
+        if isinstance(line, dict)
+    ]
+    # What the post-payment part did not refund nor settle out of band went to the balance.
+    credit_amount = fields["post_payment_amount"] - refund_amount - fields["out_of_band_amount"]
+    memo = snapshot.get("memo")
+    return {
+        **fields,
+        "id": snapshot["id"],
+        "invoice_id": snapshot["invoice"],
+        "number": snapshot.get("number") if MIRRORED["number"](snapshot.get("number")) else None,
+        "status": snapshot["status"],
+        "type": snapshot["type"],
+        "currency": snapshot["currency"].lower(),
+        "refund_amount": refund_amount,
+        "credit_amount": max(credit_amount, 0),
+        "reason": snapshot.get("reason") if snapshot.get("reason") in _REASONS else None,
+        "memo": memo if _matches(_TEXT)(memo) else None,
+        "pdf": snapshot.get("pdf") if MIRRORED["invoice_pdf"](snapshot.get("pdf")) else None,
+        "lines": kept_lines,
+        "created": snapshot["created"],
+        "voided_at": snapshot.get("voided_at") if _amount(snapshot.get("voided_at")) else None,
+    }

@@ -54,6 +54,33 @@ invoices = Table(
     # What was paid outside Stripe (marked paid here: a bank transfer, a cheque), and its note.
     Column("amount_paid_off_stripe", BigInteger, nullable=False, server_default="0"),
     Column("paid_off_stripe_memo", Text),
+    # What its issued credit notes credit in all (see credit_notes).
+    Column("amount_credited", BigInteger, nullable=False, server_default="0"),
+)
+
+credit_notes = Table(
+    "credit_notes",
+    metadata,
+    # A credit note Stripe issued for an invoice, as its latest snapshot says; void is final.
+    Column("id", String(255), primary_key=True),
+    Column("invoice_id", String(255), nullable=False, index=True),
+    Column("number", String(255)),
+    Column("status", String(16), nullable=False),  # issued or void
+    Column("type", String(16), nullable=False),  # pre_payment, post_payment or mixed
+    Column("currency", String(3), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("pre_payment_amount", BigInteger, nullable=False),
+    Column("post_payment_amount", BigInteger, nullable=False),
+    Column("refund_amount", BigInteger, nullable=False),
+    Column("credit_amount", BigInteger, nullable=False),
+    Column("out_of_band_amount", BigInteger, nullable=False),
+    Column("reason", String(32)),
+    Column("memo", Text),
+    Column("pdf", Text),
+    # What it credits, line by line: [{"description", "quantity", "amount"}].
+    Column("lines", JSON, nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("voided_at", BigInteger),
 )
 
 events = Table(

@@ -1,4 +1,4 @@
-"""The invoice as the HTTP interface shows it."""
+"""The invoice and the credit note as the HTTP interface shows them."""
 
 import time
 
@@ -32,5 +32,19 @@ def invoice_json(invoice, now=None):
         "reminded_at": invoice.reminded_at,
         "reminder_count": invoice.reminder_count,
         "amount_paid_off_stripe": invoice.amount_paid_off_stripe,
+        "amount_credited": invoice.amount_credited,
         "paid_off_stripe_memo": invoice.paid_off_stripe_memo,
     }
+
+
+CREDIT_NOTE_FIELDS = (
+    "id", "number", "status", "type", "amount", "pre_payment_amount", "post_payment_amount",
+    "refund_amount", "credit_amount", "out_of_band_amount", "reason", "memo", "pdf", "lines",
+    "created", "voided_at",
+)  # fmt: skip
+
+
+def credit_note_json(fields):
+    """A credit note (a row, or a preview's fields) as JSON."""
+    values = fields._mapping if hasattr(fields, "_mapping") else fields
+    return {"invoice": values["invoice_id"], **{key: values[key] for key in CREDIT_NOTE_FIELDS}}

@@ -302,6 +302,45 @@ def flow_errors(account):
     return [*SENT, *DRAFT, *FAILED, "customer.created", *DRAFT, "invoice.finalization_failed"]
 
 
+def flow_credit_notes(account):
+    """Credit notes on an open invoice: preview, issue by line and by amount, read, list,
+    update, void."""
+    v1 = account.v1
+    invoice = account.sent()
+    line = {"type": "invoice_line_item", "invoice_line_item": invoice.lines.data[0].id}
+    v1.credit_notes.preview({"invoice": invoice.id, "lines": [{**line, "quantity": 1}]})
+    v1.credit_notes.preview_lines.list({"invoice": invoice.id, "amount": 300})
+    note = v1.credit_notes.create(
+        {"invoice": invoice.id, "lines": [{**line, "quantity": 1}], "reason": "order_change"}
+    )
+    v1.credit_notes.create({"invoice": invoice.id, "amount": 300, "memo": "Goodwill"})
+    v1.credit_notes.retrieve(note.id, {"expand": ["invoice"]})
+    v1.credit_notes.list({"invoice": invoice.id})
+    v1.credit_notes.line_items.list(note.id)
+    v1.credit_notes.update(note.id, {"memo": "Changed", "metadata": {"ticket": "7"}})
+    v1.credit_notes.void_credit_note(note.id)
+    with pytest.raises(stripe.InvalidRequestError):
+        v1.credit_notes.create({"invoice": invoice.id, "amount": 3000})
+    created = ["credit_note.created", "invoice.updated"]
+    return [*SENT, *created, *created, "credit_note.updated", "credit_note.voided",
+            "invoice.updated"]  # fmt: skip
+
+
+def flow_credit_notes_settle_and_after_payment(account):
+    """A credit note that leaves nothing due pays the invoice; one on a paid invoice is
+    accounted for out of band."""
+    v1 = account.v1
+    credited = account.sent()
+    v1.credit_notes.create({"invoice": credited.id, "amount": 2000})
+    paid = account.sent()
+    v1.invoices.pay(paid.id, {"paid_out_of_band": True})
+    v1.credit_notes.create({"invoice": paid.id, "amount": 500, "out_of_band_amount": 500})
+    account.emulator.issue_credit_note(paid.id, 500, out_of_band_amount=500)
+    created = ["credit_note.created", "invoice.updated"]
+    return [*SENT, *created, "payment_intent.canceled", "invoice.paid",
+            *SENT, "payment_intent.canceled", "invoice.paid", *created, *created]  # fmt: skip
+
+
 FLOWS = [value for name, value in dict(globals()).items() if name.startswith("flow_")]
 
 
