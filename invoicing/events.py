@@ -80,8 +80,11 @@ HANDLERS = {
 
 
 def _credit_note(db, event):
+    # Only for an invoice this server sent: another's credit notes are stored as events alone.
     fields = credit_note_of(event["data"]["object"])
-    return fields is not None and credit_notes.record_credit_note(db, fields)
+    if fields is None or invoices.get_invoice(db, fields["invoice_id"]) is None:
+        return False
+    return credit_notes.record_credit_note(db, fields)
 
 
 # Effects on other rows than the invoice's, made in the event's unit of work after it is

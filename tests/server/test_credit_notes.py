@@ -1,9 +1,12 @@
 """Credit notes over HTTP (invoicing/money/credit_notes.py and web/credit_notes.py) against the
 emulator: issued here, previewed, voided, refused, and made behind the server's back."""
 
+import time
+
 import pytest
 
-from tests.helpers import wait_for
+from invoicing.record import credit_notes
+from tests.helpers import HOOK_SECRET, post_signed, wait_for
 
 
 def credit(api, invoice_id, body, **kwargs):
@@ -123,3 +126,17 @@ def test_reconcile_brings_a_missed_credit_note(sqlite_api, emulator):
     assert runner.invoke(args=["reconcile"]).exit_code == 0
     shown = sqlite_api.invoice(sent["id"])
     assert shown["amount_credited"] == 400 and shown["amount_remaining"] == 1600
+
+
+def test_a_credit_note_of_an_invoice_sent_elsewhere_is_only_stored(sqlite_hook):
+    note = {"id": "cn_elsewhere", "object": "credit_note", "invoice": "in_elsewhere",
+            "status": "issued", "type": "pre_payment", "currency": "usd", "amount": 100,
+            "pre_payment_amount": 100, "post_payment_amount": 0, "out_of_band_amount": None,
+            "created": int(time.time())}  # fmt: skip
+    event = {"id": "evt_cn_elsewhere", "type": "credit_note.created",
+             "created": int(time.time()), "data": {"object": note}}  # fmt: skip
+    answer = post_signed(f"{sqlite_hook.url}/webhook", event, HOOK_SECRET)
+    assert answer.status_code == 200 and answer.json()["outcome"] == "unchanged"
+    engine = sqlite_hook.live.app.extensions["db"]
+    with engine.connect() as db:
+        assert credit_notes.get_credit_note(db, "cn_elsewhere") is None
