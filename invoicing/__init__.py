@@ -17,6 +17,7 @@ from invoicing.web import (
     account,
     apidoc,
     credit_notes,
+    customers,
     errors,
     guards,
     health,
@@ -30,7 +31,9 @@ from invoicing.web import (
 # The repository: templates/ and static/ are there, beside the package.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_BODY = 1024 * 1024
-BLUEPRINTS = (account, invoices, credit_notes, receivables, pay, health, webhook, pages, apidoc)
+BLUEPRINTS = (
+    account, invoices, credit_notes, customers, receivables, pay, health, webhook, pages, apidoc
+)  # fmt: skip
 
 
 def app_or_exit():

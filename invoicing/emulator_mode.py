@@ -41,6 +41,7 @@ ENABLED_EVENTS = [
     "credit_note.created",
     "credit_note.updated",
     "credit_note.voided",
+    "customer.updated",
 ]
 _EMULATOR_URL = "emulator.url"
 _PROBE_SECONDS = 2

@@ -9,7 +9,7 @@ Stripe delivers at least once and in no particular order; each change is a condi
 import re
 
 from invoicing import stripe_calls
-from invoicing.record import credit_notes, database, event_log, invoices
+from invoicing.record import credit_notes, customers, database, event_log, invoices
 from invoicing.record.snapshots import credit_note_of, invoice_id_of, is_stripe_id
 from invoicing.record.statements import make_change
 
@@ -87,9 +87,22 @@ def _credit_note(db, event):
     return credit_notes.record_credit_note(db, fields)
 
 
+def _customer(db, event):
+    # The balance Stripe keeps for the customer (credit notes, overpayments): negative is credit.
+    customer = event["data"]["object"]
+    balance, currency = customer.get("balance"), customer.get("currency")
+    if not is_stripe_id(customer.get("id")) or not isinstance(balance, int):
+        return False
+    if isinstance(balance, bool) or not -(2**62) < balance < 2**62:
+        return False
+    currency = currency.lower() if isinstance(currency, str) and len(currency) == 3 else None
+    return customers.record_balance(db, customer["id"], balance, currency)
+
+
 # Effects on other rows than the invoice's, made in the event's unit of work after it is
 # stored (only if it is new).
 EFFECTS = {
+    "customer.updated": _customer,
     "credit_note.created": _credit_note,
     "credit_note.updated": _credit_note,
     "credit_note.voided": _credit_note,

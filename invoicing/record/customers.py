@@ -1,11 +1,12 @@
-"""Customers: one Stripe customer per lower-cased email."""
+"""Customers: one Stripe customer per lower-cased email, with its balance at Stripe, and what
+each owes."""
 
 import time
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select, update
 
 from invoicing.record.statements import insert_into
-from invoicing.record.tables import customers
+from invoicing.record.tables import customers, invoices
 
 _CUSTOMER = select(customers).where(customers.c.email == bindparam("b_email"))
 
@@ -31,3 +32,35 @@ def forget_customer(db, email, stripe_id):
     db.execute(
         customers.delete().where(customers.c.email == email, customers.c.stripe_id == stripe_id)
     )
+
+
+def record_balance(db, stripe_id, balance, currency):
+    """Keep a customer's balance as Stripe says it; True if it changed."""
+    changed = db.execute(
+        update(customers)
+        .where(
+            customers.c.stripe_id == stripe_id,
+            (customers.c.balance != balance) | customers.c.currency.is_distinct_from(currency),
+        )
+        .values(balance=balance, currency=currency)
+    )
+    return changed.rowcount > 0
+
+
+def get_customer(db, stripe_id):
+    """The local customer with this Stripe id, or None."""
+    return db.execute(select(customers).where(customers.c.stripe_id == stripe_id)).first()
+
+
+def owed_by(db, stripe_id):
+    """(how many invoices the customer has here, [(currency, what its open ones still owe)])."""
+    count = db.execute(
+        select(func.count()).select_from(invoices).where(invoices.c.customer == stripe_id)
+    ).scalar()
+    owed = db.execute(
+        select(invoices.c.currency, func.sum(invoices.c.amount_remaining))
+        .where(invoices.c.customer == stripe_id, invoices.c.status == "open")
+        .group_by(invoices.c.currency)
+        .order_by(invoices.c.currency)
+    ).all()
+    return count, [(currency, int(amount)) for currency, amount in owed]

@@ -13,6 +13,9 @@ customers = Table(
     Column("stripe_id", String(255), nullable=False, unique=True),
     Column("name", String(256)),
     Column("created", BigInteger, nullable=False),
+    # Its balance at Stripe, in Stripe's sign (negative is credit), and the balance's currency.
+    Column("balance", BigInteger, nullable=False, server_default="0"),
+    Column("currency", String(3)),
 )
 
 invoices = Table(
