@@ -1,5 +1,5 @@
 """Make the README's screenshots in emulator mode: the demo page (desktop and a 390 px phone),
-an invoice's detail view and the payment page.
+an invoice's detail view (with a credit note) and the payment page.
 
 .venv/bin/python scripts/screenshots.py    # writes docs/index.png, docs/index-phone.png,
                                            # docs/detail.png and docs/pay.png
@@ -121,8 +121,12 @@ def main():
         expect(phone.locator(".aging")).to_have_count(1)
         phone.screenshot(path=os.path.join(out, "index-phone.png"), full_page=True)
 
+        # The detail view with a credit note (made after the list's screenshots).
+        note = {"amount": 500, "reason": "order_change", "memo": "One item came late"}
+        post(server, f"/invoices/{sent['ada@example.com']}/credit-notes", note)
         page.goto(f"{server.url}/#{sent['ada@example.com']}")
         expect(page.locator("#detail .timeline li").first).to_be_visible()
+        expect(page.locator("#detail .credit-notes li")).to_have_count(1)
         page.screenshot(path=os.path.join(out, "detail.png"))
 
         pay = browser.new_page(viewport={"width": 800, "height": 600})

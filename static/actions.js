@@ -23,7 +23,7 @@ const FINAL = {
 const labelOf = (invoice) => invoice.number || invoice.id;
 
 /** Ask, in the confirmation dialog, whether to go on; resolves true or false. */
-function confirmAction(title, text, confirmText) {
+export function confirmAction(title, text, confirmText) {
   const dialog = document.getElementById("confirm");
   document.getElementById("confirm-title").textContent = title;
   document.getElementById("confirm-text").textContent = text;

@@ -1,7 +1,7 @@
 // One invoice in a dialog, opened by its URL hash (`#in_...`): lines, due date, payments,
 // reminders, the events timeline and links; it follows the invoice while open.
 import { day, element, link, moment, money, overdueText, request, statusBadges } from "./shared.js";
-import { allowedActions } from "./actions.js";
+import { creditNotesList, detailActions } from "./money.js";
 import { onChange } from "./live.js";
 
 const dialog = document.getElementById("detail");
@@ -24,6 +24,15 @@ const EVENTS = {
   "invoice.payment_failed": "Payment failed",
   "invoice.voided": "Voided",
   "invoice.marked_uncollectible": "Marked uncollectible",
+  "invoice.updated": "Amounts updated",
+  "invoice.paid_out_of_band": "Paid outside Stripe",
+  "credit_note.created": "Credit note issued",
+  "credit_note.updated": "Credit note updated",
+  "credit_note.voided": "Credit note voided",
+  "charge.refunded": "Refunded",
+  "refund.created": "Refund made",
+  "refund.updated": "Refund updated",
+  "refund.failed": "Refund failed",
   "payment_intent.processing": "Payment processing",
   "payment_intent.succeeded": "Payment succeeded",
   "payment_intent.payment_failed": "Payment failed",
@@ -91,13 +100,16 @@ function render(invoice) {
   if (invoice.invoice_pdf) links.append(link(invoice.invoice_pdf, "PDF", true));
   links.append(link(`/invoices/${invoice.id}/pay`, "Pay page"));
   const actions = element("div", "dialog-actions start");
-  actions.append(...allowedActions(invoice));
+  actions.append(...detailActions(invoice));
+  // Redrawn under the keyboard, the focus stays on the same control (or the Close button).
+  const focused = body.contains(document.activeElement) ? document.activeElement.getAttribute("aria-label") || "" : null;
   body.replaceChildren(
     head,
     facts([
       ["Billed to", invoice.customer_name ? `${invoice.customer_name} <${invoice.email}>` : invoice.email],
       ["Due", dueText(invoice)],
       ["Paid", money(invoice.amount_paid, invoice.currency)],
+      ...(invoice.amount_credited ? [["Credited", money(invoice.amount_credited, invoice.currency)]] : []),
       ...(invoice.amount_paid_off_stripe
         ? [["Paid outside Stripe", [money(invoice.amount_paid_off_stripe, invoice.currency), invoice.paid_off_stripe_memo].filter(Boolean).join(" · ")]]
         : []),
@@ -109,11 +121,16 @@ function render(invoice) {
     ]),
     element("h3", "", "Lines"),
     linesTable(invoice),
+    ...(invoice.credit_notes && invoice.credit_notes.length ? [element("h3", "", "Credit notes"), creditNotesList(invoice)] : []),
     element("h3", "", "Timeline"),
     timeline(invoice),
     links,
     actions,
   );
+  if (focused !== null) {
+    const same = [...body.querySelectorAll("[aria-label]")].find((control) => control.getAttribute("aria-label") === focused);
+    (same || document.getElementById("detail-close")).focus();
+  }
 }
 
 async function show(id) {

@@ -4,6 +4,7 @@ import { day, element, money, request, statusBadges } from "./shared.js";
 import { initMenus } from "./actions.js";
 import { follow, initFilter, loadInvoices } from "./invoices.js";
 import { initDetail } from "./detail.js";
+import { initMoney } from "./money.js";
 import { onChange, say, update } from "./live.js";
 import { initSummary, loadOutbox, loadReceivables } from "./summary.js";
 
@@ -203,6 +204,7 @@ onChange((invoice) => {
 form.addEventListener("input", clearFieldError);
 initMenus();
 initFilter();
+initMoney();
 initDetail();
 loadCatalog();
 loadInvoices()

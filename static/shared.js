@@ -7,6 +7,27 @@ export function money(amount, currency) {
   return format.format(amount / 10 ** digits);
 }
 
+/** How many decimals the currency's minor unit has: 2 for "usd", 0 for "jpy". */
+export function minorDigits(currency) {
+  const format = new Intl.NumberFormat("en", { style: "currency", currency: currency.toUpperCase() });
+  return format.resolvedOptions().maximumFractionDigits;
+}
+
+/** What a person typed (`12.50`, `1,200`) in the currency's units → an integer in its minor
+ * unit (1250), or null when it is not an amount the currency can have. */
+export function toMinor(text, currency) {
+  const digits = minorDigits(currency);
+  let plain = String(text).trim().replace(/[\s,']/g, "");
+  if (plain.startsWith(".")) plain = `0${plain}`;
+  const pattern = digits ? new RegExp(`^(\\d+)(?:\\.(\\d{0,${digits}}))?$`) : /^(\d+)$/;
+  const parts = plain.match(pattern);
+  if (!parts) return null;
+  const whole = Number(parts[1]);
+  const fraction = Number((parts[2] || "").padEnd(digits, "0") || 0);
+  const amount = whole * 10 ** digits + fraction;
+  return Number.isSafeInteger(amount) ? amount : null;
+}
+
 const pad = (n) => String(n).padStart(2, "0");
 
 /** A Unix time as the local date in ISO form (`2026-12-09`), or a dash. */
@@ -50,6 +71,7 @@ export function statusBadges(invoice) {
   const badge = document.createElement("span");
   paintBadge(badge, invoice);
   const badges = [badge];
+  if (invoice.amount_credited > 0) badges.push(element("span", "badge badge-credited", "credited"));
   if (invoice.amount_paid_off_stripe) badges.push(element("span", "badge badge-off-stripe", "paid outside Stripe"));
   if (invoice.overdue) badges.push(element("span", "badge badge-overdue", overdueText(invoice.days_overdue)));
   return badges;
