@@ -73,7 +73,9 @@ def run(progress=None):
 def _catch_up_events(summary, tick):
     with database.connect() as db:
         since = settings.get_setting(db, CURSOR)
-        since = int(since) if since else invoices.oldest_unfinished(db)
+        # Without a cursor yet: every event since the record's first invoice (a credit note on
+        # an invoice paid long ago concerns the record as much as one on an open invoice).
+        since = int(since) if since else invoices.oldest_created(db)
     if since is None:
         return  # nothing here could be out of date yet
     newest = since

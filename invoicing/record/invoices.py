@@ -239,6 +239,11 @@ def unfinished_invoice_ids(db):
     return list(db.execute(select(invoices.c.id).where(invoices.c.status_rank < FINAL)).scalars())
 
 
+def oldest_created(db):
+    """When the oldest local invoice was created (Stripe's time), or None if there is none."""
+    return db.execute(select(func.min(invoices.c.created))).scalar()
+
+
 def oldest_unfinished(db):
     """When the oldest local invoice not yet paid or void was created (Stripe's time), or None."""
     query = select(func.min(invoices.c.created)).where(invoices.c.status_rank < FINAL)

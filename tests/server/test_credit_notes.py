@@ -110,10 +110,11 @@ def test_a_bad_body_is_a_400_naming_its_field(sqlite_hook, client, body, field):
 def test_a_credit_note_made_behind_the_servers_back_reaches_the_record(sqlite_api, emulator):
     sent = sqlite_api.send("dashboard@example.com").json()
     emulator.issue_credit_note(sent["id"], 250)  # as someone in Stripe's Dashboard would
+    # The credit note's event, then the invoice's (its new amounts), both by webhook.
     shown = wait_for(
-        lambda: (found := sqlite_api.invoice(sent["id"]))["amount_credited"] == 250 and found
+        lambda: (found := sqlite_api.invoice(sent["id"]))["amount_remaining"] == 1750 and found
     )
-    assert shown["amount_remaining"] == 1750 and len(shown["credit_notes"]) == 1
+    assert shown["amount_credited"] == 250 and len(shown["credit_notes"]) == 1
 
 
 def test_reconcile_brings_a_missed_credit_note(sqlite_api, emulator):
@@ -140,3 +141,18 @@ def test_a_credit_note_of_an_invoice_sent_elsewhere_is_only_stored(sqlite_hook):
     engine = sqlite_hook.live.app.extensions["db"]
     with engine.connect() as db:
         assert credit_notes.get_credit_note(db, "cn_elsewhere") is None
+
+
+def test_reconcile_brings_a_missed_credit_note_when_every_invoice_is_paid(sqlite_api, emulator):
+    # No unfinished invoice and no cursor yet: the pass still reads the events since the
+    # record's first invoice.
+    sent = sqlite_api.send("all-paid@example.com").json()
+    assert sqlite_api.post(f"/invoices/{sent['id']}/mark-paid").status_code == 200
+    emulator.deliverer.wait_idle(timeout=10)
+    emulator.drop_deliveries("*", times=50)
+    emulator.issue_credit_note(sent["id"], 300, out_of_band_amount=300)
+    emulator.deliverer.wait_idle(timeout=10)
+    assert sqlite_api.invoice(sent["id"])["amount_credited"] == 0
+    runner = sqlite_api.live.app.test_cli_runner()
+    assert runner.invoke(args=["reconcile"]).exit_code == 0
+    assert sqlite_api.invoice(sent["id"])["amount_credited"] == 300
