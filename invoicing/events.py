@@ -35,9 +35,18 @@ def is_event(value):
     )
 
 
+# What a lifecycle event's snapshot says of the amounts owed is as old as the event, and a
+# later credit note's invoice.updated may have been applied already (deliveries come in any
+# order, and within one second): only invoice.updated, payments and reconciliation move them.
+_OWED = ("amount_due", "amount_remaining")
+
+
 def _status(status):
     def change(event, invoice_id):  # the status is `status`, whatever the snapshot says
-        return invoices.snapshot_change(invoice_id, status, event["data"]["object"])
+        snapshot = event["data"]["object"]
+        if status != "paid":
+            snapshot = {k: v for k, v in snapshot.items() if k not in _OWED}
+        return invoices.snapshot_change(invoice_id, status, snapshot)
 
     return change
 

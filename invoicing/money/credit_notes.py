@@ -91,7 +91,11 @@ def preview(invoice, params):
     """The credit note Stripe would issue (its record's fields); nothing is made."""
     _creditable(invoice)
     made = _at_stripe(lambda: stripe_calls.preview_credit_note({"invoice": invoice.id, **params}))
-    return credit_note_of(made)
+    # A preview may come without an id (nothing was made): checked as one, shown as none.
+    fields = credit_note_of({**made, "id": made.get("id") or "cn_preview"})
+    if fields is None:
+        raise ApiError(502, "Stripe answered with a credit note this server cannot read.")
+    return {**fields, "id": made.get("id")}
 
 
 def issue(invoice, params, idempotency_key=None):
