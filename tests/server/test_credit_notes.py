@@ -156,3 +156,16 @@ def test_reconcile_brings_a_missed_credit_note_when_every_invoice_is_paid(sqlite
     runner = sqlite_api.live.app.test_cli_runner()
     assert runner.invoke(args=["reconcile"]).exit_code == 0
     assert sqlite_api.invoice(sent["id"])["amount_credited"] == 300
+
+
+def test_a_lifecycle_event_delivered_late_does_not_undo_a_credit(sqlite_hook):
+    sent = sqlite_hook.send("late-event@example.com").json()
+    assert credit(sqlite_hook, sent["id"], {"amount": 500}).status_code == 201
+    # invoice.finalized, made before the credit note in the same second, arrives after it.
+    stale = {"id": sent["id"], "object": "invoice", "status": "open", "amount_due": 2000,
+             "amount_remaining": 2000, "due_date": sent["due_date"]}  # fmt: skip
+    event = {"id": "evt_late_finalized", "type": "invoice.finalized",
+             "created": sent["created"], "data": {"object": stale}}  # fmt: skip
+    assert post_signed(f"{sqlite_hook.url}/webhook", event, HOOK_SECRET).status_code == 200
+    shown = sqlite_hook.invoice(sent["id"])
+    assert shown["amount_remaining"] == 1500 and shown["amount_credited"] == 500
