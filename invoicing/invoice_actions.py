@@ -33,8 +33,18 @@ def close_invoice(invoice, action):
         return invoices.get_invoice(db, invoice.id)
 
 
-def _not_open(status):
-    return StateConflictError(f"The invoice is {status}; only an open one is sent again.")
+def _as_stripe_has_it(invoice, allowed, refusal):
+    """The invoice as Stripe has it now, if its status is one of `allowed`; else the record is
+    brought up to Stripe's and a StateConflictError says `refusal` (with the status)."""
+    current = stripe_calls.current_invoice(invoice.id)
+    if current["status"] not in allowed:
+        with database.begin() as db:
+            invoices.apply_snapshot(db, invoice.id, current["status"], current)
+        raise StateConflictError(refusal.format(current["status"]))
+    return current
+
+
+_NOT_OPEN = "The invoice is {}; only an open one is sent again."
 
 
 def remind(invoice):
@@ -45,12 +55,8 @@ def remind(invoice):
     but open, after bringing the record up to Stripe's.
     """
     if invoice.status != "open":
-        raise _not_open(invoice.status)
-    current = stripe_calls.current_invoice(invoice.id)
-    if current["status"] != "open":
-        with database.begin() as db:
-            invoices.apply_snapshot(db, invoice.id, current["status"], current)
-        raise _not_open(current["status"])
+        raise StateConflictError(_NOT_OPEN.format(invoice.status))
+    _as_stripe_has_it(invoice, ("open",), _NOT_OPEN)
     sent = stripe_calls.send_again(invoice.id)
     moment = int(time.time())
     with database.begin() as db:
@@ -66,15 +72,8 @@ def mark_paid(invoice, memo=None):
     Stripe's own status is read first, as for a reminder. Raises StateConflictError for any
     other state.
     """
-    allowed = ("open", "uncollectible")
-    current = stripe_calls.current_invoice(invoice.id)
-    if current["status"] not in allowed:
-        with database.begin() as db:
-            invoices.apply_snapshot(db, invoice.id, current["status"], current)
-        raise StateConflictError(
-            f"The invoice is {current['status']}; only an open or uncollectible one can be "
-            "marked paid."
-        )
+    refusal = "The invoice is {}; only an open or uncollectible one can be marked paid."
+    current = _as_stripe_has_it(invoice, ("open", "uncollectible"), refusal)
     paid = stripe_calls.pay_out_of_band(invoice.id)
     with database.begin() as db:
         invoices.apply_snapshot(db, invoice.id, paid["status"], paid)

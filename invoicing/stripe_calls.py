@@ -214,11 +214,11 @@ def delete_draft(invoice_id):
             raise
 
 
-def _in_its_state(call, invoice_id):
-    """Call Stripe on an invoice; Stripe refusing it for its state (it moved on: paid
-    meanwhile, say) is a StateConflictError in Stripe's words, an unknown one stays a 404."""
+def _in_its_state(call):
+    """Make a call about an invoice; Stripe refusing it for the invoice's state (it moved on:
+    paid meanwhile, say) is a StateConflictError in Stripe's words, an unknown one stays a 404."""
     try:
-        return call(invoice_id).to_dict()
+        return call()
     except stripe.InvalidRequestError as error:
         if error.http_status == 404:
             raise
@@ -227,13 +227,13 @@ def _in_its_state(call, invoice_id):
 
 def void_invoice(invoice_id):
     """Void an invoice at Stripe; return it as a dict (StateConflictError if Stripe refuses)."""
-    return _in_its_state(client().v1.invoices.void_invoice, invoice_id)
+    return _in_its_state(lambda: client().v1.invoices.void_invoice(invoice_id).to_dict())
 
 
 def mark_uncollectible(invoice_id):
     """Mark an invoice uncollectible at Stripe; return it as a dict (StateConflictError if
     Stripe refuses)."""
-    return _in_its_state(client().v1.invoices.mark_uncollectible, invoice_id)
+    return _in_its_state(lambda: client().v1.invoices.mark_uncollectible(invoice_id).to_dict())
 
 
 def pay_out_of_band(invoice_id):
@@ -242,12 +242,7 @@ def pay_out_of_band(invoice_id):
     marking whose answer was lost gets that answer again."""
     path = f"/v1/invoices/{quote(invoice_id, safe='')}/pay"
     options = {"idempotency_key": f"mark-paid-{invoice_id}"}
-    try:
-        return _post(path, {"paid_out_of_band": True}, options)
-    except stripe.InvalidRequestError as error:
-        if error.http_status == 404:
-            raise
-        raise StateConflictError(error.user_message or str(error)) from None
+    return _in_its_state(lambda: _post(path, {"paid_out_of_band": True}, options))
 
 
 def _credit_note_call(method, path, params, options=None):
@@ -285,7 +280,7 @@ def void_credit_note(credit_note_id):
 def send_again(invoice_id):
     """Have Stripe email an open invoice again; return it as a dict (StateConflictError if
     Stripe refuses)."""
-    return _in_its_state(client().v1.invoices.send_invoice, invoice_id)
+    return _in_its_state(lambda: client().v1.invoices.send_invoice(invoice_id).to_dict())
 
 
 def invoice_paid_by(payment_intent_id):
