@@ -1,7 +1,9 @@
-"""Convergence under faults: invoices sent and paid, failed, voided, credited (here or behind
-the server's back) or marked paid outside Stripe at random while webhook deliveries are
-dropped, workers are killed, Stripe fails at each step and the database goes away once; then
-reconciliation, and a comparison of the local record with Stripe.
+"""Convergence under faults: invoices sent and paid (in full or in part), failed, voided,
+credited (here or behind the server's back), refunded (here through a credit note, or behind
+the server's back), credited to the customer's balance or marked paid outside Stripe at random
+while webhook deliveries are dropped, workers are killed, Stripe fails at each step and the
+database goes away once; then reconciliation, and a comparison of the local record (every
+invoice's amounts, credits and refunds, every customer's balance) with Stripe.
 
     python -m bench.convergence [--invoices 500] [--smoke]
 
@@ -32,8 +34,11 @@ from tests.helpers.postgres import Postgres
 from tests.helpers.serving import free_port
 
 STEPS = ("customers.create", "invoices.create", "invoices.add_lines", "invoices.send_invoice")
-ACTIONS = ("pay", "pay", "pay", "fail", "void", "uncollectible", "open", "credit", "credit_behind",
-           "mark_paid")  # fmt: skip
+ACTIONS = ("pay", "pay", "fail", "void", "uncollectible", "open", "credit", "credit_behind",
+           "mark_paid", "part_pay", "refund", "refund_behind", "balance")  # fmt: skip
+# Actions on an invoice paid first.
+AFTER_PAYING = ("refund", "refund_behind", "balance")
+COUNTED = ("pending", "requires_action", "succeeded")
 
 
 class Run:
@@ -104,19 +109,33 @@ class Run:
         invoice = answer.json()
         self.sent.append(invoice["id"])
         action = self.random.choice(ACTIONS)
-        if action in ("pay", "fail"):
-            outcome = {"pay": "succeed", "fail": "fail"}[action]
-            requests.post(
-                f"{self.emulator_server.url}/_emulator/invoices/{invoice['id']}/payments",
-                json={"outcome": outcome}, timeout=30,
-            )  # fmt: skip
-        else:
+        if action in ("pay", "fail", *AFTER_PAYING):
+            self._pay(invoice, {"outcome": "fail" if action == "fail" else "succeed"})
+        if action == "part_pay":
+            self._pay(invoice, {"outcome": "succeed", "amount": invoice["amount_due"] // 3})
+        elif action not in ("pay", "fail"):
             self._act(index, invoice, action)
+
+    def _pay(self, invoice, body):
+        requests.post(
+            f"{self.emulator_server.url}/_emulator/invoices/{invoice['id']}/payments",
+            json=body, timeout=30,
+        )  # fmt: skip
 
     def _act(self, index, invoice, action):
         path = f"/invoices/{invoice['id']}"
         amount = self.random.randint(1, invoice["amount_due"] // 2)
-        if action == "void":
+        if action == "refund":  # the default split of a paid invoice's credit: refunded
+            self._request("POST", f"{path}/credit-notes", {"amount": amount}, f"bench-re-{index}")
+        elif action == "balance":
+            body = {"amount": amount, "credit_amount": amount}
+            self._request("POST", f"{path}/credit-notes", body, f"bench-cb-{index}")
+        elif action == "refund_behind":  # as someone in Stripe's Dashboard would
+            requests.post(
+                f"{self.emulator_server.url}/_emulator{path}/refunds",
+                json={"amount": amount}, timeout=30,
+            )  # fmt: skip
+        elif action == "void":
             self._request("POST", f"{path}/void", {})
         elif action == "uncollectible":
             self._request("POST", f"{path}/mark-uncollectible", {})
@@ -176,21 +195,38 @@ class Run:
         self.emulator.deliverer.wait_idle(timeout=120)
         return time.monotonic() - started, result.stdout.strip().splitlines()[-1]
 
-    def compare(self):
-        """(invoices checked, divergences, orphan drafts at Stripe, sends left pending)."""
+    def _at_stripe(self):
+        """Stripe's invoices, what each has credited and refunded, and its customers' balances."""
         store = self.emulator.store
         with store.lock:
-            at_stripe = {
+            invoices = {
                 i: json.loads(json.dumps(store.view(store.objects[i])))
                 for i in store.by_type["invoice"]
             }
-            credited = {}
-            for note in (store.objects[i] for i in store.by_type["credit_note"]):
+
+            def objects(kind):
+                return [store.objects[i] for i in store.by_type[kind]]
+
+            credited, refunded, paying = {}, {}, {}
+            for note in objects("credit_note"):
                 if note["status"] == "issued":
                     credited[note["invoice"]] = credited.get(note["invoice"], 0) + note["amount"]
+            for payment in objects("invoice_payment"):
+                paying[payment["payment"]["payment_intent"]] = payment["invoice"]
+            for refund in objects("refund"):
+                invoice_id = paying.get(refund["payment_intent"])
+                if invoice_id and refund["status"] in COUNTED:
+                    refunded[invoice_id] = refunded.get(invoice_id, 0) + refund["amount"]
+            balances = {c["id"]: c.get("balance", 0) for c in objects("customer")}
+        return invoices, credited, refunded, balances
+
+    def compare(self):
+        """(invoices checked, divergences, orphan drafts at Stripe, sends left pending)."""
+        at_stripe, credited, refunded, balances = self._at_stripe()
         engine = make_engine(self.database_url)
         with engine.connect() as db:
             local = {r.id: r for r in db.execute(tables.invoices.select())}
+            customers = {r.stripe_id: r.balance for r in db.execute(tables.customers.select())}
             pending = db.exec_driver_sql("SELECT count(*) FROM sends WHERE state='pending'")
             pending = pending.scalar()
         engine.dispose()
@@ -202,12 +238,19 @@ class Run:
             row = local.get(invoice_id)
             if row is None:
                 divergences.append((invoice_id, "missing here", invoice["status"]))
-            elif (row.status, row.amount_paid, row.amount_remaining, row.amount_credited) != (
-                invoice["status"], invoice["amount_paid"], invoice["amount_remaining"],
-                credited.get(invoice_id, 0),
-            ):  # fmt: skip
-                divergences.append((invoice_id, row.status, invoice["status"]))
+                continue
+            here = (row.status, row.amount_paid, row.amount_remaining, row.amount_credited,
+                    row.amount_refunded)  # fmt: skip
+            there = (invoice["status"], invoice["amount_paid"], invoice["amount_remaining"],
+                     credited.get(invoice_id, 0), refunded.get(invoice_id, 0))  # fmt: skip
+            if here != there:
+                divergences.append((invoice_id, here, there))
         divergences += [(i, "only here", r.status) for i, r in local.items() if i not in at_stripe]
+        divergences += [
+            (customer, "balance", balance, balances.get(customer))
+            for customer, balance in customers.items()
+            if balance != balances.get(customer, balance)
+        ]
         return len(at_stripe), divergences, orphans, pending
 
 

@@ -42,6 +42,11 @@ ENABLED_EVENTS = [
     "credit_note.updated",
     "credit_note.voided",
     "customer.updated",
+    "invoice_payment.paid",
+    "refund.created",
+    "refund.updated",
+    "refund.failed",
+    "charge.refunded",
 ]
 _EMULATOR_URL = "emulator.url"
 _PROBE_SECONDS = 2
@@ -156,6 +161,11 @@ def webhook_secret(stripe_client, domain, engine):
         if endpoint.url != url:
             continue
         if saved and endpoint.id == saved["id"]:
+            if sorted(endpoint.enabled_events) != sorted(ENABLED_EVENTS):
+                # Made by an older release: this one handles more events.
+                stripe_client.v1.webhook_endpoints.update(
+                    endpoint.id, {"enabled_events": ENABLED_EVENTS}
+                )
             return saved["secret"]
         # This address's, but its secret is lost (another database): deliveries would fail.
         stripe_client.v1.webhook_endpoints.delete(endpoint.id)

@@ -9,8 +9,23 @@ Stripe delivers at least once and in no particular order; each change is a condi
 import re
 
 from invoicing import stripe_calls
-from invoicing.record import credit_notes, customers, database, event_log, invoices
-from invoicing.record.snapshots import credit_note_of, invoice_id_of, is_stripe_id
+from invoicing.record import (
+    credit_notes,
+    customers,
+    database,
+    event_log,
+    invoices,
+    payments,
+    refunds,
+)
+from invoicing.record.snapshots import (
+    credit_note_of,
+    invoice_id_of,
+    is_signed_amount,
+    is_stripe_id,
+    payment_of,
+    refund_of,
+)
 from invoicing.record.statements import make_change
 
 # An event's id and type are stored and logged: visible ASCII, no spaces.
@@ -88,33 +103,63 @@ HANDLERS = {
 }
 
 
-def _credit_note(db, event):
+def _credit_note(db, event, invoice_id, fetched):
     # Only for an invoice this server sent: another's credit notes are stored as events alone.
     fields = credit_note_of(event["data"]["object"])
-    if fields is None or invoices.get_invoice(db, fields["invoice_id"]) is None:
+    if fields is None or invoices.lock_invoice(db, fields["invoice_id"]) is None:
         return False
     return credit_notes.record_credit_note(db, fields)
 
 
-def _customer(db, event):
+def _customer(db, event, invoice_id, fetched):
     # The balance Stripe keeps for the customer (credit notes, overpayments): negative is credit.
     customer = event["data"]["object"]
     balance, currency = customer.get("balance"), customer.get("currency")
-    if not is_stripe_id(customer.get("id")) or not isinstance(balance, int):
-        return False
-    if isinstance(balance, bool) or not -(2**62) < balance < 2**62:
+    if not is_stripe_id(customer.get("id")) or not is_signed_amount(balance):
         return False
     currency = currency.lower() if isinstance(currency, str) and len(currency) == 3 else None
-    return customers.record_balance(db, customer["id"], balance, currency)
+    return customers.record_balance(db, customer["id"], balance, currency, event["created"])
+
+
+def _invoice_payment(db, event, invoice_id, fetched):
+    # A payment with its own time: what the invoice owed before it stays known (receivables).
+    fields = payment_of(event["data"]["object"])
+    if fields is None or invoices.lock_invoice(db, fields["invoice_id"]) is None:
+        return False
+    return payments.record_payment(db, fields)
+
+
+def _refund(db, event, invoice_id, fetched):
+    # A refund of a payment of one of this server's invoices, made here or anywhere else.
+    fields = refund_of(event["data"]["object"])
+    if fields is None or invoice_id is None or invoices.lock_invoice(db, invoice_id) is None:
+        return False
+    return refunds.record_refund(db, fields, invoice_id)
+
+
+def _charge_refunded(db, event, invoice_id, fetched):
+    # The charge's refunds as Stripe lists them now (`fetched`): whichever refund event was
+    # missed or comes later, the record has them all.
+    if invoice_id is None or invoices.lock_invoice(db, invoice_id) is None:
+        return False
+    changed = False
+    for fields in filter(None, map(refund_of, fetched or [])):
+        changed = refunds.record_refund(db, fields, invoice_id) or changed
+    return changed
 
 
 # Effects on other rows than the invoice's, made in the event's unit of work after it is
-# stored (only if it is new).
+# stored (only if it is new), with the invoice it concerns and what Stripe was asked first.
 EFFECTS = {
     "customer.updated": _customer,
     "credit_note.created": _credit_note,
     "credit_note.updated": _credit_note,
     "credit_note.voided": _credit_note,
+    "invoice_payment.paid": _invoice_payment,
+    "refund.created": _refund,
+    "refund.updated": _refund,
+    "refund.failed": _refund,
+    "charge.refunded": _charge_refunded,
 }
 HANDLED = (*HANDLERS, *EFFECTS)
 
@@ -125,29 +170,49 @@ def change_of(event, invoice_id):
     return handler(event, invoice_id) if handler and invoice_id else None
 
 
-def apply_effect(db, event, invoice_id):
+def apply_effect(db, event, invoice_id, fetched=None):
     """Apply what an event means to the record, inside the caller's unit of work; True if it
     changed something."""
     change = change_of(event, invoice_id)
     changed = change is not None and make_change(db, change)
     effect = EFFECTS.get(event["type"])
-    return (effect is not None and effect(db, event)) or changed
+    return (effect is not None and effect(db, event, invoice_id, fetched)) or changed
+
+
+def _by_payment_intent(db, payment_intent, ask_stripe):
+    """(the local invoice a PaymentIntent pays, or None; the Stripe call to make first, or
+    None): Stripe is asked which invoice it pays only if the record does not know and
+    `ask_stripe`."""
+    found = payments.invoice_paid_by(db, payment_intent) if is_stripe_id(payment_intent) else None
+    if found is not None or not ask_stripe or not is_stripe_id(payment_intent):
+        return found, None
+    return None, lambda: (stripe_calls.invoice_paid_by(payment_intent), None)
 
 
 def _local_invoice_of(db, event):
-    """(the invoice an event concerns as the record knows it, whether to ask Stripe)."""
-    obj = event["data"]["object"]
+    """(the invoice an event concerns as the record knows it, the Stripe call to make before
+    storing it or None): the call answers (invoice id, what the effect needs)."""
+    obj, kind = event["data"]["object"], event["type"]
     if obj.get("object") == "invoice":
-        return invoice_id_of(obj), False
-    if obj.get("object") == "credit_note":
-        return (obj["invoice"] if is_stripe_id(obj.get("invoice")) else None), False
-    if event["type"].startswith("payment_intent.") and is_stripe_id(obj.get("id")):
-        found = invoices.invoice_by_payment_intent(db, obj["id"])
-        return found, found is None and event["type"] == "payment_intent.processing"
-    return None, False
+        return invoice_id_of(obj), None
+    if obj.get("object") in ("credit_note", "invoice_payment"):
+        return (obj["invoice"] if is_stripe_id(obj.get("invoice")) else None), None
+    if kind.startswith("payment_intent."):
+        return _by_payment_intent(db, obj.get("id"), kind == "payment_intent.processing")
+    if kind.startswith("refund."):
+        return _by_payment_intent(db, obj.get("payment_intent"), True)
+    if kind == "charge.refunded" and is_stripe_id(obj.get("id")):
+        found, ask = _by_payment_intent(db, obj.get("payment_intent"), True)
+
+        def refunds_too():
+            invoice_id = found if ask is None else ask()[0]
+            return invoice_id, (stripe_calls.refunds_of(obj["id"]) if invoice_id else None)
+
+        return found, refunds_too
+    return None, None
 
 
-def _store(db, event, payload, invoice_id):
+def _store(db, event, payload, invoice_id, fetched=None):
     change = change_of(event, invoice_id)
     effect = EFFECTS.get(event["type"])
     db.rollback()  # end the read before, so the unit of work starts fresh
@@ -157,7 +222,7 @@ def _store(db, event, payload, invoice_id):
     with db.begin() if effect else event_log.begin_event(db):
         stored, changed = event_log.store_event(db, event, invoice_id, payload, change)
         if stored and effect:
-            changed = effect(db, event) or changed
+            changed = effect(db, event, invoice_id, fetched) or changed
     if not stored:
         return "duplicate"
     if event["type"] not in HANDLED:
@@ -171,12 +236,15 @@ def record_event(event, payload):
     ignored or duplicate.
 
     One connection for the look-up and the write (the hot path of a burst of webhooks), and
-    none held while Stripe is asked which invoice a PaymentIntent pays.
+    none held while Stripe is asked (which invoice a PaymentIntent pays, a charge's refunds);
+    an event stored already asks Stripe nothing.
     """
     with database.connect() as db:
-        invoice_id, ask_stripe = _local_invoice_of(db, event)
-        if not ask_stripe:
+        invoice_id, ask = _local_invoice_of(db, event)
+        if ask is None:
             return _store(db, event, payload, invoice_id), invoice_id
-    invoice_id = stripe_calls.invoice_paid_by(event["data"]["object"]["id"])
+        if event_log.get_event(db, event["id"]) is not None:
+            return "duplicate", invoice_id
+    invoice_id, fetched = ask()
     with database.connect() as db:
-        return _store(db, event, payload, invoice_id), invoice_id
+        return _store(db, event, payload, invoice_id, fetched), invoice_id

@@ -2,12 +2,12 @@
 reminder.
 
 An invoice counts as owed at a moment if it had opened by then and had not yet been paid,
-voided or marked uncollectible (Stripe's own times). What it owes is its `amount_remaining`
-while it is still open; for one closed since, the amount it was due (the record keeps no
-history of part payments).
+voided or marked uncollectible (Stripe's own times). What it owed then follows from each
+amount's own time: the payments made by then and the credit notes in force then (issued, and
+not yet voided) lower what it was due when it opened.
 """
 
-from invoicing.record import invoices
+from invoicing.record import history, invoices
 
 DAY = 86400
 BUCKETS = ("current", "overdue_1_30", "overdue_31_60", "overdue_61_90", "overdue_over_90")
@@ -41,8 +41,10 @@ def aging(db, as_of):
     """Per currency: what is owed at `as_of` in each bucket of days past due, its total and
     how many invoices; sorted by currency."""
     report = {}
-    for invoice in invoices.open_at(db, as_of):
-        owed = invoice.amount_remaining if invoice.status == "open" else invoice.amount_due
+    opened = invoices.open_at(db, as_of)
+    owed_then = history.owed_at(db, opened, as_of)
+    for invoice in opened:
+        owed = owed_then[invoice.id]
         # Aged as the open invoice it was at `as_of`, whatever it is now.
         late = days_past_due(invoice.due_date, as_of)
         row = report.setdefault(

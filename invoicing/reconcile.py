@@ -7,13 +7,16 @@ Each pass, safe to repeat and to run beside a live server:
    an overlap: the list is not strictly in order of arrival), through the webhook's own path;
 2. refreshes every local invoice not yet paid or void from Stripe's invoice list;
 3. settles the sends that dead processes left pending (sending/send.py's repair), and drafts no send
-   owns any more.
+   owns any more;
+4. names the lines of a few invoices whose lines lack Stripe's ids (a send's answer embeds the
+   first ten), so that they can be credited by line.
 """
 
 import dataclasses
 import json
 import time
 
+import stripe
 from flask import current_app
 
 from invoicing import events, stripe_calls
@@ -23,6 +26,8 @@ from invoicing.sending import send
 # How far back each pass looks before the newest event it saw last time, in seconds.
 EVENT_OVERLAP = 600
 CURSOR = "reconcile.events_since"
+# Invoices whose lines one pass names: a call each (per 100 lines), a few a pass.
+LINES_PER_PASS = 20
 
 
 @dataclasses.dataclass
@@ -36,6 +41,7 @@ class Summary:
     sends_finished: int = 0
     sends_rolled_back: int = 0
     drafts_removed: int = 0
+    lines_named: int = 0
 
     def line(self):
         """The one line a pass prints."""
@@ -67,6 +73,7 @@ def run(progress=None):
     _refresh_invoices(summary, tick)
     summary.sends_finished, summary.sends_rolled_back = send.repair()
     summary.drafts_removed = _remove_orphan_drafts()
+    summary.lines_named = _name_lines()
     return summary
 
 
@@ -119,6 +126,22 @@ def _refresh_invoices(summary, tick):
         summary.invoices_changed += changed
         if not left:
             break
+
+
+def _name_lines():
+    """Name the lines of up to LINES_PER_PASS invoices from Stripe's list of their lines."""
+    with database.connect() as db:
+        unnamed = invoices.with_unnamed_lines(db, LINES_PER_PASS)
+    for invoice_id in unnamed:
+        try:
+            line_ids = stripe_calls.invoice_line_ids(invoice_id)
+        except stripe.InvalidRequestError as error:
+            if error.http_status != 404:
+                raise
+            line_ids = []  # gone at Stripe: nothing left to name
+        with database.begin() as db:
+            invoices.name_lines(db, invoice_id, line_ids, complete=True)
+    return len(unnamed)
 
 
 def _remove_orphan_drafts():

@@ -277,6 +277,18 @@ def void_credit_note(credit_note_id):
     return _credit_note_call("post", path, {})[0]
 
 
+def refunds_of(charge_id):
+    """Every refund of a charge, as Stripe lists them now (dicts)."""
+    listed = client().v1.refunds.list({"charge": charge_id, "limit": 100})
+    return [refund.to_dict() for refund in listed.auto_paging_iter()]
+
+
+def invoice_line_ids(invoice_id):
+    """The ids of an invoice's lines, in their order."""
+    listed = client().v1.invoices.line_items.list(invoice_id, {"limit": 100})
+    return [line.id for line in listed.auto_paging_iter()]
+
+
 def send_again(invoice_id):
     """Have Stripe email an open invoice again; return it as a dict (StateConflictError if
     Stripe refuses)."""

@@ -9,17 +9,40 @@ import time
 from werkzeug.datastructures import Authorization
 from werkzeug.wsgi import get_host
 
-from . import payments
+from . import payments, refunds
 from .errors import StripeAPIError, invalid
 from .schema import check, decode, params_class
 from .store import random_token
 from .wire import answer, encode, fields
 
 _KEY_PREFIXES = ("sk_test_", "rk_test_")
+# Fields an object shows only when asked, by its type: computed from the live object.
 _INCLUDABLE = {
-    "confirmation_secret": payments.confirmation_secret,
-    "payments": payments.invoice_payments,
+    ("invoice", "confirmation_secret"): payments.confirmation_secret,
+    ("invoice", "payments"): payments.invoice_payments,
+    ("charge", "refunds"): refunds.charge_refunds,
 }
+# Fields naming another object by id, null when there is none: expanding a null one answers
+# null, as Stripe does (any other field cannot be expanded).
+_REFERENCES = frozenset(
+    {
+        "application",
+        "balance_transaction",
+        "charge",
+        "credit_note",
+        "customer",
+        "customer_balance_transaction",
+        "default_payment_method",
+        "failure_balance_transaction",
+        "invoice",
+        "latest_charge",
+        "on_behalf_of",
+        "payment_intent",
+        "payment_method",
+        "review",
+        "test_clock",
+    }
+)
 
 
 def call(emulator, environ, method, path, route, args):
@@ -111,11 +134,20 @@ def _expand(store, obj, path, full):
         return
     # Expanding only reads: not noted as read by a change being recorded.
     live = store.objects.peek(obj.get("id"))
-    if obj.get("object") == "invoice" and head in _INCLUDABLE and live is not None:
-        obj[head] = _INCLUDABLE[head](store, live)
-    elif isinstance(obj.get(head), str) and obj[head] in store.objects:
-        obj[head] = store.render(store.objects.peek(obj[head]))
-    elif not isinstance(obj.get(head), dict):
+    includable = _INCLUDABLE.get((obj.get("object"), head))
+    value = obj.get(head)
+    if includable and live is not None:
+        obj[head] = includable(store, live)
+    elif isinstance(value, str) and value in store.objects:
+        obj[head] = store.render(store.objects.peek(value))
+    elif isinstance(value, list) and rest and all(isinstance(i, dict) for i in value):
+        # Each hash of an array, as a credit note's `refunds.refund`.
+        for item in value:
+            _expand(store, item, rest, full)
+        return
+    elif value is None and head in _REFERENCES and head in obj:
+        return
+    elif not isinstance(value, dict):
         raise invalid("expand", f"This property cannot be expanded ({full}).")
     if rest and isinstance(obj[head], dict):
         _expand(store, obj[head], rest, full)

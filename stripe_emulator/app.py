@@ -8,12 +8,15 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_path_info
 
-# Importing account, catalog, credit_notes, customers, invoice_items, payments and
-# transitions registers their routes.
+# Importing the modules that declare routes (account, balance_transactions, catalog, charges,
+# credit_notes, customers, invoice_items, invoices, payments, refunds, transitions) registers
+# them.
 from . import (  # noqa: F401
     account,
     api,
+    balance_transactions,
     catalog,
+    charges,
     controls,
     credit_notes,
     customers,
@@ -22,6 +25,7 @@ from . import (  # noqa: F401
     invoices,
     outbox,
     payments,
+    refunds,
     simulation,
     state,
     transitions,
@@ -64,6 +68,7 @@ class Emulator:
             changing=self.changing,
         )
         self.store.listeners.append(self.deliverer.enqueue)
+        self.store.later = self._later
         self.calls = []
         self.idempotent = IdempotentAnswers()
         self._routes = Map(
@@ -82,6 +87,7 @@ class Emulator:
             if tidy is not None:  # else the first change makes the file
                 self.journal.start(tidy)
             simulation.resume_delayed(self.store, self._later)
+            refunds.resume(self.store, self._later)
 
     @property
     def port(self):
@@ -159,22 +165,35 @@ class Emulator:
         with self.store.lock:
             self.calls.clear()
 
-    def simulate_payment(self, invoice_id, outcome, base_url=""):
-        """A customer paying on the hosted page: `succeed`, `fail`, `delayed`, `delayed_fail`."""
+    def simulate_payment(self, invoice_id, outcome, base_url="", amount=None):
+        """A customer paying on the hosted page: `succeed`, `fail`, `delayed`, `delayed_fail` or
+        `succeed_refunds_fail`; a paying outcome pays `amount` (part of what remains) if given."""
         with self.changing():
             self.store.base_url = base_url
-            invoice = simulation.simulate_payment(self.store, invoice_id, outcome, self._later)
+            invoice = simulation.simulate_payment(
+                self.store, invoice_id, outcome, self._later, amount
+            )
             return self.store.render(invoice)
 
-    def issue_credit_note(self, invoice_id, amount, base_url="", **options):
+    def issue_credit_note(self, invoice_id, amount=None, base_url="", **options):
         """Someone in Stripe's Dashboard issuing a credit note of `amount` for an invoice, with
-        `reason`, `memo` or `out_of_band_amount` (a paid invoice's) as options."""
+        `lines`, `reason`, `memo`, `refund_amount`, `credit_amount` or `out_of_band_amount` as
+        options (Stripe's parameters)."""
         with self.changing():
             self.store.base_url = base_url
-            note = credit_notes.issue(
-                self.store, {"invoice": invoice_id, "amount": amount, **options}
-            )
-            return self.store.render(note)
+            params = {"invoice": invoice_id, **options}
+            if amount is not None:
+                params["amount"] = amount
+            return self.store.render(credit_notes.issue(self.store, params))
+
+    def refund_invoice(self, invoice_id, amount=None, base_url="", **options):
+        """Someone in Stripe's Dashboard refunding an invoice's payments without a credit note:
+        all that is left, or `amount` (newest charge first), with `reason` as option; the
+        first refund made."""
+        with self.changing():
+            self.store.base_url = base_url
+            made = refunds.dashboard_refund(self.store, invoice_id, amount, **options)
+            return self.store.render(made[0])
 
     # The state, for the state file.
 

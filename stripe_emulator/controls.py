@@ -1,5 +1,5 @@
 """The test controls under `/_emulator/`: calls, faults, deliveries, payments, credit notes,
-outbox, info.
+refunds, outbox, info.
 
 Not part of Stripe's API: tests and tools use them to look inside and to arm faults. Those that
 change something refuse what a page of another site makes a browser send (a form posted to pay
@@ -121,43 +121,98 @@ def deliveries(emulator, request):
 
 @same_origin
 def pay(emulator, request, invoice):
-    """POST `{outcome}` (JSON or the hosted page's form): pay as a customer would."""
+    """POST `{outcome, amount?}` (JSON, or the hosted page's form with `outcome`): pay as a
+    customer would; `amount` pays part of what remains."""
     from_form = not request.is_json
     body = {} if from_form else request.get_json(silent=True)
-    outcome = request.form.get("outcome") if from_form else (body or {}).get("outcome")
-    shown = emulator.simulate_payment(invoice, outcome, base_url=request.host_url.rstrip("/"))
+    if not isinstance(body, dict):
+        raise invalid(None, "Send a JSON object: {outcome, amount?}.")
+    outcome = request.form.get("outcome") if from_form else body.get("outcome")
+    amount = _number(body, "amount", None) if "amount" in body else None
+    base_url = request.host_url.rstrip("/")
+    shown = emulator.simulate_payment(invoice, outcome, base_url=base_url, amount=amount)
     if from_form:
         return Response(status=303, headers={"Location": f"/i/{invoice}"})
     return json_answer(shown)
 
 
 _REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
+_REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+_CREDIT_FIELDS = ("amount", "lines", "reason", "memo", "refund_amount", "credit_amount",
+                  "out_of_band_amount")  # fmt: skip
+
+
+def _json_object(request, shape):
+    """The request's JSON object, with no field but those of `shape` (a tuple of names)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise invalid(None, f"Send a JSON object with {', '.join(shape)}.")
+    unknown = sorted(set(body) - set(shape))
+    if unknown:
+        raise invalid(unknown[0], f"Unknown field: {unknown[0]}.")
+    return body
+
+
+def _choice(body, key, choices):
+    if body[key] not in choices:
+        raise invalid(key, f"{key} must be one of {', '.join(choices)}.")
+    return body[key]
+
+
+def _credit_lines(body):
+    """The `lines` of the credit control as Stripe's: `[{invoice_line_item, quantity|amount}]`,
+    each of type invoice_line_item."""
+    lines = body["lines"]
+    if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
+        raise invalid("lines", "lines must be a list of {invoice_line_item, quantity|amount}.")
+    shaped = []
+    for i, line in enumerate(lines):
+        unknown = sorted(set(line) - {"invoice_line_item", "quantity", "amount"})
+        if unknown:
+            raise invalid(f"lines[{i}][{unknown[0]}]", f"Unknown field: {unknown[0]}.")
+        if not isinstance(line.get("invoice_line_item"), str):
+            raise invalid(f"lines[{i}][invoice_line_item]", "invoice_line_item must be an id.")
+        counts = {k: _number(line, k, None, least=1) for k in ("quantity", "amount") if k in line}
+        shaped.append({"type": "invoice_line_item", **line, **counts})
+    return shaped
 
 
 @same_origin
 def credit(emulator, request, invoice):
-    """POST `{amount, reason?, memo?, out_of_band_amount?}`: issue a credit note for the invoice
-    as someone in Stripe's Dashboard would, behind the server's back."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise invalid(None, "Send a JSON object: {amount, reason?, memo?, out_of_band_amount?}.")
-    unknown = set(body) - {"amount", "reason", "memo", "out_of_band_amount"}
-    if unknown:
-        raise invalid(sorted(unknown)[0], f"Unknown field: {sorted(unknown)[0]}.")
+    """POST `{amount?, lines?, reason?, memo?, refund_amount?, credit_amount?,
+    out_of_band_amount?}`: issue a credit note for the invoice as someone in Stripe's Dashboard
+    would, behind the server's back."""
+    body = _json_object(request, _CREDIT_FIELDS)
     options = {}
     if "reason" in body:
-        if body["reason"] not in _REASONS:
-            raise invalid("reason", f"reason must be one of {', '.join(_REASONS)}.")
-        options["reason"] = body["reason"]
+        options["reason"] = _choice(body, "reason", _REASONS)
     if "memo" in body:
         if not isinstance(body["memo"], str):
             raise invalid("memo", "memo must be a string.")
         options["memo"] = body["memo"]
     if "out_of_band_amount" in body:
         options["out_of_band_amount"] = _number(body, "out_of_band_amount", 0)
-    amount = _number(body, "amount", None)
+    for key in ("refund_amount", "credit_amount"):
+        if key in body:
+            options[key] = _number(body, key, 0, least=0)
+    if "lines" in body:
+        options["lines"] = _credit_lines(body)
+    amount = _number(body, "amount", None) if "amount" in body or "lines" not in body else None
     base_url = request.host_url.rstrip("/")
     return json_answer(emulator.issue_credit_note(invoice, amount, base_url, **options))
+
+
+@same_origin
+def refund(emulator, request, invoice):
+    """POST `{amount?, reason?}`: refund the invoice's payments as someone in Stripe's Dashboard
+    would, without a credit note; answers the (first) refund made."""
+    body = _json_object(request, ("amount", "reason"))
+    options = {}
+    if "reason" in body:
+        options["reason"] = _choice(body, "reason", _REFUND_REASONS)
+    amount = _number(body, "amount", None) if "amount" in body else None
+    base_url = request.host_url.rstrip("/")
+    return json_answer(emulator.refund_invoice(invoice, amount, base_url, **options))
 
 
 def show_outbox(emulator, request):
@@ -173,6 +228,7 @@ def info(emulator, request):
 RULES = [
     Rule("/_emulator/invoices/<invoice>/payments", methods=["POST"], endpoint=pay),
     Rule("/_emulator/invoices/<invoice>/credit_notes", methods=["POST"], endpoint=credit),
+    Rule("/_emulator/invoices/<invoice>/refunds", methods=["POST"], endpoint=refund),
     Rule("/_emulator/calls", methods=["GET", "DELETE"], endpoint=calls),
     Rule("/_emulator/faults", methods=["POST", "DELETE"], endpoint=faults),
     Rule("/_emulator/deliveries", methods=["GET"], endpoint=deliveries),

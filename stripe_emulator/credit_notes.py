@@ -2,18 +2,19 @@
 
 On an open (or uncollectible) invoice a credit note first lowers `amount_remaining` and
 `amount_due` (its `pre_payment_amount`), never below zero; the rest (`post_payment_amount`,
-all of it on a paid invoice) must be accounted for, and in the emulator only
-`out_of_band_amount` can: refunds and customer balance credits are not emulated yet. An open
-invoice credited down to nothing remaining is paid. All credit notes of an invoice together
-never exceed its total (https://docs.stripe.com/api/credit_notes/create).
+all of it on a paid invoice) is given back by refunds, a customer balance credit or out of band
+(see credit_note_refunds). An open invoice credited down to nothing remaining is paid. All
+credit notes of an invoice together never exceed its total
+(https://docs.stripe.com/api/credit_notes/create).
 """
 
+from . import credit_note_refunds as payback
 from . import outbox
 from .credit_note_lines import credit_lines, no_such_param, not_covered, page_lines
 from .errors import StripeAPIError, invalid, state
-from .payments import settle
+from .payments import follow_remaining, settle
 from .routes import route
-from .store import list_object, merge_metadata, now
+from .store import created_matches, list_object, merge_metadata, now
 
 # A credit note embeds its first lines; the rest are read from its lines list.
 EMBEDDED_LINES = 10
@@ -24,11 +25,6 @@ _INVOICE_AMOUNTS = (
     "amount_remaining",
     "post_payment_credit_notes_amount",
     "pre_payment_credit_notes_amount",
-)
-_NOT_COVERED = (
-    "The emulator does not cover refund_amount, refunds and credit_amount yet (refunds and "
-    "customer balance credits are not emulated): account for a credit note's post-payment "
-    "amount with out_of_band_amount."
 )
 
 
@@ -43,9 +39,7 @@ def _with_lines(note, url):
 
 
 def _refuse_not_covered(params):
-    for key in ("refund_amount", "refunds", "credit_amount"):
-        if key in params:
-            raise not_covered(key, _NOT_COVERED)
+    payback.refuse_linked_refunds(params)
     for key in ("effective_at", "shipping_cost"):
         if key in params:
             raise not_covered(key)
@@ -93,26 +87,10 @@ def _amount(params, lines, invoice, notes):
     return amount
 
 
-def _split(params, invoice, amount):
-    """The pre- and post-payment amounts, and the out-of-band amount accounting for the latter."""
+def _split(invoice, amount):
+    """The pre- and post-payment amounts: what lowers what remains due, and the rest."""
     pre = min(amount, invoice["amount_remaining"]) if invoice["status"] in OWED else 0
-    post = amount - pre
-    out_of_band = params.get("out_of_band_amount")
-    if post == 0 and out_of_band:
-        raise invalid(
-            "out_of_band_amount",
-            "out_of_band_amount accounts for a post-payment amount; this credit note only "
-            "lowers what remains due on the invoice.",
-        )
-    if post and out_of_band is None:
-        raise not_covered("out_of_band_amount", _NOT_COVERED)
-    if post and out_of_band != post:
-        raise invalid(
-            "out_of_band_amount",
-            f"out_of_band_amount ({out_of_band}) must equal the credit note's post-payment "
-            f"amount ({post}): refunds and customer balance credits are not emulated.",
-        )
-    return pre, post, out_of_band
+    return pre, amount - pre
 
 
 def plan(store, params, note_id=None):
@@ -122,7 +100,8 @@ def plan(store, params, note_id=None):
     notes = issued_notes(store, invoice)
     lines = credit_lines(store, invoice, params.get("lines") or [], notes)
     amount = _amount(params, lines, invoice, notes)
-    pre, post, out_of_band = _split(params, invoice, amount)
+    pre, post = _split(invoice, amount)
+    out_of_band = payback.account_for(store, params, invoice, post)
     sequence = len(invoice.get("_credit_notes", [])) + 1
     moment = now()
     return invoice, {
@@ -173,17 +152,14 @@ def _move_amounts(store, invoice, note, sign):
     invoice["post_payment_credit_notes_amount"] += post
     store.emit("invoice.updated", invoice, {k: v for k, v in before.items() if invoice[k] != v})
     if invoice["status"] in OWED:  # the PaymentIntent asks for what is now due
-        intent = store.objects.get(invoice.get("_payment_intent"))
-        payment = store.objects.get(invoice.get("_invoice_payment"))
-        if intent and intent["status"] not in ("succeeded", "canceled"):
-            intent["amount"] = invoice["amount_due"]
-        if payment and payment["status"] == "open":
-            payment["amount_requested"] = invoice["amount_due"]
+        follow_remaining(store, invoice)
 
 
 def issue(store, params):
-    """Issue a credit note: kept, its events sent, the invoice's amounts moved, emailed."""
+    """Issue a credit note: its refunds and balance credit made first, then the note kept, its
+    events sent, the invoice's amounts moved, emailed."""
     invoice, note = plan(store, params, store.new_id("cn"))
+    payback.give_back(store, invoice, note, params)
     store.add(note)
     invoice["_credit_notes"] = [*invoice.get("_credit_notes", []), note["id"]]
     store.emit("credit_note.created", note)
@@ -227,19 +203,6 @@ def retrieve_credit_note(store, params, note):
     return store.get("credit_note", note)
 
 
-def _created_matches(created, moment):
-    """Whether `moment` is `created` (a time) or within its gt/gte/lt/lte bounds."""
-    if not isinstance(created, dict):
-        return moment == created
-    tests = {
-        "gt": lambda bound: moment > bound,
-        "gte": lambda bound: moment >= bound,
-        "lt": lambda bound: moment < bound,
-        "lte": lambda bound: moment <= bound,
-    }
-    return all(tests[key](bound) for key, bound in created.items())
-
-
 @route("GET", "/v1/credit_notes", "credit_notes.list", "CreditNoteListParams")
 def list_credit_notes(store, params):
     """List credit notes, newest first, by invoice, customer and creation time."""
@@ -248,7 +211,7 @@ def list_credit_notes(store, params):
     def match(note):
         if not all(params.get(k, note[k]) == note[k] for k in keys):
             return False
-        return "created" not in params or _created_matches(params["created"], note["created"])
+        return "created" not in params or created_matches(params["created"], note["created"])
 
     return store.page("credit_note", params, "/v1/credit_notes", match)
 
@@ -299,6 +262,8 @@ def void_credit_note(store, params, note):
             f"is {invoice['status']}.",
             "status_transition_invalid",
         )
+    # A note with a post-payment amount (a refund, a balance credit) left its invoice paid:
+    # only notes that lowered what remains due can be voided.
     obj.update(status="void", voided_at=now())
     store.emit("credit_note.voided", obj)
     _move_amounts(store, invoice, obj, -1)

@@ -36,6 +36,12 @@ def _credit_note_lines(invoice, note):
         lines.append(f"Reason: {note['reason'].replace('_', ' ')}")
     if note["memo"]:
         lines.append(f"Memo: {note['memo']}")
+    refunded = sum(refund["amount_refunded"] for refund in note["refunds"])
+    credited = note["post_payment_amount"] - refunded - (note["out_of_band_amount"] or 0)
+    if refunded:
+        lines.append(f"Refunded to the payment method: {format_money(refunded, currency)}")
+    if credited:
+        lines.append(f"Credited to the account balance: {format_money(credited, currency)}")
     if invoice["status"] in ("open", "uncollectible"):
         lines.append(f"Amount due now: {format_money(invoice['amount_remaining'], currency)}")
     return [*lines, f"Download the credit note PDF: {note['pdf']}"]

@@ -1,6 +1,8 @@
-"""The PaymentIntent made when an invoice is finalized, and the InvoicePayment tying them."""
+"""The PaymentIntent made when an invoice is finalized, the InvoicePayment tying them, and the
+payments of an invoice: in full, in part (each by its own PaymentIntent and InvoicePayment),
+declined, processing, or out of band."""
 
-from . import outbox
+from . import charges, outbox
 from .errors import StripeAPIError
 from .routes import route
 from .store import list_object, now, random_token
@@ -9,22 +11,28 @@ from .store import list_object, now, random_token
 def open_payment(store, invoice):
     """Create the invoice's PaymentIntent and its default InvoicePayment."""
     created = now()
-    intent = store.add(_new_intent(store, invoice, created))
-    intent["client_secret"] = f"{intent['id']}_secret_{random_token(25)}"
+    intent = _add_intent(store, invoice, invoice["amount_due"], created)
     payment = store.add(_new_invoice_payment(store, invoice, intent, created))
     invoice["_payment_intent"] = intent["id"]
     invoice["_invoice_payment"] = payment["id"]
     store.emit("payment_intent.created", intent)
 
 
-def _new_intent(store, invoice, created):
-    """The invoice's PaymentIntent for its amount due, awaiting a payment method; not yet kept."""
+def _add_intent(store, invoice, amount, created):
+    """A new PaymentIntent of `amount` for the invoice, kept, with its client secret."""
+    intent = store.add(_new_intent(store, invoice, amount, created))
+    intent["client_secret"] = f"{intent['id']}_secret_{random_token(25)}"
+    return intent
+
+
+def _new_intent(store, invoice, amount, created):
+    """A PaymentIntent of `amount` for the invoice, awaiting a payment method; not yet kept."""
     methods = invoice["payment_settings"]["payment_method_types"] or ["card"]
     return {
         "id": store.new_id("pi"),
         "object": "payment_intent",
         "allowed_payment_method_types": None,
-        "amount": invoice["amount_due"],
+        "amount": amount,
         "amount_capturable": 0,
         "amount_received": 0,
         "application": None,
@@ -108,30 +116,41 @@ def _cancel_intent(store, intent, moment):
     store.emit("payment_intent.canceled", intent)
 
 
-def settle(store, invoice, out_of_band=False):
-    """Mark the invoice paid: by its PaymentIntent succeeding, or out of band."""
+def _succeed_intent(store, invoice, intent, method):
+    """The intent's charge succeeds (a pending one, or a new one by `method`), then the intent:
+    `charge.succeeded`, `payment_intent.succeeded`."""
+    intent["payment_method"] = intent["payment_method"] or store.new_id("pm")
+    charge = store.objects.get(intent["latest_charge"]) if intent["latest_charge"] else None
+    if charge is None or charge["status"] != "pending":
+        charge = charges.new_charge(store, invoice, intent, method, "succeeded")
+    charges.succeed(store, charge)
+    intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None)
+    store.emit("payment_intent.succeeded", intent)
+
+
+def _mark_paid(store, payment, amount, moment):
+    payment.update(status="paid", amount_paid=amount)
+    payment["status_transitions"]["paid_at"] = moment
+    store.emit("invoice_payment.paid", payment)
+
+
+def settle(store, invoice, out_of_band=False, method=charges.CARD):
+    """Mark the invoice paid: by its PaymentIntent succeeding (paying what remains, with test
+    method `method`), or out of band."""
     intent, payment = _parts(store, invoice)
     moment = now()
     if intent and not out_of_band:
-        intent.update(
-            status="succeeded",
-            amount_received=intent["amount"],
-            last_payment_error=None,
-            payment_method=intent["payment_method"] or store.new_id("pm"),
-            latest_charge=store.new_id("ch"),
-        )
-        store.emit("payment_intent.succeeded", intent)
+        _succeed_intent(store, invoice, intent, method)
     elif intent and intent["status"] != "canceled":
         _cancel_intent(store, intent, moment)
     if payment and out_of_band:
         payment["status"] = "canceled"
         payment["status_transitions"]["canceled_at"] = moment
     elif payment:
-        payment.update(status="paid", amount_paid=invoice["amount_due"])
-        payment["status_transitions"]["paid_at"] = moment
-        store.emit("invoice_payment.paid", payment)
+        _mark_paid(store, payment, invoice["amount_remaining"], moment)
     invoice.update(
         status="paid",
+        # What part payments paid and this payment: all that was due.
         amount_paid=invoice["amount_due"],
         amount_remaining=0,
         attempted=invoice["attempted"] or not out_of_band,
@@ -146,17 +165,59 @@ def settle(store, invoice, out_of_band=False):
             outbox.record(store, invoice, "receipt")
 
 
+def pay_part(store, invoice, amount, method=charges.CARD):
+    """A payment of part of what remains, by its own PaymentIntent and InvoicePayment; the
+    invoice stays owed, and its default PaymentIntent asks for what is left.
+
+    https://docs.stripe.com/invoicing/partial-payments
+    """
+    moment = now()
+    intent = _add_intent(store, invoice, amount, moment)
+    store.emit("payment_intent.created", intent)
+    _succeed_intent(store, invoice, intent, method)
+    payment = store.add(_new_invoice_payment(store, invoice, intent, moment))
+    payment.update(is_default=False, amount_requested=amount)
+    invoice["_part_payments"] = [*invoice.get("_part_payments", []), payment["id"]]
+    _mark_paid(store, payment, amount, moment)
+    invoice.update(
+        amount_paid=invoice["amount_paid"] + amount,
+        amount_remaining=invoice["amount_remaining"] - amount,
+        attempted=True,
+        attempt_count=invoice["attempt_count"] + 1,
+    )
+    follow_remaining(store, invoice)
+    store.emit("invoice.payment_succeeded", invoice)
+
+
+def follow_remaining(store, invoice):
+    """The default PaymentIntent and InvoicePayment, while not settled, ask for what remains."""
+    intent, payment = _parts(store, invoice)
+    if intent and intent["status"] not in ("succeeded", "canceled"):
+        intent["amount"] = invoice["amount_remaining"]
+    if payment and payment["status"] == "open":
+        payment["amount_requested"] = invoice["amount_remaining"]
+
+
 def fail_payment(store, invoice, message, decline_code="generic_decline"):
-    """A declined or failed attempt: the invoice stays open for another try; return the
-    `card_error` to answer with."""
+    """A declined or failed attempt: its charge fails, and the invoice stays open for another
+    try; return the `card_error` to answer with."""
     intent, _ = _parts(store, invoice)
+    charge = store.objects.get(intent["latest_charge"]) if intent["latest_charge"] else None
+    if charge is None or charge["status"] != "pending":  # a card declined at once
+        intent["payment_method"] = store.new_id("pm")
+        charge = charges.new_charge(store, invoice, intent, charges.DECLINED, "failed")
     error = StripeAPIError(
         message,
         status=402,
         type="card_error",
         code="card_declined",
-        extra={"decline_code": decline_code, "payment_method_type": "card"},
+        extra={
+            "charge": charge["id"],
+            "decline_code": decline_code,
+            "payment_method_type": charge["payment_method_details"]["type"],
+        },
     )
+    charges.fail(store, charge, error.body()["error"])
     intent.update(
         status="requires_payment_method",
         payment_method=None,
@@ -169,9 +230,10 @@ def fail_payment(store, invoice, message, decline_code="generic_decline"):
 
 
 def process_payment(store, invoice):
-    """A delayed method (a bank debit): the PaymentIntent is processing."""
+    """A delayed method (a bank debit): its charge is pending, the PaymentIntent processing."""
     intent, _ = _parts(store, invoice)
     intent.update(status="processing", last_payment_error=None, payment_method=store.new_id("pm"))
+    charges.pend(store, charges.new_charge(store, invoice, intent, charges.BANK, "pending"))
     store.emit("payment_intent.processing", intent)
 
 
@@ -195,9 +257,12 @@ def confirmation_secret(store, invoice):
 
 
 def invoice_payments(store, invoice):
-    """The includable `payments` list of an invoice."""
+    """The includable `payments` list of an invoice: its default InvoicePayment first, then
+    those of part payments, oldest first."""
     _, payment = _parts(store, invoice)
-    data = [store.render(payment)] if payment else []
+    found = [payment] if payment else []
+    found += [store.objects[i] for i in invoice.get("_part_payments", [])]
+    data = [store.render(p) for p in found]
     return list_object(data, f"/v1/invoice_payments?invoice={invoice['id']}")
 
 

@@ -92,6 +92,9 @@ class Store:
         # The API request being handled, for each event's `request` field.
         self.request = {"id": None, "idempotency_key": None}
         self.renderers = {"event": _render_event}
+        # Runs a function once the emulator's processing delay has passed (a delayed payment,
+        # a refund still pending); the emulator sets it.
+        self.later = None
 
     def snapshot(self):
         """Every object and the order of each type, as JSON-able data sharing the live objects.
@@ -258,6 +261,20 @@ def merge_metadata(current, update):
         return {}
     merged = {**current, **update}
     return {k: v for k, v in merged.items() if v != ""}
+
+
+def created_matches(created, moment):
+    """Whether `moment` is `created` (a time) or within its gt/gte/lt/lte bounds, as a list's
+    `created` filter asks."""
+    if not isinstance(created, dict):
+        return moment == created
+    tests = {
+        "gt": lambda bound: moment > bound,
+        "gte": lambda bound: moment >= bound,
+        "lt": lambda bound: moment < bound,
+        "lte": lambda bound: moment <= bound,
+    }
+    return all(tests[key](bound) for key, bound in created.items())
 
 
 def list_object(data, url, has_more=False):

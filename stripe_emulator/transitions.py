@@ -9,7 +9,8 @@ draft first. A refused action answers 400: `invoice_not_editable` for what only 
 
 from invoicing import currencies as money
 
-from . import outbox
+from . import balance_transactions as ledger
+from . import charges, outbox
 from .errors import StripeAPIError, state
 from .payments import cancel_payment, fail_payment, open_payment, settle
 from .routes import route
@@ -18,6 +19,8 @@ from .store import now
 _DAY = 86400
 # Test payment methods that are declined, as on Stripe.
 DECLINING_METHODS = frozenset({"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"})
+# Stripe's test card whose refunds fail after a while (4000000000005126).
+REFUND_FAILING_METHODS = frozenset({"pm_card_refundFail"})
 
 # The statuses each action starts from; a draft is finalized first where it is listed.
 ALLOWED = {
@@ -90,23 +93,30 @@ def _refuse_too_large(store, invoice):
 def _apply_balance(store, invoice):
     """Apply the customer's balance; below Stripe's minimum charge, move the amount to it.
 
-    Returns True when the invoice is settled by the balance (nothing left to charge).
+    Each move of the balance is a customer balance transaction: `applied_to_invoice` for what
+    the invoice took of it, `invoice_too_small` for an amount carried to it. Returns True when
+    the invoice is settled by the balance (nothing left to charge).
     """
     customer = store.objects[invoice["customer"]]
     balance = customer.get("balance", 0)
     due = max(0, invoice["total"] + balance)
     smallest = money.minimum(invoice["currency"])
     carried = 0 < due < smallest
-    ending = due if carried else min(0, invoice["total"] + balance)
+    applied = min(0, invoice["total"] + balance)  # what is left of a credit once applied
     invoice.update(
         starting_balance=balance,
-        ending_balance=ending,
+        ending_balance=due if carried else applied,
         amount_due=0 if carried else due,
         amount_remaining=0 if carried else due,
     )
-    if "balance" in customer and ending != balance:
-        customer["balance"] = ending
-        store.emit("customer.updated", customer, {"balance": balance})
+    if "balance" in customer:  # a deleted customer has none
+        earlier = ledger.before(customer)
+        moves = {"applied_to_invoice": applied - balance, "invoice_too_small": carried and due}
+        for kind, amount in moves.items():
+            if amount:
+                currency = invoice["currency"]
+                ledger.record(store, customer, amount, currency, kind, invoice=invoice["id"])
+        ledger.announce(store, customer, earlier)
     return invoice["amount_due"] == 0
 
 
@@ -210,5 +220,6 @@ def pay_invoice(store, params, invoice):
         return inv
     if method in DECLINING_METHODS:
         raise fail_payment(store, inv, "Your card was declined.")
-    settle(store, inv)
+    refunds_fail = method in REFUND_FAILING_METHODS
+    settle(store, inv, method=charges.REFUND_FAIL if refunds_fail else charges.CARD)
     return inv

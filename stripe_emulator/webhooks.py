@@ -13,7 +13,7 @@ from collections import deque
 from .errors import invalid
 from .faults import matches
 from .routes import route
-from .store import now, random_token
+from .store import merge_metadata, now, random_token
 
 # What a delivery carries, as Stripe's own webhook requests do.
 _USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
@@ -60,6 +60,27 @@ def create_webhook_endpoint(store, params):
 def retrieve_webhook_endpoint(store, params, endpoint):
     """Retrieve a webhook endpoint (without its secret, as on Stripe)."""
     return store.get("webhook_endpoint", endpoint)
+
+
+@route(
+    "POST",
+    "/v1/webhook_endpoints/<endpoint>",
+    "webhook_endpoints.update",
+    "WebhookEndpointUpdateParams",
+)
+def update_webhook_endpoint(store, params, endpoint):
+    """Change a webhook endpoint's URL, events, description, metadata, or disable it."""
+    obj = store.get("webhook_endpoint", endpoint)
+    if "url" in params and not params["url"].startswith(("http://", "https://")):
+        raise invalid("url", "Invalid URL: the URL must start with http:// or https://")
+    for key in ("url", "enabled_events", "description"):
+        if key in params:
+            obj[key] = params[key]
+    if "metadata" in params:
+        obj["metadata"] = merge_metadata(obj["metadata"], params["metadata"])
+    if "disabled" in params:
+        obj["status"] = "disabled" if params["disabled"] else "enabled"
+    return obj
 
 
 @route("GET", "/v1/webhook_endpoints", "webhook_endpoints.list", "WebhookEndpointListParams")
@@ -154,7 +175,8 @@ class Deliverer:
         endpoints = [
             peek(i)
             for i in self.store.by_type["webhook_endpoint"]
-            if any(matches(t, event["type"]) for t in peek(i)["enabled_events"])
+            if peek(i)["status"] == "enabled"
+            and any(matches(t, event["type"]) for t in peek(i)["enabled_events"])
         ]
         if not endpoints or self._closed:
             return

@@ -1,67 +1,23 @@
 """Credit notes on a sent invoice, with Stripe's semantics: on an open one a credit lowers what
-is owed (pre_payment); on a paid one it must be accounted for (post_payment: out of band for
-now). The body's rules, then Stripe's own (what can still be credited), each a 400 naming its
-field; a draft or void invoice is a 409. Stripe first, then the record."""
+is owed (pre_payment); on a paid one the post-payment part is refunded, credited to the
+customer's balance or settled outside Stripe (all refunded unless the body says otherwise).
+Stripe's own refusals are each a 400 naming the field; a draft or void invoice is a 409.
+Stripe first, then the record: the credit note, its refunds, the customer's new balance and
+the invoice's amounts in one unit of work."""
 
 import stripe
 
 from invoicing import stripe_calls
 from invoicing.errors import ApiError, NotFoundError, StateConflictError
-from invoicing.record import credit_notes, database, invoices
-from invoicing.record.snapshots import credit_note_of
-from invoicing.sending.validation import clean_text
+from invoicing.money.credit_note_body import SPLIT, parse, stripe_field
+from invoicing.record import credit_notes, customers, database, invoices, refunds
+from invoicing.record.snapshots import credit_note_of, is_signed_amount, refund_of
 
-REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
-_FIELDS = {"amount", "reason", "memo", "refund_amount", "credit_amount", "out_of_band_amount"}
-_SPLIT = ("refund_amount", "credit_amount", "out_of_band_amount")
-_MAX_AMOUNT = 99_999_999_999
+__all__ = ["issue", "parse", "preview", "void"]
 
-
-def _invalid(message, field):
-    return ApiError(400, message, field=field)
-
-
-def _whole(body, key, low):
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= _MAX_AMOUNT:
-        raise _invalid(f"{key} must be a whole amount in the smallest unit, {low} or more.", key)
-    return value
-
-
-def parse(body):
-    """Check a credit note body (a JSON object); return Stripe's parameters, without the
-    invoice."""
-    unknown = set(body) - _FIELDS
-    if "lines" in unknown:
-        raise _invalid("credit notes by lines are not supported yet; give amount.", "lines")
-    if unknown:
-        raise _invalid(f"unknown field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
-    amount = _whole(body, "amount", 1)
-    if amount is None:
-        raise _invalid("amount is required.", "amount")
-    params = {"amount": amount}
-    reason = body.get("reason")
-    if reason is not None:
-        if reason not in REASONS:
-            raise _invalid(f"reason must be one of {', '.join(REASONS)}.", "reason")
-        params["reason"] = reason
-    memo = body.get("memo")
-    if memo is not None:
-        if not isinstance(memo, str) or len(memo) > 5000:
-            raise _invalid("memo must be a string of at most 5000 characters.", "memo")
-        if memo := clean_text(memo, "memo", multiline=True).strip():
-            params["memo"] = memo
-    for key in _SPLIT:
-        if (value := _whole(body, key, 0)) is not None:
-            params[key] = value
-    return params
-
-
-def _field_of(param):
-    """The body's field that a Stripe parameter names (`amount`, `out_of_band_amount`...)."""
-    return param if param in _FIELDS else None
+# Asked with the credit note, so its refunds and balance credit are recorded with it.
+_EXPAND = ["refunds.refund", "customer_balance_transaction"]
+_OWED = ("open", "uncollectible")
 
 
 def _at_stripe(call):
@@ -77,7 +33,8 @@ def _at_stripe(call):
             error.param == "invoice"
         ):
             raise StateConflictError(message) from None
-        raise _invalid(message, _field_of(error.param) or "amount") from None
+        field = stripe_field(error.param) or ("lines" if error.param else "amount")
+        raise ApiError(400, message, field=field) from None
 
 
 def _creditable(invoice):
@@ -87,25 +44,56 @@ def _creditable(invoice):
         )
 
 
+def _with_split(invoice, params):
+    """`params` with the post-payment part refunded when the body gave no split: by amount, what
+    is left owed is credited first (as Stripe does); by lines, Stripe's preview says."""
+    if any(key in params for key in SPLIT):
+        return params
+    if "amount" in params and "lines" not in params:
+        owed = invoice.amount_remaining if invoice.status in _OWED else 0
+        post = params["amount"] - min(params["amount"], owed)
+    else:
+        preview = stripe_calls.preview_credit_note(_stripe_params(invoice, params))
+        post = preview.get("post_payment_amount") or 0
+    return {**params, "refund_amount": post} if post else params
+
+
+def _stripe_params(invoice, params):
+    return {"invoice": invoice.id, **params}
+
+
+def _readable(made):
+    fields = credit_note_of(made)
+    if fields is None:
+        raise ApiError(502, "Stripe answered with a credit note this server cannot read.")
+    return fields
+
+
 def preview(invoice, params):
     """The credit note Stripe would issue (its record's fields); nothing is made."""
     _creditable(invoice)
-    made = _at_stripe(lambda: stripe_calls.preview_credit_note({"invoice": invoice.id, **params}))
+
+    def call():
+        return stripe_calls.preview_credit_note(
+            _stripe_params(invoice, _with_split(invoice, params))
+        )
+
+    made = _at_stripe(call)
     # A preview may come without an id (nothing was made): checked as one, shown as none.
-    fields = credit_note_of({**made, "id": made.get("id") or "cn_preview"})
-    if fields is None:
-        raise ApiError(502, "Stripe answered with a credit note this server cannot read.")
-    return {**fields, "id": made.get("id")}
+    return {**_readable({**made, "id": made.get("id") or "cn_preview"}), "id": made.get("id")}
 
 
 def issue(invoice, params, idempotency_key=None):
-    """Issue a credit note at Stripe, then record it and its invoice's new amounts; return
-    (the credit note row, whether Stripe replayed it for the client's key)."""
+    """Issue a credit note at Stripe, then record it, its refunds and its invoice's new amounts;
+    return (the credit note row, whether Stripe replayed it for the client's key)."""
     _creditable(invoice)
     key = f"credit-note:{invoice.id}:{idempotency_key}" if idempotency_key else None
-    made, replayed = _at_stripe(
-        lambda: stripe_calls.create_credit_note({"invoice": invoice.id, **params}, key)
-    )
+
+    def call():
+        wanted = {**_stripe_params(invoice, _with_split(invoice, params)), "expand": _EXPAND}
+        return stripe_calls.create_credit_note(wanted, key)
+
+    made, replayed = _at_stripe(call)
     return _record(made, invoice.id), replayed
 
 
@@ -118,12 +106,32 @@ def void(credit_note_id):
     return _record(made, made.get("invoice"))
 
 
+def _record_refunds(db, made, invoice_id):
+    for entry in made.get("refunds") or []:
+        refund = entry.get("refund") if isinstance(entry, dict) else None
+        fields = refund_of(refund) if isinstance(refund, dict) else None
+        if fields is not None:
+            refunds.record_refund(db, fields, invoice_id, credit_note_id=made["id"])
+
+
+def _record_balance(db, made):
+    # The balance transaction says the customer's balance right after this credit.
+    moved = made.get("customer_balance_transaction")
+    if not isinstance(moved, dict) or not is_signed_amount(moved.get("ending_balance")):
+        return
+    currency = moved.get("currency")
+    currency = currency.lower() if isinstance(currency, str) and len(currency) == 3 else None
+    at = moved.get("created") if is_signed_amount(moved.get("created")) else 0
+    customers.record_balance(db, made.get("customer"), moved["ending_balance"], currency, at)
+
+
 def _record(made, invoice_id):
-    fields = credit_note_of(made)
-    if fields is None:
-        raise ApiError(502, "Stripe answered with a credit note this server cannot read.")
+    fields = _readable(made)
     current = stripe_calls.current_invoice(invoice_id)
     with database.begin() as db:
+        invoices.lock_invoice(db, invoice_id)
         credit_notes.record_credit_note(db, fields)
+        _record_refunds(db, made, invoice_id)
+        _record_balance(db, made)
         invoices.apply_snapshot(db, invoice_id, current["status"], current)
         return credit_notes.get_credit_note(db, fields["id"])

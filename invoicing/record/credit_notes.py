@@ -19,8 +19,10 @@ def record_credit_note(db, fields):
             set_=values,
             where=credit_notes.c.status != "void",
         )
+        .returning(credit_notes.c.id)
     )
-    changed = db.execute(statement).rowcount > 0
+    # RETURNING says whether a row went in or moved; rowcount is not reliable on psycopg.
+    changed = db.execute(statement).first() is not None
     credited = (
         select(func.coalesce(func.sum(credit_notes.c.amount), 0))
         .where(credit_notes.c.invoice_id == fields["invoice_id"], credit_notes.c.status == "issued")

@@ -34,15 +34,17 @@ def forget_customer(db, email, stripe_id):
     )
 
 
-def record_balance(db, stripe_id, balance, currency):
-    """Keep a customer's balance as Stripe says it; True if it changed."""
+def record_balance(db, stripe_id, balance, currency, at):
+    """Keep a customer's balance as Stripe said it at `at` (an older snapshot never wins);
+    True if it changed."""
     changed = db.execute(
         update(customers)
         .where(
             customers.c.stripe_id == stripe_id,
+            customers.c.balance_at <= at,
             (customers.c.balance != balance) | customers.c.currency.is_distinct_from(currency),
         )
-        .values(balance=balance, currency=currency)
+        .values(balance=balance, currency=currency, balance_at=at)
     )
     return changed.rowcount > 0
 

@@ -162,18 +162,22 @@ def payment_change(invoice_id, payment, at):
     return Change("advance_payment", None, _build_advance_payment, params)
 
 
-def invoice_by_payment_intent(db, payment_intent):
-    """The id of the local invoice that this PaymentIntent pays, or None."""
-    query = select(invoices.c.id).where(invoices.c.payment_intent == payment_intent)
-    return db.execute(query).scalar()
-
-
 _INVOICE = select(invoices).where(invoices.c.id == bindparam("b_id"))
 
 
 def get_invoice(db, invoice_id):
     """One invoice row, or None."""
     return db.execute(_INVOICE, {"b_id": invoice_id}).first()
+
+
+def lock_invoice(db, invoice_id):
+    """One invoice row, locked until the end of the transaction (PostgreSQL), or None.
+
+    Every unit of work that writes an invoice's credit notes, refunds or payments and then its
+    totals takes this lock first: they then queue in one order, where taking the child row
+    first could deadlock with a webhook taking them the other way round.
+    """
+    return db.execute(select(invoices).where(invoices.c.id == invoice_id).with_for_update()).first()
 
 
 def require_invoice(db, invoice_id):
@@ -218,6 +222,34 @@ def open_at(db, moment):
         ),
     )
     return db.execute(query).all()
+
+
+def name_lines(db, invoice_id, line_ids, complete):
+    """Give the invoice's lines, in order, Stripe's ids (`line`); `complete` if `line_ids` are
+    all Stripe has (the rest are then left unnamed for good)."""
+    invoice = get_invoice(db, invoice_id)
+    if invoice is None:
+        return
+    lines = [
+        {**line, "line": line_ids[i]} if i < len(line_ids) else line
+        for i, line in enumerate(invoice.lines)
+    ]
+    db.execute(
+        update(invoices)
+        .where(invoices.c.id == invoice_id)
+        .values(lines=lines, lines_unnamed=not complete and len(line_ids) < len(lines))
+    )
+
+
+def with_unnamed_lines(db, limit):
+    """Ids of up to `limit` sent invoices some of whose lines lack Stripe's id, oldest first."""
+    query = (
+        select(invoices.c.id)
+        .where(invoices.c.lines_unnamed, invoices.c.status != "draft")
+        .order_by(invoices.c.created)
+        .limit(limit)
+    )
+    return list(db.execute(query).scalars())
 
 
 def record_reminder(db, invoice_id, at):

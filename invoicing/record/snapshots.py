@@ -24,6 +24,10 @@ def _amount(value):
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _BIGINT
 
 
+def _signed(value):
+    return isinstance(value, int) and not isinstance(value, bool) and -_BIGINT < value < _BIGINT
+
+
 def _matches(pattern):
     return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
 
@@ -39,8 +43,14 @@ MIRRORED = {
     "hosted_invoice_url": _matches(_URL),
     "invoice_pdf": _matches(_URL),
     "customer_name": _matches(_NAME),
+    "total": _amount,
+    # The customer's balance when it was finalized: negative is credit the invoice used.
+    "starting_balance": _signed,
 }
 is_stripe_id = _matches(_ID)
+
+
+is_signed_amount = _signed
 
 
 def invoice_id_of(snapshot):
@@ -127,4 +137,69 @@ def credit_note_of(snapshot):
         "lines": kept_lines,
         "created": snapshot["created"],
         "voided_at": snapshot.get("voided_at") if _amount(snapshot.get("voided_at")) else None,
+    }
+
+
+_REFUND_STATUSES = ("pending", "requires_action", "succeeded", "failed", "canceled")
+_REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "expired_uncaptured_charge")
+_FAILURE = re.compile("[a-z_]{1,64}")
+
+
+def _id_or_none(value):
+    if isinstance(value, dict):  # an expanded object
+        value = value.get("id")
+    return value if is_stripe_id(value) else None
+
+
+def refund_of(snapshot):
+    """What the record keeps of a Stripe refund (a dict), each value checked; None if it is not
+    one the record can keep. Its invoice is found by its PaymentIntent, by the caller."""
+    ok = (
+        is_stripe_id(snapshot.get("id"))
+        and snapshot.get("status") in _REFUND_STATUSES
+        and _amount(snapshot.get("amount"))
+        and isinstance(snapshot.get("currency"), str)
+        and len(snapshot["currency"]) == 3
+        and _amount(snapshot.get("created"))
+    )
+    if not ok:
+        return None
+    reason, failure = snapshot.get("reason"), snapshot.get("failure_reason")
+    return {
+        "id": snapshot["id"],
+        "payment_intent": _id_or_none(snapshot.get("payment_intent")),
+        "charge": _id_or_none(snapshot.get("charge")),
+        "amount": snapshot["amount"],
+        "currency": snapshot["currency"].lower(),
+        "status": snapshot["status"],
+        "reason": reason if reason in _REFUND_REASONS else None,
+        "failure_reason": failure if _matches(_FAILURE)(failure) else None,
+        "created": snapshot["created"],
+    }
+
+
+def payment_of(snapshot):
+    """What the record keeps of a paid Stripe InvoicePayment (a dict), each value checked; None
+    if it is not a paid one the record can keep."""
+    paid_at = (snapshot.get("status_transitions") or {}).get("paid_at")
+    payment = snapshot.get("payment") or {}
+    ok = (
+        is_stripe_id(snapshot.get("id"))
+        and is_stripe_id(snapshot.get("invoice"))
+        and snapshot.get("status") == "paid"
+        and _amount(snapshot.get("amount_paid"))
+        and isinstance(snapshot.get("currency"), str)
+        and len(snapshot["currency"]) == 3
+        and _amount(paid_at)
+        and isinstance(payment, dict)
+    )
+    if not ok:
+        return None
+    return {
+        "id": snapshot["id"],
+        "invoice_id": snapshot["invoice"],
+        "payment_intent": _id_or_none(payment.get("payment_intent")),
+        "amount": snapshot["amount_paid"],
+        "currency": snapshot["currency"].lower(),
+        "paid_at": paid_at,
     }

@@ -1,7 +1,19 @@
 """The local database's tables (SQLAlchemy Core): what each column holds. Their history is in
 migrations/ (Alembic); a change here comes with a migration there."""
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+)
 
 metadata = MetaData()
 
@@ -16,6 +28,8 @@ customers = Table(
     # Its balance at Stripe, in Stripe's sign (negative is credit), and the balance's currency.
     Column("balance", BigInteger, nullable=False, server_default="0"),
     Column("currency", String(3)),
+    # When Stripe's snapshot of that balance was made (an event's time): an older one never wins.
+    Column("balance_at", BigInteger, nullable=False, server_default="0"),
 )
 
 invoices = Table(
@@ -59,6 +73,45 @@ invoices = Table(
     Column("paid_off_stripe_memo", Text),
     # What its issued credit notes credit in all (see credit_notes).
     Column("amount_credited", BigInteger, nullable=False, server_default="0"),
+    # Stripe's total (before the customer's balance), the balance it started from (negative is
+    # credit it used), and what was refunded of its payments (see refunds).
+    Column("total", BigInteger),
+    Column("starting_balance", BigInteger, nullable=False, server_default="0"),
+    Column("amount_refunded", BigInteger, nullable=False, server_default="0"),
+    # Whether some of its lines lack Stripe's line id (il_...), which a credit by lines names:
+    # an answer embeds only the first ten lines, so reconciliation names the rest.
+    Column("lines_unnamed", Boolean, nullable=False, server_default=false()),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    # One payment of an invoice through Stripe (an InvoicePayment that was paid), at its time.
+    Column("id", String(255), primary_key=True),
+    Column("invoice_id", String(255), nullable=False, index=True),
+    Column("payment_intent", String(255), index=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("paid_at", BigInteger, nullable=False),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    # A refund of an invoice's payment, made here (by a credit note) or elsewhere; its status
+    # moves forward only (see refunds.STATUS_RANK).
+    Column("id", String(255), primary_key=True),
+    Column("invoice_id", String(255), nullable=False, index=True),
+    Column("payment_intent", String(255)),
+    Column("charge", String(255)),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("status_rank", Integer, nullable=False),
+    Column("reason", String(32)),
+    Column("failure_reason", String(64)),
+    Column("credit_note_id", String(255)),
+    Column("created", BigInteger, nullable=False),
 )
 
 credit_notes = Table(

@@ -182,11 +182,19 @@ def _carry_out(row):
         raise
 
 
+def _line_ids(embedded):
+    """The ids of the lines a Stripe invoice embeds (the first ten), in order."""
+    lines = embedded.get("data") or []
+    return [line["id"] for line in lines if isinstance(line, dict) and "id" in line]
+
+
 def _finish(send_id, invoice):
     """Record a sent invoice here, and the send (and its client's key) as done."""
     with database.begin() as db:
         row = sends.get_send(db, send_id)
         invoices.record_invoice(db, _record_fields(invoice, row.request["record"]))
+        embedded = invoice.get("lines") or {}
+        invoices.name_lines(db, invoice["id"], _line_ids(embedded), not embedded.get("has_more"))
         sends.touch_send(db, send_id, state=DONE, invoice_id=invoice["id"])
         if row.idempotency_key:
             idempotency.finish(db, row.idempotency_key, invoice["id"])

@@ -7,12 +7,12 @@ from flask import Blueprint, current_app, request, url_for
 
 from invoicing import invoice_actions
 from invoicing.errors import ApiError
-from invoicing.record import credit_notes, database, event_log, invoices
+from invoicing.record import credit_notes, database, event_log, invoices, payments, refunds
 from invoicing.sending import idempotency, send
 from invoicing.sending.validation import clean_text, parse_order
 from invoicing.web import guards
 from invoicing.web.bodies import json_body
-from invoicing.web.shapes import credit_note_json, invoice_json
+from invoicing.web.shapes import credit_note_json, invoice_json, payment_json, refund_json
 
 bp = Blueprint("invoices", __name__)
 bp.before_request(guards.require_json)
@@ -67,13 +67,15 @@ def list_invoices():
 
 @bp.get("/invoices/<invoice_id>")
 def get_invoice(invoice_id):
-    """One invoice with the events that touched it and its credit notes."""
+    """One invoice with the events that touched it, its credit notes, refunds and payments."""
     with database.connect() as db:
         shown = invoice_json(invoices.require_invoice(db, invoice_id))
         shown["events"] = event_log.events_for(db, invoice_id)
         shown["credit_notes"] = [
             credit_note_json(n) for n in credit_notes.credit_notes_for(db, invoice_id)
         ]
+        shown["refunds"] = [refund_json(r) for r in refunds.refunds_for(db, invoice_id)]
+        shown["payments"] = [payment_json(p) for p in payments.payments_for(db, invoice_id)]
     return shown
 
 

@@ -1,4 +1,4 @@
-"""The invoice and the credit note as the HTTP interface shows them."""
+"""The invoice, the credit note, the refund and the payment as the HTTP interface shows them."""
 
 import time
 
@@ -34,6 +34,9 @@ def invoice_json(invoice, now=None):
         "amount_paid_off_stripe": invoice.amount_paid_off_stripe,
         "amount_credited": invoice.amount_credited,
         "paid_off_stripe_memo": invoice.paid_off_stripe_memo,
+        "amount_refunded": invoice.amount_refunded,
+        "total": invoice.total if invoice.total is not None else invoice.amount_due,
+        "starting_balance": invoice.starting_balance,
     }
 
 
@@ -48,3 +51,16 @@ def credit_note_json(fields):
     """A credit note (a row, or a preview's fields) as JSON."""
     values = fields._mapping if hasattr(fields, "_mapping") else fields
     return {"invoice": values["invoice_id"], **{key: values[key] for key in CREDIT_NOTE_FIELDS}}
+
+
+def refund_json(refund):
+    """A refund row as JSON."""
+    keys = ("id", "amount", "status", "created", "reason", "failure_reason", "credit_note_id")
+    shown = {key: getattr(refund, key) for key in keys}
+    shown["credit_note"] = shown.pop("credit_note_id")
+    return shown
+
+
+def payment_json(payment):
+    """A payment row as JSON."""
+    return {"id": payment.id, "amount": payment.amount, "paid_at": payment.paid_at}

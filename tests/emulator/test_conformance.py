@@ -85,9 +85,10 @@ class Account:
 DRAFT = ["invoice.created", "invoice.updated"]
 FINALIZE = ["payment_intent.created", "invoice.finalized"]
 SENT = [*DRAFT, *FINALIZE, "invoice.sent"]
-PAID = ["payment_intent.succeeded", "invoice_payment.paid", "invoice.paid"]
+PAID = ["charge.succeeded", "payment_intent.succeeded", "invoice_payment.paid", "invoice.paid"]
 PAID_BY_STRIPE = [*PAID, "invoice.payment_succeeded"]
-FAILED = ["payment_intent.payment_failed", "invoice.payment_failed"]
+FAILED = ["charge.failed", "payment_intent.payment_failed", "invoice.payment_failed"]
+PROCESSING = ["charge.pending", "payment_intent.processing"]
 
 
 def flow_finalize(account):
@@ -132,7 +133,7 @@ def flow_delayed_payment(account):
     invoice = account.sent()
     account.emulator.simulate_payment(invoice.id, "delayed")
     wait_for(lambda: account.v1.invoices.retrieve(invoice.id).status == "paid")
-    return [*SENT, "payment_intent.processing", *PAID_BY_STRIPE]
+    return [*SENT, *PROCESSING, *PAID_BY_STRIPE]
 
 
 def flow_delayed_failure(account):
@@ -140,7 +141,7 @@ def flow_delayed_failure(account):
     invoice = account.sent()
     account.emulator.simulate_payment(invoice.id, "delayed_fail")
     wait_for(lambda: account.v1.events.list({"type": "invoice.payment_failed"}).data)
-    return [*SENT, "payment_intent.processing", *FAILED]
+    return [*SENT, *PROCESSING, *FAILED]
 
 
 def flow_void(account):
@@ -339,6 +340,135 @@ def flow_credit_notes_settle_and_after_payment(account):
     created = ["credit_note.created", "invoice.updated"]
     return [*SENT, *created, "payment_intent.canceled", "invoice.paid",
             *SENT, "payment_intent.canceled", "invoice.paid", *created, *created]  # fmt: skip
+
+
+REFUNDED = ["refund.created", "charge.refunded"]
+PART_PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded",
+             "invoice_payment.paid", "invoice.payment_succeeded"]  # fmt: skip
+NOTE = ["credit_note.created", "invoice.updated"]
+
+
+def _refund_status(account, refund_id, status):
+    """Wait until the refund has `status` (a refund settling after the processing delay)."""
+    wait_for(lambda: account.v1.refunds.retrieve(refund_id).status == status)
+
+
+def flow_pay_then_refund_card(account):
+    """A card payment refunded in part, then the rest; charges and refunds read and listed."""
+    v1 = account.v1
+    invoice = account.sent()
+    v1.invoices.pay(invoice.id, {"payment_method": "pm_card_visa"})
+    intent = v1.invoices.retrieve(invoice.id, {"expand": ["payments"]}).payments.data[0]
+    first = v1.refunds.create(
+        {"payment_intent": intent.payment.payment_intent, "amount": 500, "reason": "duplicate"}
+    )
+    v1.refunds.update(first.id, {"metadata": {"ticket": "12"}})
+    second = v1.refunds.create({"charge": first.charge, "expand": ["charge"]})
+    v1.refunds.retrieve(second.id)
+    v1.refunds.list({"charge": first.charge})
+    v1.charges.retrieve(first.charge, {"expand": ["refunds"]})
+    v1.charges.list({"customer": account.customer.id, "expand": ["data.refunds"]})
+    with pytest.raises(stripe.InvalidRequestError):
+        v1.refunds.create({"charge": first.charge})
+    with pytest.raises(stripe.InvalidRequestError):
+        v1.refunds.cancel(first.id)
+    return [*SENT, *PAID_BY_STRIPE, *REFUNDED, "refund.updated", *REFUNDED]
+
+
+def flow_refund_of_a_delayed_payment(account):
+    """A bank debit's refund: pending at first, succeeded after processing."""
+    invoice = account.sent()
+    account.emulator.simulate_payment(invoice.id, "delayed")
+    wait_for(lambda: account.v1.invoices.retrieve(invoice.id).status == "paid")
+    refund = account.emulator.refund_invoice(invoice.id)
+    _refund_status(account, refund["id"], "succeeded")
+    return [*SENT, *PROCESSING, *PAID_BY_STRIPE, *REFUNDED, "refund.updated"]
+
+
+def flow_a_failing_refund(account):
+    """A card whose refunds fail: the refund succeeds at first, then fails."""
+    invoice = account.sent()
+    account.emulator.simulate_payment(invoice.id, "succeed_refunds_fail")
+    refund = account.emulator.refund_invoice(invoice.id, 1500, reason="requested_by_customer")
+    _refund_status(account, refund["id"], "failed")
+    account.v1.charges.retrieve(refund["charge"])
+    return [*SENT, *PAID_BY_STRIPE, *REFUNDED, "refund.failed", "charge.refund.updated"]
+
+
+def flow_part_payment_then_the_rest(account):
+    """A payment of part of an invoice, then of the rest."""
+    invoice = account.sent()
+    account.emulator.simulate_payment(invoice.id, "succeed", amount=800)
+    account.v1.invoices.retrieve(invoice.id, {"expand": ["payments"]})
+    account.v1.invoice_payments.list({"invoice": invoice.id})
+    account.emulator.simulate_payment(invoice.id, "succeed")
+    account.v1.invoices.retrieve(invoice.id, {"expand": ["payments"]})
+    return [*SENT, *PART_PAID, *PAID_BY_STRIPE]
+
+
+def flow_credit_note_with_a_refund(account):
+    """A credit note on a paid invoice that refunds the payment, previewed first."""
+    v1 = account.v1
+    invoice = account.sent()
+    v1.invoices.pay(invoice.id, {"payment_method": "pm_card_visa"})
+    params = {"invoice": invoice.id, "amount": 500, "refund_amount": 500}
+    v1.credit_notes.preview({**params, "expand": ["refunds.refund"]})
+    note = v1.credit_notes.create({**params, "expand": ["refunds.refund"]})
+    v1.credit_notes.retrieve(note.id, {"expand": ["refunds.refund"]})
+    return [*SENT, *PAID_BY_STRIPE, *REFUNDED, *NOTE]
+
+
+def flow_credit_note_to_the_balance_then_the_next_invoice(account):
+    """A credit note crediting the customer's balance, which the next invoice takes."""
+    v1 = account.v1
+    invoice = account.sent()
+    v1.invoices.pay(invoice.id, {"payment_method": "pm_card_visa"})
+    note = v1.credit_notes.create(
+        {
+            "invoice": invoice.id,
+            "amount": 500,
+            "credit_amount": 500,
+            "expand": ["customer_balance_transaction"],
+        }
+    )
+    v1.credit_notes.preview({"invoice": invoice.id, "amount": 100, "credit_amount": 100})
+    v1.credit_notes.retrieve(note.id, {"expand": ["customer_balance_transaction"]})
+    account.sent()
+    v1.customers.balance_transactions.list(account.customer.id)
+    v1.customers.retrieve(account.customer.id)
+    return [*SENT, *PAID_BY_STRIPE, "customer.updated", *NOTE,
+            *DRAFT, "customer.updated", *FINALIZE, "invoice.sent"]  # fmt: skip
+
+
+def flow_mixed_credit_note(account):
+    """A credit note on a part-paid invoice: what remains, then a refund of the part paid."""
+    invoice = account.sent()
+    account.emulator.simulate_payment(invoice.id, "succeed", amount=1000)
+    account.emulator.issue_credit_note(invoice.id, 1500, refund_amount=500)
+    return [*SENT, *PART_PAID, *REFUNDED, *NOTE, "payment_intent.canceled", "invoice.paid"]
+
+
+def flow_dashboard_refund(account):
+    """A refund made in the Dashboard behind the server's back, without a credit note."""
+    invoice = account.sent()
+    account.emulator.simulate_payment(invoice.id, "succeed")
+    account.emulator.refund_invoice(invoice.id, 700)
+    account.v1.refunds.list({"payment_intent": account.v1.refunds.list().data[0].payment_intent})
+    return [*SENT, *PAID_BY_STRIPE, *REFUNDED]
+
+
+def flow_balance_adjustment(account):
+    """A customer balance adjustment, read, updated, and taken by the next invoice."""
+    v1 = account.v1
+    customer = account.customer.id
+    adjustment = v1.customers.balance_transactions.create(
+        customer, {"amount": -300, "currency": "usd", "description": "Goodwill"}
+    )
+    v1.customers.balance_transactions.retrieve(customer, adjustment.id)
+    v1.customers.balance_transactions.update(customer, adjustment.id, {"metadata": {"k": "v"}})
+    account.sent()
+    v1.customers.balance_transactions.list(customer, {"limit": 1})
+    return ["customer.updated", *DRAFT, "customer.updated", *FINALIZE, "invoice.sent"]
 
 
 FLOWS = [value for name, value in dict(globals()).items() if name.startswith("flow_")]

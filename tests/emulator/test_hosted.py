@@ -47,7 +47,7 @@ def test_amounts_dates_badge_buttons_and_link_back(emulator):
     due = re.search(r"\d{4}-\d{2}-\d{2}", html)
     assert due and invoice.due_date
     assert 'id="status"' in html and 'class="badge badge-open"' in html
-    for outcome in ("succeed", "fail", "delayed"):
+    for outcome in ("succeed", "fail", "delayed", "succeed_refunds_fail"):
         assert f'name="outcome" value="{outcome}"' in html
     assert '<a href="http://127.0.0.1:5000">' in html and "old.example" not in html
 

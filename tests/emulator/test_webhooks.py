@@ -18,6 +18,7 @@ FLOW_EVENTS = [
     "payment_intent.created",
     "invoice.finalized",
     "invoice.sent",
+    "charge.succeeded",
     "payment_intent.succeeded",
     "invoice_payment.paid",
     "invoice.paid",
@@ -156,3 +157,21 @@ def test_webhook_endpoint_api_version_is_null_unless_asked(client):
         }
     )
     assert plain.api_version is None and pinned.api_version == stripe.api_version
+
+
+def test_an_endpoint_is_updated_and_a_disabled_one_gets_nothing(client, emulator, receiver):
+    endpoint = client.v1.webhook_endpoints.create(
+        {"url": receiver.url, "enabled_events": ["customer.created"]}
+    )
+    changed = client.v1.webhook_endpoints.update(
+        endpoint.id, {"enabled_events": ["customer.updated"], "description": "mine"}
+    )
+    assert changed.enabled_events == ["customer.updated"] and changed.description == "mine"
+    customer = client.v1.customers.create({"email": "hooked@example.com"})
+    client.v1.customers.update(customer.id, {"name": "Hooked"})
+    emulator.deliverer.wait_idle(timeout=10)
+    assert [e["type"] for e in receiver.events()] == ["customer.updated"]
+    assert client.v1.webhook_endpoints.update(endpoint.id, {"disabled": True}).status == "disabled"
+    client.v1.customers.update(customer.id, {"name": "Hooked again"})
+    emulator.deliverer.wait_idle(timeout=10)
+    assert len(receiver.events()) == 1

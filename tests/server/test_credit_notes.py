@@ -97,7 +97,15 @@ def test_a_paid_invoice_is_credited_out_of_band(sqlite_hook, emulator):
      ({"amount": "5"}, "amount"), ({"amount": 5, "reason": "because"}, "reason"),
      ({"amount": 5, "memo": "m" * 5001}, "memo"), ({"amount": 5, "memo": "a\x00"}, "memo"),
      ({"amount": 5, "out_of_band_amount": -1}, "out_of_band_amount"),
-     ({"lines": [{"line": "il_x", "quantity": 1}]}, "lines"), ({"amount": 5, "to": 1}, "to")],
+     ({"amount": 5, "to": 1}, "to"), ({"lines": []}, "lines"), ({"lines": {}}, "lines"),
+     ({"lines": [{"line": "il_x"}]}, "lines[0]"), ({"lines": ["il_x"]}, "lines[0]"),
+     ({"lines": [{"line": "il_x", "quantity": 1, "amount": 5}]}, "lines[0]"),
+     ({"lines": [{"line": "il x", "quantity": 1}]}, "lines[0].line"),
+     ({"lines": [{"line": "il_x", "quantity": 0}]}, "lines[0].quantity"),
+     ({"lines": [{"line": "il_x", "amount": -5}]}, "lines[0].amount"),
+     ({"lines": [{"line": "il_x", "quantity": 1, "price": "p"}]}, "lines[0].price"),
+     ({"lines": [{"line": "il_x", "quantity": 1}, {"line": "il_x", "amount": 1}]}, "lines"),
+     ({"lines": [{"line": "il_nope", "quantity": 1}]}, "lines[0].line")],
 )  # fmt: skip
 def test_a_bad_body_is_a_400_naming_its_field(sqlite_hook, client, body, field):
     sent = sqlite_hook.send("bad-credit@example.com").json()
@@ -169,3 +177,46 @@ def test_a_lifecycle_event_delivered_late_does_not_undo_a_credit(sqlite_hook):
     assert post_signed(f"{sqlite_hook.url}/webhook", event, HOOK_SECRET).status_code == 200
     shown = sqlite_hook.invoice(sent["id"])
     assert shown["amount_remaining"] == 1500 and shown["amount_credited"] == 500
+
+
+def test_a_credit_by_lines_names_the_invoices_lines(sqlite_hook, client):
+    prices = sqlite_hook.prices()
+    items = [{"price": prices["gold_special"]["id"], "quantity": 3},
+             {"price": prices["setup_fee"]["id"], "quantity": 1}]  # fmt: skip
+    sent = sqlite_hook.send("by-lines@example.com", items=items).json()
+    gold, setup = sent["lines"]
+    assert gold["line"].startswith("il_") and setup["line"].startswith("il_")
+    body = {"lines": [{"line": gold["line"], "quantity": 2}], "reason": "order_change"}
+    preview = sqlite_hook.post(f"/invoices/{sent['id']}/credit-notes/preview", body)
+    assert preview.status_code == 200 and preview.json()["amount"] == 2 * gold["amount"] // 3
+    answer = credit(sqlite_hook, sent["id"], body)
+    assert answer.status_code == 201, answer.text
+    note = answer.json()
+    assert note["amount"] == 2 * gold["amount"] // 3
+    assert [(line["quantity"], line["amount"]) for line in note["lines"]] == [(2, note["amount"])]
+    # Once by quantity, a line is credited by quantity again, within what is left of it.
+    by_amount = {"lines": [{"line": gold["line"], "amount": 100}]}
+    refused = credit(sqlite_hook, sent["id"], by_amount)
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "lines[0].amount"
+    too_many = {"lines": [{"line": gold["line"], "quantity": 2}]}
+    refused = credit(sqlite_hook, sent["id"], too_many)
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "lines[0].quantity"
+    assert len(client.v1.credit_notes.list({"invoice": sent["id"]}).data) == 1
+    shown = sqlite_hook.invoice(sent["id"])
+    assert shown["amount_remaining"] == sent["amount_due"] - note["amount"]
+
+
+def test_lines_past_the_tenth_are_named_by_reconciliation(sqlite_api):
+    gold = sqlite_api.prices()["gold_special"]["id"]
+    sent = sqlite_api.send("many-lines@example.com", items=[{"price": gold, "quantity": 1}] * 12)
+    assert sent.status_code == 201, sent.text
+    lines = sent.json()["lines"]
+    assert all("line" in line for line in lines[:10])
+    assert not any("line" in line for line in lines[10:])
+    runner = sqlite_api.live.app.test_cli_runner()
+    assert runner.invoke(args=["reconcile"]).exit_code == 0
+    named = [line["line"] for line in sqlite_api.invoice(sent.json()["id"])["lines"]]
+    assert named[:10] == [line["line"] for line in lines[:10]]
+    assert len(set(named)) == 12
+    last = {"lines": [{"line": named[11], "quantity": 1}]}
+    assert credit(sqlite_api, sent.json()["id"], last).status_code == 201

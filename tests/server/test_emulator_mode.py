@@ -8,7 +8,16 @@ import sys
 
 import requests
 
-from tests.helpers import ROOT, catalog_price, clean_env, wait_for, worker_pids
+from invoicing import emulator_mode
+from tests.helpers import (
+    ROOT,
+    catalog_price,
+    clean_env,
+    sdk_client,
+    served,
+    wait_for,
+    worker_pids,
+)
 from tests.helpers.serving import free_port
 
 
@@ -143,3 +152,21 @@ def test_gunicorn_bound_elsewhere_gets_its_webhooks(tmp_path):
         assert _paid_after_a_test_payment(url)
     finally:
         _stop(process)
+
+
+def test_an_endpoint_made_by_an_older_release_gets_the_events_handled_now(emulator, sqlite_url):
+    client = sdk_client(emulator)
+    with served(emulator, sqlite_url) as api:
+        (endpoint,) = client.v1.webhook_endpoints.list().data
+        older = ["invoice.paid", "invoice.finalized"]
+        client.v1.webhook_endpoints.update(endpoint.id, {"enabled_events": older})
+        app = api.live.app
+        # What a restart on the same address does: find its endpoint, and bring it up to date.
+        secret = emulator_mode.webhook_secret(
+            app.extensions["stripe"], app.config["DOMAIN"], app.extensions["db"]
+        )
+    assert secret in app.config["STRIPE_WEBHOOK_SECRETS"]
+    (again,) = client.v1.webhook_endpoints.list().data
+    assert again.id == endpoint.id
+    assert sorted(again.enabled_events) == sorted(emulator_mode.ENABLED_EVENTS)
+    assert "refund.created" in again.enabled_events
