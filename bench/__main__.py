@@ -16,6 +16,7 @@ from bench import (
     emulator_flows,
     invoice_latency,
     invoice_throughput,
+    scale,
     webhook_profile,
     webhook_throughput,
 )
@@ -50,6 +51,7 @@ def smoke():
     print(invoice_throughput.table(sends, invoice_throughput.breakdown(20)))
     assert all(r["balanced"] for runs in sends.values() for r in runs), "a 201 was not stored"
     emulator_flows.main(["--flows", "20", "--processes", "1"])
+    scale.main(["--smoke"])
     converged = convergence.measure(invoices=20)
     print(convergence.report(converged))
     assert not converged["divergences"] and not converged["orphans"], "did not converge"
@@ -94,7 +96,9 @@ def measure():
     print(flows)
     converged = convergence.report(convergence.measure())
     print(converged)
+    at_scale = "\n\n".join(scale.main([]))
     return {
+        "scale": at_scale,
         "latency": latency,
         "hooks": hooks,
         "verdict": verdict,
@@ -114,9 +118,21 @@ def report(stamp, started, tables, analysis):
         _convergence_section(tables["converged"]),
         _latency_section(tables["latency"]),
         _flows_section(tables["flows"]),
+        _scale_section(tables["scale"]),
         analysis,
     ]
     return "\n\n".join(sections)
+
+
+def _scale_section(at_scale):
+    """The page routes and the export with the record at scale, beside 1,000 invoices."""
+    return f"""## The record at scale
+
+`python -m bench.scale`: the record filled by SQL (a fifth of the invoices open, 5,000
+customers), then each page route 200 times from 8 concurrent clients under gunicorn, and the
+invoice export streamed whole; each beside the same at 1,000 invoices.
+
+{at_scale}"""
 
 
 def _opening(stamp, started):

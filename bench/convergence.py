@@ -112,7 +112,7 @@ class Run:
         if action in ("pay", "fail", *AFTER_PAYING):
             self._pay(invoice, {"outcome": "fail" if action == "fail" else "succeed"})
         if action == "part_pay":
-            self._pay(invoice, {"outcome": "succeed", "amount": invoice["amount_due"] // 3})
+            self._pay(invoice, {"outcome": "succeed", "amount": max(invoice["amount_due"] // 3, 1)})
         elif action not in ("pay", "fail"):
             self._act(index, invoice, action)
 
@@ -124,7 +124,8 @@ class Run:
 
     def _act(self, index, invoice, action):
         path = f"/invoices/{invoice['id']}"
-        amount = self.random.randint(1, invoice["amount_due"] // 2)
+        # A customer's balance may have paid for some or all of it already.
+        amount = self.random.randint(1, max(invoice["amount_due"], invoice["total"], 2) // 2)
         if action == "refund":  # the default split of a paid invoice's credit: refunded
             self._request("POST", f"{path}/credit-notes", {"amount": amount}, f"bench-re-{index}")
         elif action == "balance":

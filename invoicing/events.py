@@ -189,6 +189,12 @@ def _by_payment_intent(db, payment_intent, ask_stripe):
     return None, lambda: (stripe_calls.invoice_paid_by(payment_intent), None)
 
 
+def _is_local(invoice_id):
+    """Whether the record holds this invoice (a short read, no connection kept)."""
+    with database.connect() as db:
+        return invoices.get_invoice(db, invoice_id) is not None
+
+
 def _local_invoice_of(db, event):
     """(the invoice an event concerns as the record knows it, the Stripe call to make before
     storing it or None): the call answers (invoice id, what the effect needs)."""
@@ -206,7 +212,9 @@ def _local_invoice_of(db, event):
 
         def refunds_too():
             invoice_id = found if ask is None else ask()[0]
-            return invoice_id, (stripe_calls.refunds_of(obj["id"]) if invoice_id else None)
+            if invoice_id is None or (ask is not None and not _is_local(invoice_id)):
+                return invoice_id, None  # another's charge: its refunds are not asked for
+            return invoice_id, stripe_calls.refunds_of(obj["id"])
 
         return found, refunds_too
     return None, None

@@ -8,9 +8,7 @@ not yet voided) lower what it was due when it opened.
 """
 
 from invoicing.record import history, invoices
-
-DAY = 86400
-BUCKETS = ("current", "overdue_1_30", "overdue_31_60", "overdue_61_90", "overdue_over_90")
+from invoicing.record.history import BUCKETS, DAY
 
 
 def days_past_due(due_date, at):
@@ -25,35 +23,17 @@ def days_overdue(invoice, at):
     return days_past_due(invoice.due_date, at) if invoice.status == "open" else 0
 
 
-def _bucket(days):
-    if days == 0:
-        return "current"
-    if days <= 30:
-        return "overdue_1_30"
-    if days <= 60:
-        return "overdue_31_60"
-    if days <= 90:
-        return "overdue_61_90"
-    return "overdue_over_90"
-
-
 def aging(db, as_of):
     """Per currency: what is owed at `as_of` in each bucket of days past due, its total and
-    how many invoices; sorted by currency."""
+    how many invoices; sorted by currency. Summed by the database (record/history.py)."""
     report = {}
-    opened = invoices.open_at(db, as_of)
-    owed_then = history.owed_at(db, opened, as_of)
-    for invoice in opened:
-        owed = owed_then[invoice.id]
-        # Aged as the open invoice it was at `as_of`, whatever it is now.
-        late = days_past_due(invoice.due_date, as_of)
+    for currency, bucket, owed, count in history.owed_by_bucket(db, as_of):
         row = report.setdefault(
-            invoice.currency,
-            {"currency": invoice.currency, **dict.fromkeys(BUCKETS, 0), "total": 0, "count": 0},
+            currency, {"currency": currency, **dict.fromkeys(BUCKETS, 0), "total": 0, "count": 0}
         )
-        row[_bucket(late)] += owed
+        row[bucket] += owed
         row["total"] += owed
-        row["count"] += 1
+        row["count"] += count
     return [report[currency] for currency in sorted(report)]
 
 

@@ -5,7 +5,12 @@ every RECONCILE_SECONDS while it holds the lease (reconciler.py).
 Each pass, safe to repeat and to run beside a live server:
 1. applies every event in Stripe's list that is not stored yet, from the last one seen (with
    an overlap: the list is not strictly in order of arrival), through the webhook's own path;
-2. refreshes every local invoice not yet paid or void from Stripe's invoice list;
+   its cost follows what changed (a call per 100 events), not the history;
+2. only where events cannot answer (no cursor yet, or one older than the 30 days Stripe keeps
+   events), and once a day (what two events of one second say of an invoice's amounts comes in
+   no knowable order), refreshes the local invoices not yet paid or void: from Stripe's lists
+   of open and uncollectible invoices, then one by one for those no longer in them, at most
+   REFRESH_PER_PASS a pass;
 3. settles the sends that dead processes left pending (sending/send.py's repair), and drafts no send
    owns any more;
 4. names the lines of a few invoices whose lines lack Stripe's ids (a send's answer embeds the
@@ -26,8 +31,17 @@ from invoicing.sending import send
 # How far back each pass looks before the newest event it saw last time, in seconds.
 EVENT_OVERLAP = 600
 CURSOR = "reconcile.events_since"
+REFRESHED = "reconcile.refreshed_at"
+REFRESH_SECONDS = 86400
 # Invoices whose lines one pass names: a call each (per 100 lines), a few a pass.
 LINES_PER_PASS = 20
+# Stripe keeps events 30 days; a cursor older than this (with a day's margin) cannot be
+# caught up from them alone.
+EVENTS_KEPT = 29 * 86400
+REFRESH_PER_PASS = 200
+# Calls a pass makes per second at most: under Stripe's rate limits (25 reads a second in
+# test mode), with room for the live server's own calls.
+CALLS_PER_SECOND = 20
 
 
 @dataclasses.dataclass
@@ -38,6 +52,7 @@ class Summary:
     events_applied: int = 0
     invoices_checked: int = 0
     invoices_changed: int = 0
+    calls: int = 0
     sends_finished: int = 0
     sends_rolled_back: int = 0
     drafts_removed: int = 0
@@ -50,7 +65,7 @@ class Summary:
             f"{self.invoices_changed} of {self.invoices_checked} invoices changed, "
             f"{self.sends_finished + self.sends_rolled_back} sends repaired "
             f"({self.sends_finished} finished, {self.sends_rolled_back} rolled back), "
-            f"{self.drafts_removed} orphan drafts removed"
+            f"{self.drafts_removed} orphan drafts removed, {self.calls} Stripe calls"
         )
 
     def changed_anything(self):
@@ -65,26 +80,57 @@ class Summary:
         return any(changes)
 
 
+class Pacer:
+    """Counts a pass's Stripe calls and spaces them at most CALLS_PER_SECOND."""
+
+    def __init__(self, summary):
+        self.summary = summary
+        self.started = time.monotonic()
+
+    def call(self):
+        """Note one call about to be made; wait first if the pass is ahead of its rate."""
+        self.summary.calls += 1
+        ahead = self.summary.calls / CALLS_PER_SECOND - (time.monotonic() - self.started)
+        if ahead > 0:
+            time.sleep(ahead)
+
+    def paged(self, items, size=100):
+        """Items of a list the SDK pages through, noting a call for each page."""
+        for i, item in enumerate(items):
+            if i % size == 0 and i:
+                self.call()
+            yield item
+
+
 def run(progress=None):
-    """One pass of all three steps; `progress(n)` is told of each item worked on."""
+    """One pass of every step; `progress(n)` is told of each item worked on."""
     summary = Summary()
     tick = progress or (lambda n: None)
-    _catch_up_events(summary, tick)
-    _refresh_invoices(summary, tick)
+    pacer = Pacer(summary)
+    fresh = _catch_up_events(summary, tick, pacer)
+    with database.connect() as db:
+        refreshed = int(settings.get_setting(db, REFRESHED) or 0)
+    if not fresh or refreshed < time.time() - REFRESH_SECONDS:
+        _refresh_invoices(summary, tick, pacer)
+        with database.begin() as db:
+            settings.set_setting(db, REFRESHED, str(int(time.time())))
     summary.sends_finished, summary.sends_rolled_back = send.repair()
     summary.drafts_removed = _remove_orphan_drafts()
-    summary.lines_named = _name_lines()
+    summary.lines_named = _name_lines(pacer)
     return summary
 
 
-def _catch_up_events(summary, tick):
+def _catch_up_events(summary, tick, pacer):
+    """Apply the events since the cursor; return True if they tell all that changed since (the
+    cursor is recent enough for Stripe to still have every event since)."""
     with database.connect() as db:
-        since = settings.get_setting(db, CURSOR)
+        cursor = settings.get_setting(db, CURSOR)
         # Without a cursor yet: every event since the record's first invoice (a credit note on
         # an invoice paid long ago concerns the record as much as one on an open invoice).
-        since = int(since) if since else invoices.oldest_created(db)
+        since = int(cursor) if cursor else invoices.oldest_created(db)
     if since is None:
-        return  # nothing here could be out of date yet
+        return True  # nothing here could be out of date yet
+    fresh = cursor is not None and since >= time.time() - EVENTS_KEPT
     newest = since
     second = []  # the events of one second, as listed (newest first)
 
@@ -97,7 +143,9 @@ def _catch_up_events(summary, tick):
             summary.events_applied += outcome != "duplicate"
         second.clear()
 
-    for event in stripe_calls.events_since(max(0, since - EVENT_OVERLAP), events.HANDLED):
+    pacer.call()
+    listed = stripe_calls.events_since(max(0, since - EVENT_OVERLAP), events.HANDLED)
+    for event in pacer.paged(listed):
         summary.events_listed += 1
         tick(summary.events_listed)
         newest = max(newest, event["created"])
@@ -107,32 +155,43 @@ def _catch_up_events(summary, tick):
     apply_second()
     with database.begin() as db:
         settings.set_setting(db, CURSOR, str(newest))
+    return fresh
 
 
-def _refresh_invoices(summary, tick):
+def _refresh_invoices(summary, tick, pacer):
+    """Bring the local invoices not yet paid or void up to Stripe's: those still open or
+    uncollectible from Stripe's lists of them, the others (closed since) one by one."""
     with database.connect() as db:
         left = set(invoices.unfinished_invoice_ids(db))
-        oldest = invoices.oldest_unfinished(db)
-    if not left:
-        return
-    for invoice in stripe_calls.invoices_since(oldest):
-        if invoice["id"] not in left:
-            continue
-        left.discard(invoice["id"])
-        summary.invoices_checked += 1
-        tick(summary.invoices_checked)
-        with database.begin() as db:
-            changed = invoices.apply_snapshot(db, invoice["id"], invoice["status"], invoice)
-        summary.invoices_changed += changed
+    for status in ("open", "uncollectible"):
         if not left:
-            break
+            return
+        pacer.call()
+        for invoice in pacer.paged(stripe_calls.invoices_in(status)):
+            if invoice["id"] in left:
+                left.discard(invoice["id"])
+                _refreshed(summary, tick, invoice)
+    for invoice_id in sorted(left)[:REFRESH_PER_PASS]:
+        pacer.call()
+        found = stripe_calls.retrieve_invoice(invoice_id)
+        if found is not None:
+            _refreshed(summary, tick, found)
 
 
-def _name_lines():
+def _refreshed(summary, tick, invoice):
+    summary.invoices_checked += 1
+    tick(summary.invoices_checked)
+    with database.begin() as db:
+        changed = invoices.apply_snapshot(db, invoice["id"], invoice["status"], invoice)
+    summary.invoices_changed += changed
+
+
+def _name_lines(pacer):
     """Name the lines of up to LINES_PER_PASS invoices from Stripe's list of their lines."""
     with database.connect() as db:
         unnamed = invoices.with_unnamed_lines(db, LINES_PER_PASS)
     for invoice_id in unnamed:
+        pacer.call()
         try:
             line_ids = stripe_calls.invoice_line_ids(invoice_id)
         except stripe.InvalidRequestError as error:

@@ -271,6 +271,17 @@ def preview_credit_note(params):
     return _credit_note_call("get", "/v1/credit_notes/preview", params)[0]
 
 
+def credit_note_made_with(invoice_id, idempotency_key, expand):
+    """The invoice's credit note made under a client's Idempotency-Key (its metadata says), as
+    a dict with `expand`; or None."""
+    listed = client().v1.credit_notes.list({"invoice": invoice_id, "limit": 100})
+    for note in listed.auto_paging_iter():
+        metadata = note.metadata.to_dict() if note.metadata else {}
+        if metadata.get("idempotency_key") == idempotency_key:
+            return client().v1.credit_notes.retrieve(note.id, {"expand": expand}).to_dict()
+    return None
+
+
 def void_credit_note(credit_note_id):
     """Void an issued credit note; return it as a dict."""
     path = f"/v1/credit_notes/{quote(credit_note_id, safe='')}/void"
@@ -310,11 +321,11 @@ def confirmation_secret(invoice_id):
     return found.confirmation_secret.client_secret if found.confirmation_secret else None
 
 
-def invoices_since(created):
-    """Stripe's invoices, newest first, down to those created at `created` (dicts)."""
-    for invoice in client().v1.invoices.list({"limit": 100}).auto_paging_iter():
-        if invoice.created < created:
-            return
+def invoices_in(status):
+    """Stripe's invoices in `status` (open, uncollectible...), newest first, a page of 100 per
+    call (dicts)."""
+    listed = client().v1.invoices.list({"status": status, "limit": 100})
+    for invoice in listed.auto_paging_iter():
         yield invoice.to_dict()
 
 

@@ -1,13 +1,16 @@
 """Make the README's screenshots in emulator mode: the demo page (desktop and a 390 px phone),
-an invoice's detail view (with a credit note) and the payment page.
+a paid invoice's detail view (with its refunds), the Refund… dialog with Stripe's preview, the
+Credit… dialog line by line on a phone, and the payment page.
 
 .venv/bin/python scripts/screenshots.py    # writes docs/index.png, docs/index-phone.png,
-                                           # docs/detail.png and docs/pay.png
+                                           # docs/detail.png, docs/refund.png,
+                                           # docs/credit-phone.png and docs/pay.png
 """
 
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
@@ -37,6 +40,10 @@ CUSTOMERS = [
     ("jenny@example.com", "5", None),
     ("alan@example.com", "2", None),
 ]
+
+
+# A reminder, a receipt and two credit notes beside the invoices.
+OUTBOX = len(CUSTOMERS) + 4
 
 
 def post_event(server, type_, invoice):
@@ -73,6 +80,13 @@ def fill_the_page(page, server, emulator):
         sent[email] = page.get_attribute("#result-detail", "href").lstrip("#")
     post(server, f"/invoices/{sent['ada@example.com']}/remind")
     post(server, f"/invoices/{sent['alan@example.com']}/pay/test", {"outcome": "succeed"})
+    # Part of Alan's paid invoice refunded (a credit note, its refund), and a credit to the
+    # customer's balance: the list's badges and the detail view show them.
+    expect(page.locator("#invoices .badge-paid")).to_have_count(1)
+    refund = {"amount": 500, "reason": "product_unsatisfactory", "memo": "One seat unused"}
+    to_balance = {"amount": 300, "credit_amount": 300}
+    for note in (refund, to_balance):
+        post(server, f"/invoices/{sent['alan@example.com']}/credit-notes", note)
     # Then time passes: the due dates move back (after the reminder, whose webhooks carry the
     # emulator's own due date).
     emulator.emulator.deliverer.wait_idle(timeout=10)
@@ -81,9 +95,9 @@ def fill_the_page(page, server, emulator):
             due = int(time.time()) - late * DAY
             snapshot = {"id": sent[email], "object": "invoice", "status": "open", "due_date": due}
             post_event(server, "invoice.finalized", snapshot)
-    expect(page.locator("#invoices .badge-paid")).to_have_count(1)
+    expect(page.locator("#invoices .badge-partly-refunded")).to_have_count(1)
     expect(page.locator("#invoices .badge-overdue")).to_have_count(2)
-    expect(page.locator("#outbox li")).to_have_count(len(CUSTOMERS) + 2)  # a reminder, a receipt
+    expect(page.locator("#outbox li")).to_have_count(OUTBOX)
     expect(page.locator(".aging [data-bucket='overdue_31_60'] dd")).to_have_text("$30.00")
     return sent
 
@@ -117,17 +131,38 @@ def main():
         phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
         phone.goto(server.url)
         expect(phone.locator("#invoices tr")).to_have_count(len(CUSTOMERS))
-        expect(phone.locator("#outbox li")).to_have_count(len(CUSTOMERS) + 2)
+        expect(phone.locator("#outbox li")).to_have_count(OUTBOX)
         expect(phone.locator(".aging")).to_have_count(1)
         phone.screenshot(path=os.path.join(out, "index-phone.png"), full_page=True)
 
-        # The detail view with a credit note (made after the list's screenshots).
-        note = {"amount": 500, "reason": "order_change", "memo": "One item came late"}
-        post(server, f"/invoices/{sent['ada@example.com']}/credit-notes", note)
-        page.goto(f"{server.url}/#{sent['ada@example.com']}")
-        expect(page.locator("#detail .timeline li").first).to_be_visible()
-        expect(page.locator("#detail .credit-notes li")).to_have_count(1)
+        # The detail view of the paid invoice, with its credit notes, their refund and one made
+        # in Stripe's Dashboard (by the emulator's control, after the list's screenshots).
+        answer = requests.post(
+            f"{emulator.url}/_emulator/invoices/{sent['alan@example.com']}/refunds",
+            json={"amount": 200},
+            timeout=10,
+        )
+        answer.raise_for_status()
+        page.set_viewport_size({"width": 1200, "height": 1500})
+        page.goto(f"{server.url}/#{sent['alan@example.com']}")
+        expect(page.locator("#detail .refunds li")).to_have_count(2)
+        expect(page.locator("#detail .credit-notes li")).to_have_count(2)
         page.screenshot(path=os.path.join(out, "detail.png"))
+        page.set_viewport_size({"width": 1200, "height": 900})
+
+        # Refund… on it: what is left to refund, with Stripe's preview.
+        page.get_by_role("button", name=re.compile("^Refund ")).click()
+        expect(page.locator("#credit-preview")).to_contain_text("refund")
+        page.get_by_label("Reason").select_option("duplicate")
+        page.screenshot(path=os.path.join(out, "refund.png"))
+
+        # Credit… line by line, on a phone, for an open invoice.
+        phone.goto(f"{server.url}/#{sent['jenny@example.com']}")
+        phone.get_by_role("button", name=re.compile("^Credit ")).click()
+        phone.get_by_label("Line by line").check()
+        phone.locator(".credit-line-inputs input").first.fill("2")
+        expect(phone.locator("#credit-preview")).to_contain_text("lower what is owed")
+        phone.screenshot(path=os.path.join(out, "credit-phone.png"))
 
         pay = browser.new_page(viewport={"width": 800, "height": 600})
         pay.goto(f"{server.url}/invoices/{sent['grace@example.com']}/pay")
@@ -136,7 +171,8 @@ def main():
         browser.close()
     server.stop()
     emulator.stop()
-    print(f"Wrote {out}/index.png, index-phone.png, detail.png and pay.png")
+    shots = "index.png, index-phone.png, detail.png, refund.png, credit-phone.png and pay.png"
+    print(f"Wrote {out}/{shots}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 // One invoice in a dialog, opened by its URL hash (`#in_...`): lines, due date, payments,
 // reminders, the events timeline and links; it follows the invoice while open.
 import { day, element, link, moment, money, overdueText, request, statusBadges } from "./shared.js";
-import { creditNotesList, detailActions } from "./money.js";
+import { creditNotesList, detailActions, refundsList } from "./money.js";
 import { onChange } from "./live.js";
 
 const dialog = document.getElementById("detail");
@@ -14,6 +14,9 @@ let reload = null;
 // Events are stamped to the second; within one, the invoice's life gives the order.
 const LIFE = ["invoice.created", "invoice.finalized", "invoice.sent", "payment_intent.processing"];
 const rank = (type) => (LIFE.includes(type) ? LIFE.indexOf(type) : LIFE.length);
+
+// Received for the invoice but about its customer (a balance moved, say): not its own story.
+const UNSHOWN = new Set(["customer.updated"]);
 
 const EVENTS = {
   "invoice.created": "Created as a draft",
@@ -29,10 +32,12 @@ const EVENTS = {
   "credit_note.created": "Credit note issued",
   "credit_note.updated": "Credit note updated",
   "credit_note.voided": "Credit note voided",
-  "charge.refunded": "Refunded",
+  "charge.refunded": "Charge refunded",
+  "charge.refund.updated": "Refund updated",
   "refund.created": "Refund made",
   "refund.updated": "Refund updated",
   "refund.failed": "Refund failed",
+  "invoice_payment.paid": "Payment received",
   "payment_intent.processing": "Payment processing",
   "payment_intent.succeeded": "Payment succeeded",
   "payment_intent.payment_failed": "Payment failed",
@@ -58,6 +63,26 @@ function remindersText(invoice) {
   return `${invoice.reminder_count} sent, the last at ${moment(invoice.reminded_at)}`;
 }
 
+// The money facts: the total when a balance changed what is due, what the customer's balance
+// gave or added, what was paid, refunded, credited and paid outside Stripe, and what remains.
+function amounts(invoice) {
+  const of = (amount) => money(amount, invoice.currency);
+  const balance = invoice.starting_balance || 0;
+  const pairs = [];
+  if (balance) {
+    pairs.push(["Total", of(invoice.total)]);
+    pairs.push(balance < 0 ? ["Customer credit used", of(-balance)] : ["Owed from before", of(balance)]);
+  }
+  pairs.push(["Paid", of(invoice.amount_paid)]);
+  if (invoice.amount_refunded) pairs.push(["Refunded", of(invoice.amount_refunded)]);
+  if (invoice.amount_credited) pairs.push(["Credited", of(invoice.amount_credited)]);
+  if (invoice.amount_paid_off_stripe) {
+    pairs.push(["Paid outside Stripe", [of(invoice.amount_paid_off_stripe), invoice.paid_off_stripe_memo].filter(Boolean).join(" · ")]);
+  }
+  pairs.push(["Remaining", of(invoice.amount_remaining ?? invoice.amount_due)]);
+  return pairs;
+}
+
 function linesTable(invoice) {
   const table = element("table", "lines");
   const head = element("thead");
@@ -78,7 +103,7 @@ function linesTable(invoice) {
 
 function timeline(invoice) {
   const list = element("ol", "timeline");
-  const events = [...(invoice.events || [])].sort((a, b) => a.created - b.created || rank(a.type) - rank(b.type));
+  const events = (invoice.events || []).filter((event) => !UNSHOWN.has(event.type)).sort((a, b) => a.created - b.created || rank(a.type) - rank(b.type));
   for (const event of events) {
     const item = element("li");
     item.append(element("time", "", moment(event.created, true)), " ", element("span", "", EVENTS[event.type] || event.type));
@@ -108,12 +133,7 @@ function render(invoice) {
     facts([
       ["Billed to", invoice.customer_name ? `${invoice.customer_name} <${invoice.email}>` : invoice.email],
       ["Due", dueText(invoice)],
-      ["Paid", money(invoice.amount_paid, invoice.currency)],
-      ...(invoice.amount_credited ? [["Credited", money(invoice.amount_credited, invoice.currency)]] : []),
-      ...(invoice.amount_paid_off_stripe
-        ? [["Paid outside Stripe", [money(invoice.amount_paid_off_stripe, invoice.currency), invoice.paid_off_stripe_memo].filter(Boolean).join(" · ")]]
-        : []),
-      ["Remaining", money(invoice.amount_remaining ?? invoice.amount_due, invoice.currency)],
+      ...amounts(invoice),
       ["Last payment", invoice.payment || "none yet"],
       ["Reminders", remindersText(invoice)],
       ["Created", moment(invoice.created)],
@@ -122,6 +142,7 @@ function render(invoice) {
     element("h3", "", "Lines"),
     linesTable(invoice),
     ...(invoice.credit_notes && invoice.credit_notes.length ? [element("h3", "", "Credit notes"), creditNotesList(invoice)] : []),
+    ...(invoice.refunds && invoice.refunds.length ? [element("h3", "", "Refunds"), refundsList(invoice)] : []),
     element("h3", "", "Timeline"),
     timeline(invoice),
     links,

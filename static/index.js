@@ -1,6 +1,6 @@
 // The demo page: the catalog and the invoice form, the "Invoice sent" panel, and the views of
 // the other modules (receivables, the list, the detail view, the outbox).
-import { day, element, money, request, statusBadges } from "./shared.js";
+import { day, element, money, newKey, request, statusBadges } from "./shared.js";
 import { initMenus } from "./actions.js";
 import { follow, initFilter, loadInvoices } from "./invoices.js";
 import { initDetail } from "./detail.js";
@@ -19,12 +19,6 @@ let idempotencyKey = newKey();
 // First of all, before any request: the form is only ever sent by this script, as JSON.
 form.addEventListener("submit", sendInvoice);
 send.disabled = false;
-
-/** A fresh Idempotency-Key: one per invoice meant, so a repeated send of it is replayed. */
-function newKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `page-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
 
 function show(id, message) {
   const target = document.getElementById(id);

@@ -1,5 +1,6 @@
 // What the demo page's views share: the latest copy of every invoice the page has seen (the
 // list, the "Invoice sent" panel and the detail view all follow it), and the message line.
+import { request } from "./shared.js";
 
 const known = new Map(); // invoice id → its latest JSON
 const listeners = [];
@@ -23,6 +24,15 @@ export function update(invoice) {
   known.set(invoice.id, invoice);
   for (const listener of listeners) listener(invoice);
   return true;
+}
+
+/** Fetch the invoice again and hand it to every view (after an action that changed it). */
+export async function refresh(invoiceId) {
+  try {
+    update(await request(`/invoices/${encodeURIComponent(invoiceId)}`));
+  } catch {
+    // The list's polling brings it soon anyway.
+  }
 }
 
 /** Show a message, or an error, above the list. */

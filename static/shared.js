@@ -66,13 +66,28 @@ export function paintBadge(element, invoice) {
   element.dataset.payment = invoice.payment || "";
 }
 
-/** The badges of an invoice's status: its state, and how late it is when overdue. */
+/** What was given back or paid elsewhere, as badge words: refunded (all that was paid) or
+ * partly refunded, credited, paid outside Stripe. */
+function moneyBadges(invoice) {
+  const words = [];
+  const paid = invoice.amount_paid || 0;
+  const refunded = invoice.amount_refunded || 0;
+  if (paid > 0 && refunded >= paid) words.push("refunded");
+  else if (refunded > 0 && refunded < paid) words.push("partly refunded");
+  if (invoice.amount_credited > 0) words.push("credited");
+  if (invoice.amount_paid_off_stripe > 0) words.push("paid outside Stripe");
+  return words;
+}
+
+const BADGE_CLASS = { refunded: "refunded", "partly refunded": "partly-refunded", credited: "credited", "paid outside Stripe": "off-stripe" };
+
+/** The badges of an invoice's status: its state, money given back or paid elsewhere, and how
+ * late it is when overdue. Each says it in words, so colour is never the only sign. */
 export function statusBadges(invoice) {
   const badge = document.createElement("span");
   paintBadge(badge, invoice);
   const badges = [badge];
-  if (invoice.amount_credited > 0) badges.push(element("span", "badge badge-credited", "credited"));
-  if (invoice.amount_paid_off_stripe) badges.push(element("span", "badge badge-off-stripe", "paid outside Stripe"));
+  for (const word of moneyBadges(invoice)) badges.push(element("span", `badge badge-${BADGE_CLASS[word]}`, word));
   if (invoice.overdue) badges.push(element("span", "badge badge-overdue", overdueText(invoice.days_overdue)));
   return badges;
 }
@@ -94,6 +109,12 @@ export function link(href, text, external = false) {
     made.rel = "noopener";
   }
   return made;
+}
+
+/** A fresh Idempotency-Key: one per thing meant, so that a repeat of it is replayed. */
+export function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `page-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 /** fetch() with JSON in and out; throws an Error carrying the error JSON on 4xx/5xx. */

@@ -11,7 +11,12 @@ from invoicing import stripe_calls
 from invoicing.errors import ApiError, NotFoundError, StateConflictError
 from invoicing.money.credit_note_body import SPLIT, parse, stripe_field
 from invoicing.record import credit_notes, customers, database, invoices, refunds
-from invoicing.record.snapshots import credit_note_of, is_signed_amount, refund_of
+from invoicing.record.snapshots import (
+    credit_note_of,
+    is_signed_amount,
+    is_stripe_id,
+    refund_of,
+)
 
 __all__ = ["issue", "parse", "preview", "void"]
 
@@ -44,17 +49,35 @@ def _creditable(invoice):
         )
 
 
+def _amount_of(invoice, params):
+    """What the body credits: its amount, or what its lines come to by the record's lines
+    (None when a line is not one the record knows: Stripe then names it)."""
+    if "amount" in params:
+        return params["amount"]
+    known = {line.get("line"): line for line in invoice.lines if isinstance(line, dict)}
+    total = 0
+    for wanted in params["lines"]:
+        line = known.get(wanted["invoice_line_item"])
+        if line is None or not line.get("quantity"):
+            return None
+        # By quantity, at the line's unit amount, as Stripe credits it.
+        by_quantity = line["amount"] // line["quantity"] * wanted.get("quantity", 0)
+        total += wanted.get("amount", by_quantity)
+    return total
+
+
 def _with_split(invoice, params):
-    """`params` with the post-payment part refunded when the body gave no split: by amount, what
-    is left owed is credited first (as Stripe does); by lines, Stripe's preview says."""
+    """`params` with the post-payment part refunded when the body gave no split: what is left
+    owed is credited first, as Stripe does, by the invoice as Stripe has it now (the record may
+    not have heard of a payment yet)."""
     if any(key in params for key in SPLIT):
         return params
-    if "amount" in params and "lines" not in params:
-        owed = invoice.amount_remaining if invoice.status in _OWED else 0
-        post = params["amount"] - min(params["amount"], owed)
-    else:
-        preview = stripe_calls.preview_credit_note(_stripe_params(invoice, params))
-        post = preview.get("post_payment_amount") or 0
+    amount = _amount_of(invoice, params)
+    if amount is None:
+        return params
+    current = stripe_calls.current_invoice(invoice.id)
+    owed = current["amount_remaining"] if current["status"] in _OWED else 0
+    post = amount - min(amount, owed)
     return {**params, "refund_amount": post} if post else params
 
 
@@ -73,14 +96,18 @@ def preview(invoice, params):
     """The credit note Stripe would issue (its record's fields); nothing is made."""
     _creditable(invoice)
 
+    asked = {}
+
     def call():
-        return stripe_calls.preview_credit_note(
-            _stripe_params(invoice, _with_split(invoice, params))
-        )
+        asked.update(_with_split(invoice, params))
+        return stripe_calls.preview_credit_note(_stripe_params(invoice, asked))
 
     made = _at_stripe(call)
     # A preview may come without an id (nothing was made): checked as one, shown as none.
-    return {**_readable({**made, "id": made.get("id") or "cn_preview"}), "id": made.get("id")}
+    fields = _readable({**made, "id": made.get("id") or "cn_preview"})
+    # Nothing is refunded nor credited by a preview: it shows the split it was asked for.
+    refund, credit = asked.get("refund_amount", 0), asked.get("credit_amount", 0)
+    return {**fields, "id": made.get("id"), "refund_amount": refund, "credit_amount": credit}
 
 
 def issue(invoice, params, idempotency_key=None):
@@ -91,16 +118,42 @@ def issue(invoice, params, idempotency_key=None):
 
     def call():
         wanted = {**_stripe_params(invoice, _with_split(invoice, params)), "expand": _EXPAND}
+        if idempotency_key:
+            wanted["metadata"] = {"idempotency_key": idempotency_key}
         return stripe_calls.create_credit_note(wanted, key)
 
-    made, replayed = _at_stripe(call)
+    try:
+        made, replayed = _at_stripe(call)
+    except StateConflictError as error:
+        # A retry after the first try changed the invoice (paid it, say) works out another
+        # default split, which Stripe refuses under the same key: answer what the first made.
+        made = _made_before(invoice, params, idempotency_key, error)
+        replayed = True
     return _record(made, invoice.id), replayed
+
+
+def _made_before(invoice, params, idempotency_key, error):
+    """The credit note the first try with this key made, if it asked for the same; else the
+    conflict is the client's."""
+    if error.code != "idempotency_reused" or not idempotency_key:
+        raise error
+    made = stripe_calls.credit_note_made_with(invoice.id, idempotency_key, _EXPAND)
+    same = made is not None and all(
+        made.get(field) == params.get(field)
+        for field in ("amount", "reason", "memo")
+        if field in params
+    )
+    if not same:
+        raise error
+    return made
 
 
 def void(credit_note_id):
     """Void an issued credit note at Stripe, then record it; return its row."""
     with database.connect() as db:
-        if credit_notes.get_credit_note(db, credit_note_id) is None:
+        # An id Stripe could never have made (a NUL, say, which PostgreSQL refuses) names nothing.
+        known = is_stripe_id(credit_note_id) and credit_notes.get_credit_note(db, credit_note_id)
+        if not known:
             raise NotFoundError(f"No credit note {credit_note_id!r}.")
     made = _at_stripe(lambda: stripe_calls.void_credit_note(credit_note_id))
     return _record(made, made.get("invoice"))

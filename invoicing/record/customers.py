@@ -5,7 +5,7 @@ import time
 
 from sqlalchemy import bindparam, func, select, update
 
-from invoicing.record.statements import insert_into
+from invoicing.record.statements import insert_into, like_prefix
 from invoicing.record.tables import customers, invoices
 
 _CUSTOMER = select(customers).where(customers.c.email == bindparam("b_email"))
@@ -52,6 +52,42 @@ def record_balance(db, stripe_id, balance, currency, at):
 def get_customer(db, stripe_id):
     """The local customer with this Stripe id, or None."""
     return db.execute(select(customers).where(customers.c.stripe_id == stripe_id)).first()
+
+
+def list_customers(db, limit, q=None, after=None):
+    """Customers newest first (by when this server first made or found them), `limit` of
+    them after the row `after`, those whose email or name (any word) begins with `q`."""
+    query = select(customers).order_by(customers.c.created.desc(), customers.c.email.desc())
+    if after is not None:
+        query = query.where(
+            (customers.c.created < after.created)
+            | ((customers.c.created == after.created) & (customers.c.email < after.email))
+        )
+    if q:
+        prefix = like_prefix(q)
+        name = func.lower(customers.c.name)
+        query = query.where(
+            customers.c.email.like(prefix, escape="\\")
+            | name.like(prefix, escape="\\")
+            | name.like("% " + prefix, escape="\\")
+        )
+    return db.execute(query.limit(limit)).all()
+
+
+def owed_by_each(db, stripe_ids):
+    """{customer: [(currency, what its open invoices still owe)]} for these customers."""
+    owed = {stripe_id: [] for stripe_id in stripe_ids}
+    if not stripe_ids:
+        return owed
+    rows = db.execute(
+        select(invoices.c.customer, invoices.c.currency, func.sum(invoices.c.amount_remaining))
+        .where(invoices.c.customer.in_(stripe_ids), invoices.c.status == "open")
+        .group_by(invoices.c.customer, invoices.c.currency)
+        .order_by(invoices.c.customer, invoices.c.currency)
+    )
+    for customer, currency, amount in rows:
+        owed[customer].append((currency, int(amount)))
+    return owed
 
 
 def owed_by(db, stripe_id):

@@ -6,11 +6,13 @@ import time
 from sqlalchemy import bindparam, func, or_, select, update
 
 from invoicing.errors import NotFoundError
+from invoicing.record.history import open_at_condition
 from invoicing.record.snapshots import MIRRORED, changes_of, is_stripe_id
 from invoicing.record.statements import (
     Change,
     built_once,
     columns_only,
+    like_prefix,
     make_change,
     skip_conflicts,
     stamp,
@@ -192,13 +194,33 @@ def require_invoice(db, invoice_id):
 STATUSES = ("draft", "open", "paid", "void", "uncollectible", "overdue")
 
 
-def list_invoices(db, email=None, since=None, status=None, limit=100):
+def search_terms(q):
+    """The conditions of a search: `q` as a prefix (case-insensitive) of the invoice's number,
+    the customer's email or any word of the customer's name."""
+    prefix = like_prefix(q)
+    return or_(
+        func.lower(invoices.c.number).like(prefix, escape="\\"),
+        invoices.c.email.like(prefix, escape="\\"),
+        func.lower(invoices.c.customer_name).like(prefix, escape="\\"),
+        func.lower(invoices.c.customer_name).like("% " + prefix, escape="\\"),
+    )
+
+
+def list_invoices(db, email=None, since=None, status=None, limit=100, q=None, after=None):
     """Invoices newest first, optionally for one email, in one of STATUSES (`overdue`: open and
-    past its due date now); or, with a `since` cursor, those changed after it, in the order
-    they changed (so that a full page can be followed by the next)."""
+    past its due date now), matching a search `q`, and after the invoice row `after` (a page's
+    last); or, with a `since` cursor, those changed after it, in the order they changed (so
+    that a full page can be followed by the next)."""
     query = select(invoices).limit(limit)
     if since is None:
         query = query.order_by(invoices.c.created.desc(), invoices.c.recorded.desc())
+        if after is not None:
+            query = query.where(
+                or_(
+                    invoices.c.created < after.created,
+                    (invoices.c.created == after.created) & (invoices.c.recorded < after.recorded),
+                )
+            )
     else:
         query = query.where(invoices.c.changed > since).order_by(invoices.c.changed, invoices.c.id)
     if email:
@@ -207,21 +229,15 @@ def list_invoices(db, email=None, since=None, status=None, limit=100):
         query = query.where(invoices.c.status == "open", invoices.c.due_date < int(time.time()))
     elif status:
         query = query.where(invoices.c.status == status)
+    if q:
+        query = query.where(search_terms(q))
     return db.execute(query).all()
 
 
 def open_at(db, moment):
     """The invoices that were open at `moment` (Stripe's times): opened by then and not yet
     paid, void or uncollectible."""
-    query = select(invoices).where(
-        invoices.c.finalized_at <= moment,
-        invoices.c.status != "draft",
-        or_(
-            invoices.c.closed_at > moment,
-            (invoices.c.closed_at.is_(None)) & (invoices.c.status == "open"),
-        ),
-    )
-    return db.execute(query).all()
+    return db.execute(select(invoices).where(open_at_condition(moment))).all()
 
 
 def name_lines(db, invoice_id, line_ids, complete):
@@ -274,9 +290,3 @@ def unfinished_invoice_ids(db):
 def oldest_created(db):
     """When the oldest local invoice was created (Stripe's time), or None if there is none."""
     return db.execute(select(func.min(invoices.c.created))).scalar()
-
-
-def oldest_unfinished(db):
-    """When the oldest local invoice not yet paid or void was created (Stripe's time), or None."""
-    query = select(func.min(invoices.c.created)).where(invoices.c.status_rank < FINAL)
-    return db.execute(query).scalar()

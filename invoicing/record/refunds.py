@@ -5,7 +5,7 @@ has refunded in all."""
 from sqlalchemy import case, func, select, update
 
 from invoicing.record.statements import insert_into, stamp
-from invoicing.record.tables import invoices, refunds
+from invoicing.record.tables import credit_notes, invoices, refunds
 
 # A refund waits (pending, requires_action), then ends; a succeeded one can still fail later
 # (a card that expired), a failed or canceled one is final.
@@ -62,10 +62,20 @@ def _if(condition, value, otherwise):
 
 
 def refunds_for(db, invoice_id):
-    """An invoice's refunds, oldest first."""
+    """An invoice's refunds, oldest first, each with the credit note that made it (if one did)
+    as `credit_note_id`: kept when made here, else from the credit notes' own list."""
+    made_by = {}
+    notes = select(credit_notes.c.id, credit_notes.c.refund_ids).where(
+        credit_notes.c.invoice_id == invoice_id
+    )
+    for note_id, refund_ids in db.execute(notes):
+        made_by.update(dict.fromkeys(refund_ids or [], note_id))
     query = (
         select(refunds)
         .where(refunds.c.invoice_id == invoice_id)
         .order_by(refunds.c.created, refunds.c.id)
     )
-    return db.execute(query).all()
+    return [
+        {**row._mapping, "credit_note_id": row.credit_note_id or made_by.get(row.id)}
+        for row in db.execute(query)
+    ]

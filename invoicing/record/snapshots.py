@@ -24,6 +24,20 @@ def _amount(value):
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _BIGINT
 
 
+# Money as Stripe takes it: at most 12 digits in the smallest unit. Any more, even signed, is
+# refused, so that sums of many stay far inside the record's 64-bit columns.
+_MONEY = 10**12
+
+
+def _money(value):
+    return _amount(value) and value < _MONEY
+
+
+def _list_of(value):
+    """`value` if it is a list, else an empty one (a signed event is still not trusted)."""
+    return value if isinstance(value, list) else []
+
+
 def _signed(value):
     return isinstance(value, int) and not isinstance(value, bool) and -_BIGINT < value < _BIGINT
 
@@ -87,7 +101,7 @@ _CREDIT_AMOUNTS = ("amount", "pre_payment_amount", "post_payment_amount", "out_o
 def credit_note_of(snapshot):
     """What the record keeps of a Stripe credit note (a dict), each value checked; None if
     the snapshot is not one the record can keep."""
-    refunds = snapshot.get("refunds") or []
+    refunds = _list_of(snapshot.get("refunds"))
     refunded = [r.get("amount_refunded") for r in refunds if isinstance(r, dict)]
     fields = {key: snapshot.get(key) for key in _CREDIT_AMOUNTS}
     # Stripe leaves out_of_band_amount null unless it was given.
@@ -99,14 +113,18 @@ def credit_note_of(snapshot):
         and snapshot.get("type") in _CREDIT_TYPES
         and isinstance(snapshot.get("currency"), str)
         and len(snapshot["currency"]) == 3
-        and all(_amount(value) for value in fields.values())
-        and all(_amount(value) for value in refunded)
+        and all(_money(value) for value in fields.values())
+        and all(_money(value) for value in refunded)
+        and sum(refunded) < _MONEY
         and _amount(snapshot.get("created"))
     )
     if not ok:
         return None
     refund_amount = sum(refunded)
-    lines = (snapshot.get("lines") or {}).get("data") or []
+    made = [r.get("refund") for r in refunds if isinstance(r, dict)]
+    made = [r.get("id") if isinstance(r, dict) else r for r in made]
+    listed = snapshot.get("lines")
+    lines = _list_of(listed.get("data")) if isinstance(listed, dict) else []
     kept_lines = [
         {
             "description": line.get("description")
@@ -135,6 +153,7 @@ def credit_note_of(snapshot):
         "memo": memo if _matches(_TEXT)(memo) else None,
         "pdf": snapshot.get("pdf") if MIRRORED["invoice_pdf"](snapshot.get("pdf")) else None,
         "lines": kept_lines,
+        "refund_ids": [r for r in made if is_stripe_id(r)],
         "created": snapshot["created"],
         "voided_at": snapshot.get("voided_at") if _amount(snapshot.get("voided_at")) else None,
     }
@@ -157,7 +176,7 @@ def refund_of(snapshot):
     ok = (
         is_stripe_id(snapshot.get("id"))
         and snapshot.get("status") in _REFUND_STATUSES
-        and _amount(snapshot.get("amount"))
+        and _money(snapshot.get("amount"))
         and isinstance(snapshot.get("currency"), str)
         and len(snapshot["currency"]) == 3
         and _amount(snapshot.get("created"))
@@ -181,13 +200,14 @@ def refund_of(snapshot):
 def payment_of(snapshot):
     """What the record keeps of a paid Stripe InvoicePayment (a dict), each value checked; None
     if it is not a paid one the record can keep."""
-    paid_at = (snapshot.get("status_transitions") or {}).get("paid_at")
+    moments = snapshot.get("status_transitions")
+    paid_at = moments.get("paid_at") if isinstance(moments, dict) else None
     payment = snapshot.get("payment") or {}
     ok = (
         is_stripe_id(snapshot.get("id"))
         and is_stripe_id(snapshot.get("invoice"))
         and snapshot.get("status") == "paid"
-        and _amount(snapshot.get("amount_paid"))
+        and _money(snapshot.get("amount_paid"))
         and isinstance(snapshot.get("currency"), str)
         and len(snapshot["currency"]) == 3
         and _amount(paid_at)

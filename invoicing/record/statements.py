@@ -99,3 +99,10 @@ def stamp():
 def make_change(db, change):
     """Make a change (an UPDATE of one invoice) in `db`'s transaction; True if it moved it."""
     return run(db, *change)[0] > 0
+
+
+def like_prefix(text):
+    """A LIKE pattern (escape character `\\`) for values that begin with `text`,
+    case-folded: its own `%`, `_` and `\\` match only themselves."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"

@@ -30,6 +30,7 @@ customers = Table(
     Column("currency", String(3)),
     # When Stripe's snapshot of that balance was made (an event's time): an older one never wins.
     Column("balance_at", BigInteger, nullable=False, server_default="0"),
+    Index("ix_customers_created", "created", "email"),
 )
 
 invoices = Table(
@@ -44,7 +45,7 @@ invoices = Table(
     Column("payment_at", BigInteger, nullable=False, default=0),
     Column("payment_intent", String(255), index=True),
     Column("customer", String(255), nullable=False),
-    Column("email", String(254), nullable=False, index=True),
+    Column("email", String(254), nullable=False),
     # The customer's name as billed (Stripe's `customer_name`), if any.
     Column("customer_name", String(256)),
     Column("amount_due", BigInteger, nullable=False),
@@ -55,7 +56,7 @@ invoices = Table(
     Column("invoice_pdf", Text),
     Column("description", Text),
     Column("lines", JSON, nullable=False),
-    Column("created", BigInteger, nullable=False, index=True),
+    Column("created", BigInteger, nullable=False),
     Column("updated", BigInteger, nullable=False),
     # When this server first recorded it (microseconds): orders invoices created in one second.
     Column("recorded", BigInteger, nullable=False),
@@ -81,6 +82,14 @@ invoices = Table(
     # Whether some of its lines lack Stripe's line id (il_...), which a credit by lines names:
     # an answer embeds only the first ten lines, so reconciliation names the rest.
     Column("lines_unnamed", Boolean, nullable=False, server_default=false()),
+    # Pages newest first (all, by status, by email), a customer's open invoices, and what was
+    # open at a moment (the receivables).
+    Index("ix_invoices_created_recorded", "created", "recorded"),
+    Index("ix_invoices_status_created", "status", "created"),
+    Index("ix_invoices_email_created", "email", "created"),
+    Index("ix_invoices_customer_status", "customer", "status"),
+    Index("ix_invoices_finalized_at", "finalized_at"),
+    Index("ix_invoices_closed_at", "closed_at"),
 )
 
 payments = Table(
@@ -137,6 +146,8 @@ credit_notes = Table(
     Column("lines", JSON, nullable=False),
     Column("created", BigInteger, nullable=False),
     Column("voided_at", BigInteger),
+    # The refunds it made (`re_...`), whichever of it and them the record heard of first.
+    Column("refund_ids", JSON, nullable=False, server_default="[]"),
 )
 
 events = Table(

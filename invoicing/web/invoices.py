@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, request, url_for
 from invoicing import invoice_actions
 from invoicing.errors import ApiError
 from invoicing.record import credit_notes, database, event_log, invoices, payments, refunds
+from invoicing.record.snapshots import is_stripe_id
 from invoicing.sending import idempotency, send
 from invoicing.sending.validation import clean_text, parse_order
 from invoicing.web import guards
@@ -36,9 +37,33 @@ def create_invoice():
     return invoice_json(invoice), 201, headers
 
 
+def page_params(args):
+    """`limit` (1 to PAGE, default PAGE) and `q` (a search, or None) of a list's query string;
+    a 400 naming the field otherwise."""
+    raw = args.get("limit", str(PAGE))
+    if not re.fullmatch("[0-9]{1,3}", raw) or not 1 <= int(raw) <= PAGE:
+        raise ApiError(400, f"limit must be a whole number from 1 to {PAGE}.", field="limit")
+    q = clean_text(args.get("q", ""), "q").strip() or None
+    if q is not None and len(q) > 200:
+        raise ApiError(400, "q must be at most 200 characters.", field="q")
+    return int(raw), q
+
+
+def _after(db, args):
+    """The invoice a page starts after (`?starting_after=`), or None."""
+    wanted = args.get("starting_after")
+    if wanted is None:
+        return None
+    found = invoices.get_invoice(db, wanted) if is_stripe_id(wanted) else None
+    if found is None:
+        raise ApiError(400, f"No invoice {wanted!r} to start after.", field="starting_after")
+    return found
+
+
 @bp.get("/invoices")
 def list_invoices():
-    """Invoices from the local database, newest first; `?email=` and `?status=` filter.
+    """Invoices from the local database, newest first, a page of `?limit=` at a time
+    (`?starting_after=` the last one shown); `?email=`, `?status=` and `?q=` filter, together.
 
     `cursor` in the answer, passed back as `?since=`, lists only what changed since, in the
     order it changed; `has_more` says a page was full and the next cursor continues it.
@@ -48,17 +73,21 @@ def list_invoices():
     if status is not None and status not in invoices.STATUSES:
         choices = ", ".join(invoices.STATUSES)
         raise ApiError(400, f"status must be one of {choices}.", field="status")
+    limit, q = page_params(request.args)
     since = request.args.get("since")
     if since is not None and not _CURSOR.fullmatch(since):
         raise ApiError(400, "since must be a cursor from an earlier answer.", field="since")
     with database.connect() as db:
+        after = _after(db, request.args)
         cursor = invoices.cursor(db)
         # A write stamped before the cursor may commit after it: look back a little, and let
         # the page merge repeats by id.
-        after = int(since) - CURSOR_OVERLAP if since is not None else None
-        found = invoices.list_invoices(db, email, after, status, PAGE)
-    has_more = since is not None and len(found) == PAGE
-    if has_more:
+        changed_after = int(since) - CURSOR_OVERLAP if since is not None else None
+        # One more than asked for says whether there is more.
+        found = invoices.list_invoices(db, email, changed_after, status, limit + 1, q, after)
+    has_more = len(found) > limit
+    found = found[:limit]
+    if since is not None and has_more:
         # Changes come oldest first: the next page starts at this one's last change, not
         # the overlap before it (its ties come again; merge by id).
         cursor = found[-1].changed - 1 + CURSOR_OVERLAP

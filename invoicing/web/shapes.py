@@ -54,11 +54,9 @@ def credit_note_json(fields):
 
 
 def refund_json(refund):
-    """A refund row as JSON."""
-    keys = ("id", "amount", "status", "created", "reason", "failure_reason", "credit_note_id")
-    shown = {key: getattr(refund, key) for key in keys}
-    shown["credit_note"] = shown.pop("credit_note_id")
-    return shown
+    """A refund (as refunds.refunds_for gives it) as JSON."""
+    keys = ("id", "amount", "status", "created", "reason", "failure_reason")
+    return {**{key: refund[key] for key in keys}, "credit_note": refund["credit_note_id"]}
 
 
 def payment_json(payment):

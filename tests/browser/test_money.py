@@ -1,9 +1,11 @@
-"""static/money.js in a real headless Chromium (Debian's), over HTTP: credit an invoice from
-its detail view (with Stripe's preview first), a refused amount, voiding a credit note,
-crediting a paid invoice (settled outside Stripe), marking an invoice paid outside Stripe,
-and all of it on a 390 px phone."""
+"""static/money.js and static/credit.js in a real headless Chromium (Debian's), over HTTP:
+credit an invoice from its detail view (with Stripe's preview first), by amount or by line, a
+refused amount, voiding a credit note, refunding a paid invoice, crediting the customer's
+balance, marking an invoice paid outside Stripe, a refund made in Stripe's Dashboard, the list's
+badges, and all of it on a 390 px phone."""
 
 import re
+import time
 
 import requests
 from playwright.sync_api import expect
@@ -12,6 +14,7 @@ from tests.helpers.browser import Watched, badge, needs_chromium, open_demo, row
 
 pytestmark = needs_chromium
 PHONE = 390
+AMOUNT = re.compile(r"^Amount \(")  # the dialog's amount, not a line's "or amount"
 
 
 def fits(page):
@@ -21,8 +24,22 @@ def fits(page):
 
 
 def invoice_of(site, invoice_id):
-    """The invoice as the server has it, with its credit notes."""
+    """The invoice as the server has it, with its credit notes and refunds."""
     return requests.get(f"{site.url}/invoices/{invoice_id}", timeout=10).json()
+
+
+def paid(site, email, quantity=1, outcome="succeed"):
+    """An invoice sent and paid by card (the emulator's test payment), once the record has it."""
+    sent = send_by_api(site, email, quantity=quantity)
+    pay = {"outcome": outcome}
+    emulator = site.app.config["STRIPE_API_BASE"]
+    answer = requests.post(f"{emulator}/_emulator/invoices/{sent['id']}/payments", json=pay)
+    assert answer.ok, answer.text
+    for _ in range(150):
+        if invoice_of(site, sent["id"])["status"] == "paid":
+            return sent
+        time.sleep(0.1)
+    raise AssertionError(f"{sent['id']} is not paid")
 
 
 def open_detail(page, site, invoice):
@@ -39,18 +56,20 @@ def test_credit_an_open_invoice_after_its_preview_then_void_it(site, watched):
     number, owed = sent["number"], sent["amount_due"]
     page = watched.page
     detail = open_detail(page, site, sent)
+    # Not paid: nothing to refund, and nothing paid to say where it goes.
+    expect(detail.get_by_role("button", name=f"Refund {number}")).to_have_count(0)
     detail.get_by_role("button", name=f"Credit {number}").click()
     credit = page.locator("#credit")
-    expect(credit).to_be_visible()
     expect(credit.locator("h2")).to_have_text(f"Credit invoice {number}")
-    expect(page.get_by_label("Amount")).to_be_focused()
-    expect(credit.locator("#credit-paid")).to_be_hidden()
+    expect(page.get_by_label(AMOUNT)).to_be_focused()
+    expect(credit.locator("#credit-to")).to_be_hidden()
 
     # The preview comes as the amount is typed, and nothing is made by it.
-    page.get_by_label("Amount").fill("5.25")
-    preview = credit.locator("#credit-preview")
+    page.get_by_label(AMOUNT).fill("5.25")
     left = f"${(owed - 525) / 100:,.2f}"
-    expect(preview).to_have_text(f"Stripe would lower the amount owed by $5.25, to {left}.")
+    expect(credit.locator("#credit-preview")).to_have_text(
+        f"A credit note of $5.25: Stripe would lower what is owed by $5.25 to {left}."
+    )
     assert invoice_of(site, sent["id"])["credit_notes"] == []
     credit.get_by_label("Reason").select_option("order_change")
     credit.get_by_label("Memo").fill("One item came late")
@@ -62,7 +81,6 @@ def test_credit_an_open_invoice_after_its_preview_then_void_it(site, watched):
     expect(facts).to_contain_text(re.compile(r"Credited\s*\$5\.25"))
     expect(facts).to_contain_text(re.compile(rf"Remaining\s*{re.escape(left)}"))
     note = detail.locator(".credit-notes li")
-    expect(note).to_have_count(1)
     expect(note).to_contain_text("$5.25")
     expect(note).to_contain_text("before payment · Order change")
     expect(note).to_contain_text("One item came late")
@@ -72,20 +90,16 @@ def test_credit_an_open_invoice_after_its_preview_then_void_it(site, watched):
     pdf = note.get_by_role("link", name=f"PDF of credit note {cn['number']}")
     expect(pdf).to_have_attribute("href", cn["pdf"])
     expect(detail.locator(".timeline")).to_contain_text("Credit note issued")
-    expect(detail.locator(".detail-amount .badge-credited")).to_have_text("credited")
     page.keyboard.press("Escape")
-    expect(detail).to_be_hidden()
     expect(row(page, number).locator(".badge-credited")).to_have_text("credited")
     expect(badge(page, number)).to_have_text("open")
 
     # Void it: asked first, then what it credited is owed again.
     page.get_by_role("link", name=f"Details of {number}").click()
     detail.get_by_role("button", name=f"Void credit note {cn['number']}").click()
-    confirm = page.locator("#confirm")
-    expect(confirm.locator("h2")).to_have_text(f"Void credit note {cn['number']}?")
-    confirm.get_by_role("button", name="Void credit note").click()
+    expect(page.locator("#confirm h2")).to_have_text(f"Void credit note {cn['number']}?")
+    page.locator("#confirm").get_by_role("button", name="Void credit note").click()
     expect(note.locator(".badge")).to_have_text("void")
-    expect(detail.get_by_role("button", name=f"Void credit note {cn['number']}")).to_have_count(0)
     expect(facts).not_to_contain_text("Credited")
     assert invoice_of(site, sent["id"])["credit_notes"][0]["status"] == "void"
     expect(row(page, number).locator(".badge-credited")).to_have_count(0)
@@ -97,13 +111,12 @@ def test_a_refused_amount_is_shown_by_its_field_and_makes_nothing(site, watched)
     page = watched.page
     detail = open_detail(page, site, sent)
     detail.get_by_role("button", name=f"Credit {sent['number']}").click()
-    amount = page.get_by_label("Amount")
+    amount = page.get_by_label(AMOUNT)
     # Not an amount at all: said on the page, nothing asked.
     amount.fill("12.345")
     expect(page.locator("#credit-amount-error")).to_contain_text("at most 2 decimals")
     # More than the invoice: Stripe's refusal, by the field, in the preview and on issuing.
-    too_much = f"{sent['amount_due'] / 100 + 1:.2f}"
-    amount.fill(too_much)
+    amount.fill(f"{sent['amount_due'] / 100 + 1:.2f}")
     error = page.locator("#credit-amount-error")
     expect(error).not_to_be_empty()
     message = error.inner_text()
@@ -112,7 +125,6 @@ def test_a_refused_amount_is_shown_by_its_field_and_makes_nothing(site, watched)
     page.get_by_role("button", name="Issue credit note").click()
     expect(error).to_have_text(message)
     expect(amount).to_be_focused()
-    expect(page.locator("#credit")).to_be_visible()
     assert invoice_of(site, sent["id"])["credit_notes"] == []
     # Changing the field clears it; Cancel makes nothing either.
     amount.fill("1")
@@ -124,38 +136,135 @@ def test_a_refused_amount_is_shown_by_its_field_and_makes_nothing(site, watched)
     assert invoice_of(site, sent["id"])["credit_notes"] == []
 
 
-def test_credit_a_paid_invoice_settled_outside_stripe(site, watched):
-    sent = send_by_api(site, "paid-credit@example.com")
-    pay = {"outcome": "succeed"}
-    answer = requests.post(f"{site.url}/invoices/{sent['id']}/pay/test", json=pay, timeout=10)
+def test_issuing_before_the_preview_shows_it_first(site, watched):
+    sent = send_by_api(site, "hasty@example.com")
+    page = watched.page
+    detail = open_detail(page, site, sent)
+    detail.get_by_role("button", name=f"Credit {sent['number']}").click()
+    # Typed and sent at once, before the preview's pause is over: the preview, not a note.
+    page.get_by_label(AMOUNT).fill("2")
+    page.get_by_label(AMOUNT).press("Enter")
+    preview = page.locator("#credit-preview")
+    expect(preview).to_contain_text("lower what is owed by $2.00")
+    expect(preview).to_contain_text("Check it, then confirm.")
+    assert invoice_of(site, sent["id"])["credit_notes"] == []
+    page.get_by_role("button", name="Issue credit note").click()
+    expect(page.locator("#credit")).to_be_hidden()
+    assert invoice_of(site, sent["id"])["credit_notes"][0]["amount"] == 200
+
+
+def test_refund_a_paid_invoice_after_its_preview(site, watched):
+    sent = paid(site, "refund@example.com", quantity=2)
+    number = sent["number"]
+    page = watched.page
+    detail = open_detail(page, site, sent)
+    detail.get_by_role("button", name=f"Refund {number}").click()
+    credit = page.locator("#credit")
+    expect(credit.locator("h2")).to_have_text(f"Refund invoice {number}")
+    # Preset: all that is left to refund, to the card, with Stripe's preview at once.
+    expect(page.get_by_label(AMOUNT)).to_have_value("20.00")
+    expect(credit.get_by_label("Refunded to the customer's card")).to_be_checked()
+    preview = credit.locator("#credit-preview")
+    expect(preview).to_have_text(
+        "A credit note of $20.00: Stripe would refund $20.00 to the customer's card."
+    )
+    page.get_by_label(AMOUNT).fill("7")
+    expect(preview).to_contain_text("refund $7.00 to the customer's card")
+    credit.get_by_role("button", name="Refund").click()
+    expect(credit).to_be_hidden()
+
+    refund = detail.locator(".refunds li")
+    expect(refund).to_contain_text("$7.00")
+    expect(refund.locator(".badge")).to_have_text("succeeded")
+    cn = invoice_of(site, sent["id"])["credit_notes"][0]
+    expect(refund).to_contain_text(f"by credit note {cn['number']}")
+    expect(detail.locator(".credit-notes li")).to_contain_text("after payment · $7.00 refunded")
+    expect(detail.locator("dl.facts")).to_contain_text(re.compile(r"Refunded\s*\$7\.00"))
+    expect(row(page, number).locator(".badge-partly-refunded")).to_have_text("partly refunded")
+    done = invoice_of(site, sent["id"])
+    assert done["amount_refunded"] == 700 and done["refunds"][0]["credit_note"] == cn["id"]
+
+
+def test_refund_a_part_paid_invoice_lowers_what_is_owed_first(site, watched):
+    sent = send_by_api(site, "part-paid@example.com", quantity=3)
+    emulator = site.app.config["STRIPE_API_BASE"]
+    part = {"outcome": "succeed", "amount": 1000}
+    answer = requests.post(f"{emulator}/_emulator/invoices/{sent['id']}/payments", json=part)
     assert answer.ok, answer.text
     page = watched.page
-    open_demo(page, site)
-    expect(badge(page, sent["number"])).to_have_text("paid", timeout=15000)
-    page.get_by_role("link", name=f"Details of {sent['number']}").click()
-    detail = page.locator("#detail")
-    expect(detail.get_by_role("button", name=f"Mark paid {sent['number']}")).to_have_count(0)
+    detail = open_detail(page, site, sent)
+    expect(detail.locator("dl.facts")).to_contain_text(re.compile(r"Remaining\s*\$20\.00"))
+    detail.get_by_role("button", name=f"Refund {sent['number']}").click()
+    credit = page.locator("#credit")
+    # A refund of the $10.00 paid needs the $20.00 still owed credited first.
+    expect(credit.locator("#credit-to-hint")).to_contain_text("lowers what is still owed ($20.00)")
+    expect(page.get_by_label(AMOUNT)).to_have_value("30.00")
+    expect(credit.locator("#credit-preview")).to_have_text(
+        "A credit note of $30.00: Stripe would lower what is owed by $20.00 to $0.00 "
+        "and refund $10.00 to the customer's card."
+    )
+    page.get_by_label(AMOUNT).fill("25")
+    expect(credit.locator("#credit-preview")).to_contain_text("and refund $5.00 to the")
+    credit.get_by_role("button", name="Refund").click()
+    expect(credit).to_be_hidden()
+    expect(detail.locator(".refunds li")).to_contain_text("$5.00")
+    cn = invoice_of(site, sent["id"])["credit_notes"][0]
+    assert (cn["type"], cn["pre_payment_amount"], cn["refund_amount"]) == ("mixed", 2000, 500)
+
+
+def test_credit_a_paid_invoice_to_the_customers_balance(site, watched):
+    sent = paid(site, "balance@example.com")
+    page = watched.page
+    detail = open_detail(page, site, sent)
     detail.get_by_role("button", name=f"Credit {sent['number']}").click()
     credit = page.locator("#credit")
-    expect(credit.locator("#credit-paid")).to_be_visible()
-    expect(credit.locator("#credit-paid")).to_contain_text("settled outside Stripe")
-    page.get_by_label("Amount").fill("3")
+    credit.get_by_label("Credited to the customer's balance").check()
+    page.get_by_label(AMOUNT).fill("3")
     expect(credit.locator("#credit-preview")).to_have_text(
-        "Stripe would issue a credit note of $3.00, settled outside Stripe: "
-        "no money moves through Stripe."
+        "A credit note of $3.00: Stripe would credit $3.00 to the customer's balance "
+        "for their next invoice."
     )
-    credit.get_by_label("Reason").select_option("product_unsatisfactory")
     credit.get_by_role("button", name="Issue credit note").click()
     expect(credit).to_be_hidden()
     note = detail.locator(".credit-notes li")
-    about = "after payment · Product unsatisfactory · $3.00 settled outside Stripe"
-    expect(note).to_contain_text(about)
-    # The invoice is paid, so its credit note cannot be voided here.
-    expect(note.get_by_role("button")).to_have_count(0)
-    expect(detail.locator("dl.facts")).to_contain_text(re.compile(r"Credited\s*\$3\.00"))
+    expect(note).to_contain_text("after payment · $3.00 to the customer's balance")
+    expect(note.get_by_role("button")).to_have_count(0)  # paid: not voidable
+    expect(detail.locator(".refunds")).to_have_count(0)
+    customer = invoice_of(site, sent["id"])["customer"]
+    assert requests.get(f"{site.url}/customers/{customer}", timeout=10).json()["balance"] == -300
+
+    # The customer's next invoice uses it.
+    following = send_by_api(site, "balance@example.com")
+    page.keyboard.press("Escape")
+    page.get_by_role("link", name=f"Details of {following['number']}").click()
+    facts = detail.locator("dl.facts")
+    expect(facts).to_contain_text(re.compile(r"Customer credit used\s*\$3\.00"))
+    expect(detail.locator(".detail-amount strong")).to_have_text("$7.00")
+
+
+def test_credit_by_line(site, watched):
+    sent = send_by_api(site, "by-line@example.com", quantity=3)
+    page = watched.page
+    detail = open_detail(page, site, sent)
+    detail.get_by_role("button", name=f"Credit {sent['number']}").click()
+    credit = page.locator("#credit")
+    credit.get_by_label("Line by line").check()
+    expect(page.get_by_label(AMOUNT)).to_be_hidden()
+    description = sent["lines"][0]["description"]
+    quantity = credit.get_by_label(f"Quantity of {description}")
+    quantity.fill("4")
+    expect(credit.locator("#credit-line-0-quantity-error")).to_have_text(
+        "Enter a whole quantity from 1 to 3."
+    )
+    quantity.fill("1")
+    expect(credit.locator("#credit-preview")).to_have_text(
+        "A credit note of $10.00: Stripe would lower what is owed by $10.00 to $20.00."
+    )
+    credit.get_by_role("button", name="Issue credit note").click()
+    expect(credit).to_be_hidden()
+    expect(detail.locator("dl.facts")).to_contain_text(re.compile(r"Credited\s*\$10\.00"))
     cn = invoice_of(site, sent["id"])["credit_notes"][0]
-    assert cn["type"] == "post_payment" and cn["out_of_band_amount"] == 300
-    expect(row(page, sent["number"]).locator(".badge-credited")).to_be_visible()
+    assert cn["lines"][0]["quantity"] == 1 and cn["amount"] == 1000
 
 
 def test_mark_an_invoice_paid_with_a_memo(site, watched):
@@ -167,7 +276,6 @@ def test_mark_an_invoice_paid_with_a_memo(site, watched):
     expect(dialog.locator("h2")).to_have_text(f"Mark invoice {sent['number']} paid?")
     # Cancel first: nothing changes.
     dialog.get_by_role("button", name="Cancel").click()
-    expect(dialog).to_be_hidden()
     assert invoice_of(site, sent["id"])["status"] == "open"
     detail.get_by_role("button", name=f"Mark paid {sent['number']}").click()
     dialog.get_by_label("Memo").fill("Bank transfer of 6 December")
@@ -176,12 +284,75 @@ def test_mark_an_invoice_paid_with_a_memo(site, watched):
     expect(detail.locator("dl.facts")).to_contain_text("Bank transfer of 6 December")
     expect(detail.locator(".detail-amount .badge").first).to_have_text("paid")
     expect(detail.get_by_role("button", name=f"Mark paid {sent['number']}")).to_have_count(0)
-    expect(detail.get_by_role("button", name=f"Credit {sent['number']}")).to_be_visible()
+    # Nothing went through Stripe, so there is nothing to refund; a credit goes elsewhere.
+    expect(detail.get_by_role("button", name=f"Refund {sent['number']}")).to_have_count(0)
+    detail.get_by_role("button", name=f"Credit {sent['number']}").click()
+    credit = page.locator("#credit")
+    expect(credit.get_by_label("Refunded to the customer's card")).to_be_disabled()
+    expect(credit.get_by_label("Settled outside Stripe")).to_be_checked()
+    page.keyboard.press("Escape")
     expect(badge(page, sent["number"])).to_have_text("paid")
     expect(row(page, sent["number"]).locator(".badge-off-stripe")).to_be_visible()
-    done = invoice_of(site, sent["id"])
-    assert done["status"] == "paid"
-    assert done["paid_off_stripe_memo"] == "Bank transfer of 6 December"
+    assert invoice_of(site, sent["id"])["paid_off_stripe_memo"] == "Bank transfer of 6 December"
+
+
+def test_the_list_badges_say_what_was_given_back(site, watched):
+    refunded = paid(site, "all-back@example.com")
+    part = paid(site, "part-back@example.com")
+    for invoice, amount in ((refunded, refunded["amount_due"]), (part, 400)):
+        body = {"amount": amount}
+        answer = requests.post(f"{site.url}/invoices/{invoice['id']}/credit-notes", json=body)
+        assert answer.status_code == 201, answer.text
+    page = watched.page
+    open_demo(page, site)
+    for width in (1100, PHONE):
+        page.set_viewport_size({"width": width, "height": 900})
+        expect(row(page, refunded["number"]).locator(".badge")).to_have_text(
+            ["paid", "refunded", "credited"]
+        )
+        expect(row(page, part["number"]).locator(".badge")).to_have_text(
+            ["paid", "partly refunded", "credited"]
+        )
+        fits(page)
+
+
+def test_a_refund_made_in_stripe_reaches_the_page(site, watched):
+    sent = paid(site, "dashboard@example.com")
+    page = watched.page
+    detail = open_detail(page, site, sent)
+    emulator = site.app.config["STRIPE_API_BASE"]
+    made = requests.post(
+        f"{emulator}/_emulator/invoices/{sent['id']}/refunds", json={"amount": 500}, timeout=10
+    )
+    assert made.ok, made.text
+    # By its webhooks and the list's polling, with no reload.
+    refund = detail.locator(".refunds li")
+    expect(refund).to_contain_text("$5.00", timeout=15000)
+    expect(refund).to_contain_text("made in Stripe")
+    expect(refund).to_contain_text("without a credit note")
+    expect(detail.locator("dl.facts")).to_contain_text(re.compile(r"Refunded\s*\$5\.00"))
+    expect(detail.locator(".timeline")).to_contain_text("Refund made")
+    page.keyboard.press("Escape")
+    expect(row(page, sent["number"]).locator(".badge-partly-refunded")).to_be_visible()
+    # What is left to refund is what Refund… offers.
+    page.get_by_role("link", name=f"Details of {sent['number']}").click()
+    detail.get_by_role("button", name=f"Refund {sent['number']}").click()
+    expect(page.get_by_label(AMOUNT)).to_have_value("5.00")
+
+
+def test_a_failed_refund_says_why(site, watched):
+    # Paid with Stripe's test card whose refunds fail a moment later (4000000000005126).
+    sent = paid(site, "refund-fails@example.com", outcome="succeed_refunds_fail")
+    answer = requests.post(f"{site.url}/invoices/{sent['id']}/credit-notes", json={"amount": 400})
+    assert answer.status_code == 201, answer.text
+    page = watched.page
+    detail = open_detail(page, site, sent)
+    refund = detail.locator(".refunds li")
+    expect(refund.locator(".badge")).to_have_text("failed", timeout=15000)
+    expect(refund).to_contain_text("Failed: the card has expired or was canceled.")
+    # What failed is no longer refunded.
+    expect(detail.locator("dl.facts")).not_to_contain_text("Refunded")
+    expect(detail.get_by_role("button", name=f"Refund {sent['number']}")).to_be_visible()
 
 
 def test_crediting_on_a_phone_does_not_scroll_sideways(site, browser, tmp_path):
@@ -200,15 +371,16 @@ def test_crediting_on_a_phone_does_not_scroll_sideways(site, browser, tmp_path):
     page.keyboard.type("1,234.56")
     expect(credit.locator("#credit-preview")).to_contain_text("$1,234.56")
     fits(page)
-    page.keyboard.press("Tab")
-    expect(credit.get_by_label("Reason")).to_be_focused()
-    page.keyboard.press("Tab")
-    page.keyboard.type("A long memo " * 20)
+    credit.get_by_label("Line by line").check()
+    expect(credit.locator(".credit-line-inputs input")).to_have_count(2)
+    fits(page)
+    credit.get_by_label("An amount").check()
+    expect(credit.locator("#credit-preview")).to_contain_text("$1,234.56")
+    credit.get_by_label("Memo").fill("A long memo " * 20)
     page.get_by_role("button", name="Issue credit note").focus()
     page.keyboard.press("Enter")
     expect(credit).to_be_hidden()
-    note = detail.locator(".credit-notes li")
-    expect(note).to_have_count(1)
+    expect(detail.locator(".credit-notes li")).to_have_count(1)
     fits(page)
     phone.shot("credited-phone")
     # The void confirmation and the mark-paid dialog fit too.
@@ -221,7 +393,28 @@ def test_crediting_on_a_phone_does_not_scroll_sideways(site, browser, tmp_path):
     fits(page)
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
-    expect(detail).to_be_hidden()
     expect(row(page, sent["number"]).locator(".badge-credited")).to_be_visible()
+    fits(page)
+    phone.close()
+
+
+def test_refunding_on_a_phone_does_not_scroll_sideways(site, browser, tmp_path):
+    sent = paid(site, "refund-phone@example.com", quantity=3)
+    requests.post(f"{site.url}/invoices/{sent['id']}/credit-notes", json={"amount": 500})
+    phone = Watched(browser, tmp_path, width=PHONE)
+    page = phone.page
+    detail = open_detail(page, site, sent)
+    expect(detail.locator(".refunds li")).to_have_count(1)
+    fits(page)
+    detail.get_by_role("button", name=f"Refund {sent['number']}").click()
+    credit = page.locator("#credit")
+    expect(credit.locator("#credit-preview")).to_contain_text("refund $25.00")
+    fits(page)
+    credit.get_by_label("Line by line").check()
+    fits(page)
+    phone.shot("refund-phone")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    expect(row(page, sent["number"]).locator(".badge-partly-refunded")).to_be_visible()
     fits(page)
     phone.close()

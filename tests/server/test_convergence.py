@@ -73,17 +73,35 @@ def test_reconcile_applies_one_seconds_events_in_the_order_they_happened(hook, e
     assert hook.invoice(sent["id"])["payment"] == "processing"
 
 
-def test_reconcile_refreshes_an_invoice_whose_events_are_gone(hook, client):
+def test_reconcile_refreshes_invoices_when_its_cursor_is_older_than_stripes_events(hook, client):
     sent = hook.send("refresh@example.com").json()
+    closed = hook.send("refresh@example.com").json()
+    client.v1.invoices.void_invoice(closed["id"])
     client.v1.invoices.void_invoice(sent["id"])
-    # The events list no longer holds it (older than Stripe keeps, say): the cursor is past it.
+    client.v1.invoices.mark_uncollectible(hook.send("refresh@example.com").json()["id"])
+    # The last pass was 40 days ago: Stripe no longer has every event since.
+    stale = int(time.time()) - 40 * 86400
     with hook.live.app.extensions["db"].begin() as connection:
         connection.execute(
-            tables.settings.insert().values(key="reconcile.events_since", value="4000000000")
+            tables.settings.insert().values(key="reconcile.events_since", value=str(stale))
         )
     line = reconcile(hook)
-    assert "0 of 0 events" in line and "1 of 1 invoices changed" in line
+    # The events first; then, as they may not tell all, the invoices still unfinished here.
+    assert "of 1 invoices" in line, line
     assert hook.invoice(sent["id"])["status"] == "void"
+    assert hook.invoice(closed["id"])["status"] == "void"
+
+
+def test_a_pass_with_a_recent_cursor_costs_what_changed(api, emulator):
+    for n in range(3):
+        api.send(f"cheap{n}@example.com")
+    runner = api.live.app.test_cli_runner()
+    assert runner.invoke(args=["reconcile"]).exit_code == 0  # sets the cursor
+    emulator.reset_calls()
+    line = runner.invoke(args=["reconcile"]).output
+    # One page of events, and no invoice list however many invoices there are.
+    assert emulator.calls == ["events.list"], emulator.calls
+    assert "1 Stripe calls" in line, line
 
 
 def _abandon(api, client, send_id, state_at_stripe, key=None):

@@ -94,3 +94,31 @@ def test_db_upgrade_command(emulator, sqlite_url):
         result = api.live.app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0
     assert f"already at revision {migrate.head()}" in result.output
+
+
+def test_money_with_its_own_time_upgrades_a_database_in_place(database_url):
+    # 0008: an invoice recorded at 0007 takes what it was due when it opened as its total, and
+    # its lines wait to be named by reconciliation.
+    engine = make_engine(database_url)
+    migrate.upgrade(engine, "0007")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO invoices (id, status, status_rank, payment_rank, payment_at, customer, "
+            "email, amount_due, amount_paid, currency, lines, created, updated, recorded, "
+            "changed, amount_remaining) VALUES ('in_07', 'open', 1, 0, 0, 'cus_07', "
+            "'o@example.com', 1500, 0, 'usd', '[{\"price\": \"price_1\"}]', 1, 1, 1, 1, 1500)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO credit_notes (id, invoice_id, status, type, currency, amount, "
+            "pre_payment_amount, post_payment_amount, refund_amount, credit_amount, "
+            "out_of_band_amount, lines, created) VALUES ('cn_07', 'in_07', 'issued', "
+            "'pre_payment', 'usd', 500, 500, 0, 0, 0, 0, '[]', 2)"
+        )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql(
+            "SELECT total, starting_balance, amount_refunded, lines_unnamed FROM invoices"
+        ).one()
+    assert tuple(row) == (2000, 0, 0, True)
+    assert _differences(engine) == []
+    engine.dispose()

@@ -29,7 +29,7 @@ def state(engine):
     with engine.connect() as db:
         rows = refunds.refunds_for(db, "in_1")
         refunded = invoices.get_invoice(db, "in_1").amount_refunded
-    return [(r.status, r.failure_reason, r.credit_note_id) for r in rows], refunded
+    return [(r["status"], r["failure_reason"], r["credit_note_id"]) for r in rows], refunded
 
 
 def test_a_refund_moves_forward_only(engine):

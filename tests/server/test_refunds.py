@@ -176,3 +176,51 @@ def test_no_more_is_refunded_than_was_paid(sqlite_api, emulator, client, more):
     answer = credit(sqlite_api, invoice["id"], {"amount": more})
     assert answer.status_code == 400 and answer.json()["error"]["field"] == "amount"
     assert len(client.v1.credit_notes.list({"invoice": invoice["id"]}).data) == 1
+
+
+def test_a_credit_by_line_on_a_paid_invoice_is_refunded_by_default(sqlite_api, emulator):
+    invoice = paid(sqlite_api, emulator, "line-refund@example.com")
+    line = invoice["lines"][0]
+    body = {"lines": [{"line": line["line"], "quantity": 1}]}
+    preview = sqlite_api.post(f"/invoices/{invoice['id']}/credit-notes/preview", body)
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["refund_amount"] == line["amount"] // line["quantity"]
+    answer = credit(sqlite_api, invoice["id"], body)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["refund_amount"] == line["amount"] // line["quantity"]
+
+
+def test_a_retry_after_the_credit_paid_the_invoice_gets_the_same_credit_note(sqlite_api):
+    sent = sqlite_api.send("retry-credit@example.com").json()
+    headers = {"Idempotency-Key": "credit-all"}
+    first = credit(sqlite_api, sent["id"], {"amount": 2000}, headers=headers)
+    assert first.status_code == 201, first.text
+    assert sqlite_api.invoice(sent["id"])["status"] == "paid"  # nothing left owed
+    again = credit(sqlite_api, sent["id"], {"amount": 2000}, headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    other = credit(sqlite_api, sent["id"], {"amount": 5}, headers=headers)
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_reused"
+
+
+def test_the_default_split_follows_stripe_not_a_record_behind(sqlite_hook, emulator):
+    # No webhook reaches this server: the record still says open when Stripe has it paid.
+    sent = sqlite_hook.send("behind@example.com").json()
+    emulator.simulate_payment(sent["id"], "succeed")
+    assert sqlite_hook.invoice(sent["id"])["status"] == "open"
+    answer = credit(sqlite_hook, sent["id"], {"amount": 700})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["refund_amount"] == 700
+
+
+def test_refunds_made_by_a_dashboard_credit_note_name_it(sqlite_api, emulator):
+    invoice = paid(sqlite_api, emulator, "dashboard-note@example.com")
+    note = emulator.issue_credit_note(invoice["id"], 300, refund_amount=300)
+    shown = settled(sqlite_api, invoice["id"], amount_refunded=300, amount_credited=300)
+    wait_for(lambda: sqlite_api.invoice(invoice["id"])["refunds"][0]["credit_note"] == note["id"])
+    assert len(shown["refunds"]) == 1
+
+
+def test_a_credit_note_id_stripe_could_never_make_is_a_404(api):
+    assert api.post("/credit-notes/cn_%00x/void").status_code == 404

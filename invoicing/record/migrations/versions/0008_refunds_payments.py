@@ -17,7 +17,7 @@ depends_on = None
 
 def upgrade():
     """Add the payments and refunds tables, invoices' total, starting_balance,
-    amount_refunded and lines_unnamed, and customers' balance_at. An invoice recorded before
+    amount_refunded and lines_unnamed, credit notes' refund_ids, and customers' balance_at. An invoice recorded before
     takes what it was due when it opened as its total, until Stripe says otherwise."""
     op.create_table(
         "payments",
@@ -61,6 +61,8 @@ def upgrade():
         "FROM credit_notes WHERE credit_notes.invoice_id = invoices.id "
         "AND credit_notes.status = 'issued'), 0)"
     )
+    with op.batch_alter_table("credit_notes") as batch:
+        batch.add_column(sa.Column("refund_ids", sa.JSON, nullable=False, server_default="[]"))
     with op.batch_alter_table("customers") as batch:
         batch.add_column(sa.Column("balance_at", sa.BigInteger, nullable=False, server_default="0"))
 
@@ -69,6 +71,8 @@ def downgrade():
     """Drop them."""
     with op.batch_alter_table("customers") as batch:
         batch.drop_column("balance_at")
+    with op.batch_alter_table("credit_notes") as batch:
+        batch.drop_column("refund_ids")
     with op.batch_alter_table("invoices") as batch:
         batch.drop_column("lines_unnamed")
         batch.drop_column("amount_refunded")

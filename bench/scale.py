@@ -1,0 +1,198 @@
+"""The record at scale: filled by SQL to N invoices (a fifth open, the rest paid), then p50/p99
+of every page route under 8 concurrent clients, beside the same at 1,000 invoices, so the
+growth shows; and the invoice export's rows per second and the worker's peak memory.
+
+    python -m bench.scale [--invoices 200000] [--postgres 1000000] [--smoke]
+
+The server runs as deployed (gunicorn, gunicorn.conf.py) against a record filled directly in
+the database (no Stripe calls: these routes read only the record); its emulator serves only
+the start-up.
+"""
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from sqlalchemy import insert
+
+from bench.gunicorn_run import Gunicorn
+from invoicing.record import migrate, tables
+from invoicing.record.database import make_engine
+from stripe_emulator import serve
+from tests.helpers.postgres import Postgres
+
+DAY = 86400
+CLIENTS = 8
+BATCH = 5_000
+
+
+def _rows(start, count, now, rng):
+    """`count` invoices from number `start` on, a day apart back from `now`, a fifth open."""
+    for n in range(start, start + count):
+        created = now - (n % 730) * DAY - n % DAY
+        open_ = n % 5 == 0
+        amount = 1000 + n % 9000
+        yield {
+            "id": f"in_scale{n:09d}", "number": f"SCALE-{n:07d}",
+            "status": "open" if open_ else "paid", "status_rank": 1 if open_ else 3,
+            "payment": None if open_ else "succeeded", "payment_rank": 0 if open_ else 3,
+            "payment_at": 0, "customer": f"cus_scale{n % 5000:05d}",
+            "email": f"c{n % 5000}@example.com", "customer_name": f"Customer {n % 5000}",
+            "amount_due": amount, "amount_paid": 0 if open_ else amount,
+            "amount_remaining": amount if open_ else 0, "total": amount, "currency": "usd",
+            "due_date": created + 30 * DAY, "lines": [{"price": "price_x", "description": "X",
+            "quantity": 1, "amount": amount}], "created": created, "updated": created,
+            "recorded": created * 1_000_000 + n, "changed": created * 1_000_000 + n,
+            "finalized_at": created,
+            "closed_at": None if open_ else created + rng.randint(1, 40) * DAY,
+        }  # fmt: skip
+
+
+def fill(url, count):
+    """Migrate and fill the record at `url` with `count` invoices and their 5,000 customers."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    now, rng = int(time.time()), random.Random(1)
+    with engine.begin() as db:
+        db.execute(insert(tables.customers), [
+            {"email": f"c{n}@example.com", "stripe_id": f"cus_scale{n:05d}",
+             "name": f"Customer {n}", "created": now - n}
+            for n in range(5000)
+        ])  # fmt: skip
+    for start in range(0, count, BATCH):
+        with engine.begin() as db:
+            db.execute(
+                insert(tables.invoices), list(_rows(start, min(BATCH, count - start), now, rng))
+            )
+    engine.dispose()
+
+
+def routes(now):
+    """The page routes measured, by name."""
+    return {
+        "list": "/invoices?limit=100",
+        "status=open": "/invoices?status=open&limit=100",
+        "status=overdue": "/invoices?status=overdue&limit=100",
+        "search": "/invoices?q=c42&limit=100",
+        "deep page": "/invoices?limit=100&starting_after=in_scale000000500",
+        "customers": "/customers?limit=100",
+        "receivables now": "/receivables",
+        "receivables a year ago": f"/receivables?as_of={now - 365 * DAY}",
+        "page poll (since)": f"/invoices?since={now * 1_000_000}",
+    }
+
+
+def _timed(http, url):
+    started = time.perf_counter()
+    answer = http.get(url, timeout=120)
+    spent = time.perf_counter() - started
+    assert answer.status_code == 200, (url, answer.status_code, answer.text[:200])
+    return spent
+
+
+def percentiles(url, requests_each):
+    """p50 and p99 (ms) of `url` under CLIENTS concurrent clients."""
+    sessions = [requests.Session() for _ in range(CLIENTS)]
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        spent = list(pool.map(lambda i: _timed(sessions[i % CLIENTS], url), range(requests_each)))
+    ordered = sorted(spent)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p99 * 1000
+
+
+def export_rate(url, server):
+    """Rows per second of the invoice export, and the workers' peak RSS (MiB) during it."""
+    started, rows, peak = time.perf_counter(), 0, 0.0
+    with requests.get(f"{url}/exports/invoices.csv", stream=True, timeout=600) as answer:
+        if answer.status_code == 404:
+            return None, None
+        for chunk in answer.iter_lines():
+            rows += bool(chunk)
+            if rows % 20_000 == 0:
+                peak = max(peak, *server.rss_mib())
+    peak = max(peak, *server.rss_mib())
+    return (rows - 1) / (time.perf_counter() - started), peak
+
+
+def measure_one(url, count, requests_each):
+    """Every route's percentiles, and the export's rate, with the record at `url` filled."""
+    fill(url, count)
+    emulator = serve()
+    env = {"DATABASE_URL": url, "STRIPE_API_BASE": emulator.url, "RECONCILE_SECONDS": "0",
+           "WEB_CONCURRENCY": "2"}  # fmt: skip
+    server = Gunicorn("server:app", env)
+    try:
+        now = int(time.time())
+        found = {name: percentiles(server.url + path, requests_each)
+                 for name, path in routes(now).items()}  # fmt: skip
+        found["export"] = export_rate(server.url, server)
+    finally:
+        server.stop()
+        emulator.stop()
+    return found
+
+
+def table(label, small, large, count):
+    """Markdown: each route at 1,000 invoices and at `count`."""
+    head = f"| route | p50 / p99 at 1,000 (ms) | p50 / p99 at {count:,} (ms) | p99 growth |"
+    lines = [f"**{label}**", "", head, "| --- | ---: | ---: | ---: |"]
+    for name in routes(0):
+        (a50, a99), (b50, b99) = small[name], large[name]
+        lines.append(
+            f"| {name} | {a50:.1f} / {a99:.1f} | {b50:.1f} / {b99:.1f} | {b99 / a99:.1f}x |"
+        )
+    for size, found in (("1,000", small), (f"{count:,}", large)):
+        rate, peak = found["export"]
+        if rate is not None:
+            lines.append(
+                f"| export at {size} | {rate:,.0f} rows/s | peak worker RSS {peak:.0f} MiB | |"
+            )
+    return "\n".join(lines)
+
+
+def _sqlite(count, requests_each):
+    folder = tempfile.mkdtemp(prefix="scale-")
+    try:
+        small = measure_one(f"sqlite:///{folder}/small.db", 1000, requests_each)
+        large = measure_one(f"sqlite:///{folder}/large.db", count, requests_each)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return table("SQLite", small, large, count)
+
+
+def _postgres(count, requests_each):
+    database = Postgres().start()
+    try:
+        small = measure_one(database.create_database("small"), 1000, requests_each)
+        large = measure_one(database.create_database("large"), count, requests_each)
+    finally:
+        database.stop()
+    return table("PostgreSQL", small, large, count)
+
+
+def main(argv=None):
+    """Run and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=200_000, help="on SQLite")
+    parser.add_argument("--postgres", type=int, default=1_000_000, help="0 to skip")
+    parser.add_argument("--requests", type=int, default=200, help="per route")
+    parser.add_argument("--smoke", action="store_true", help="5,000 invoices, SQLite only")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.invoices, args.postgres, args.requests = 5_000, 0, 16
+    out = [_sqlite(args.invoices, args.requests)]
+    if args.postgres:
+        out.append(_postgres(args.postgres, args.requests))
+    print("\n\n".join(out))
+    return out
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
