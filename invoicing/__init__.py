@@ -27,12 +27,16 @@ from invoicing.web import (
     pay,
     receivables,
 )
+from invoicing.web import (
+    exports as export_routes,
+)
 
 # The repository: templates/ and static/ are there, beside the package.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_BODY = 1024 * 1024
 BLUEPRINTS = (
-    account, invoices, credit_notes, customers, receivables, pay, health, webhook, pages, apidoc
+    account, invoices, credit_notes, customers, receivables, export_routes, pay, health, webhook,
+    pages, apidoc,
 )  # fmt: skip
 
 

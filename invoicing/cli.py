@@ -1,4 +1,4 @@
-"""The `flask --app server ...` commands: the database, the sample catalog, and recovery.
+"""The `flask --app server ...` commands: the database, the sample catalog, recovery, and exports.
 
     flask --app server db upgrade       (also done at start; init-db is the same)
     flask --app server seed-catalog
@@ -6,10 +6,12 @@
     flask --app server sync INVOICE_ID | --all
     flask --app server reconcile
     flask --app server remind --days-overdue N [--as-of T] [--dry-run]
+    flask --app server export invoices|credit-notes [--from T] [--to T] [--format csv|xero]
 
 Recovery only moves the local record forward (see record/invoices.py), so running it twice is safe.
 """
 
+import contextlib
 import json
 import sys
 import time
@@ -18,8 +20,9 @@ import click
 import stripe
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import DBAPIError
 
-from invoicing import events, invoice_actions, receivables, reconcile, stripe_calls
+from invoicing import events, exports, invoice_actions, receivables, reconcile, stripe_calls
 from invoicing.errors import StateConflictError, stripe_message
 from invoicing.record import database, event_log, invoices, migrate
 
@@ -166,6 +169,80 @@ def remind_overdue(days_overdue, as_of, dry_run):
         sys.exit(1)
 
 
+_MOMENT = click.IntRange(0, 10**12 - 1)
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("kind", type=click.Choice(exports.KINDS))
+@click.option(
+    "--from",
+    "start",
+    type=_MOMENT,
+    help="Invoices finalized (credit notes created) at or after this Unix time.",
+)
+@click.option("--to", "end", type=_MOMENT, help="... and before this Unix time.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(exports.FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv: the plain columns; xero: Xero's import template.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="The file to write (default: standard output).",
+)
+@click.option(
+    "--xero-account-code",
+    default=exports.xero.ACCOUNT_CODE,
+    show_default=True,
+    help="Xero's AccountCode for every line (--format xero).",
+)
+@click.option(
+    "--xero-tax-type",
+    default=exports.xero.TAX_TYPE,
+    show_default=True,
+    help="Xero's TaxType for every line, as your Xero names the rate (--format xero).",
+)
+def export_records(kind, start, end, fmt, output, xero_account_code, xero_tax_type):
+    """Write invoices or credit notes as CSV, one row per line item (docs/exports.md); a
+    progress bar on a terminal's stderr."""
+    if start is not None and end is not None and end < start:
+        raise click.BadParameter("must not be before --from.", param_hint="--to")
+    engine = current_app.extensions["db"]
+    options = {"account_code": xero_account_code, "tax_type": xero_tax_type}
+    try:
+        # A file is written whole or not at all (a temporary file, renamed at the end).
+        with (
+            click.open_file(output, "wb", atomic=output != "-") as out,
+            _progress(engine, kind, fmt, start, end) as advance,
+        ):
+            for piece in exports.chunks(
+                engine, kind, fmt, start, end, xero_options=options, on_batch=advance
+            ):
+                out.write(piece.encode("utf-8"))
+    except DBAPIError as error:
+        reason = str(error.orig).splitlines()[0] if str(error.orig) else type(error.orig).__name__
+        raise click.ClickException(f"The database could not be read: {reason}") from None
+
+
+@contextlib.contextmanager
+def _progress(engine, kind, fmt, start, end):
+    """A function to call with each batch's size: a progress bar's on a terminal, else one
+    that does nothing (a pipe or a log gets only the export)."""
+    if not sys.stderr.isatty():
+        yield lambda _count: None
+        return
+    total = exports.count(engine, kind, fmt, start, end)
+    with click.progressbar(length=total, label=f"Exporting {kind}", file=sys.stderr) as bar:
+        yield bar.update
+
+
 def serving():
     """True when the app is made to serve requests (gunicorn, `python server.py`, `flask run`,
     tests), False when a `flask` command other than `run` makes it."""
@@ -191,5 +268,6 @@ def init_app(app):
         sync_invoices,
         reconcile_record,
         remind_overdue,
+        export_records,
     ):
         app.cli.add_command(command)

@@ -148,6 +148,7 @@ credit_notes = Table(
     Column("voided_at", BigInteger),
     # The refunds it made (`re_...`), whichever of it and them the record heard of first.
     Column("refund_ids", JSON, nullable=False, server_default="[]"),
+    Index("ix_credit_notes_created", "created", "id"),
 )
 
 events = Table(

@@ -1,6 +1,6 @@
 """The indexes the lists and the receivables need at hundreds of thousands of invoices: pages
-newest first (all, by status, by email, by customer), what was open at a moment, and
-customers newest first.
+newest first (all, by status, by email, by customer), what was open at a moment, customers
+newest first, and credit notes in order of creation (the export).
 
 Revision ID: 0009
 Revises: 0008
@@ -22,6 +22,7 @@ INDEXES = {
     "ix_invoices_finalized_at": ("invoices", ["finalized_at"]),
     "ix_invoices_closed_at": ("invoices", ["closed_at"]),
     "ix_customers_created": ("customers", ["created", "email"]),
+    "ix_credit_notes_created": ("credit_notes", ["created", "id"]),
 }
 
 
