@@ -1,10 +1,12 @@
 """Make the README's screenshots in emulator mode: the demo page (desktop and a 390 px phone),
 a paid invoice's detail view (with its refunds), the Refund… dialog with Stripe's preview, the
-Credit… dialog line by line on a phone, and the payment page.
+Credit… dialog line by line on a phone, the payment page, and the list searched beside the
+customers view once there are more than a page of each.
 
 .venv/bin/python scripts/screenshots.py    # writes docs/index.png, docs/index-phone.png,
                                            # docs/detail.png, docs/refund.png,
-                                           # docs/credit-phone.png and docs/pay.png
+                                           # docs/credit-phone.png, docs/pay.png and
+                                           # docs/lists.png
 """
 
 import json
@@ -44,6 +46,12 @@ CUSTOMERS = [
 
 # A reminder, a receipt and two credit notes beside the invoices.
 OUTBOX = len(CUSTOMERS) + 4
+# For the lists' screenshot, more customers than a page holds, with two invoices each.
+MORE_CUSTOMERS = [
+    "Margaret Hamilton", "Katherine Johnson", "Dorothy Vaughan", "Mary Jackson",
+    "Barbara Liskov", "Frances Allen", "Radia Perlman", "Karen Jones", "Hedy Lamarr",
+    "Annie Easley", "Joan Clarke", "Sophie Wilson",
+]  # fmt: skip
 
 
 def post_event(server, type_, invoice):
@@ -100,6 +108,34 @@ def fill_the_page(page, server, emulator):
     expect(page.locator("#outbox li")).to_have_count(OUTBOX)
     expect(page.locator(".aging [data-bucket='overdue_31_60'] dd")).to_have_text("$30.00")
     return sent
+
+
+def lists_shot(page, server, path):
+    """More invoices than a page and more customers than a page, then the list searched for
+    "ma" (the beginning of a word of a name), above the customers view with its Load more."""
+    price = requests.get(f"{server.url}/prices", timeout=10).json()["data"][0]["id"]
+    for quantity in (1, 2):
+        for name in MORE_CUSTOMERS:
+            email = f"{name.split()[0].lower()}@example.com"
+            order = {"email": email, "name": name, "days_until_due": 30,
+                     "items": [{"price": price, "quantity": quantity}]}  # fmt: skip
+            post(server, "/invoices", order)
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(server.url)
+    expect(page.get_by_role("button", name="Load more invoices")).to_be_visible()
+    expect(page.get_by_role("button", name="Load more customers")).to_be_visible()
+    page.fill("#filter-q", "ma")
+    expect(page.locator("#invoices tr")).to_have_count(4)
+    page.mouse.click(5, 5)
+    # From the list's heading to the end of the customers view, in the page's coordinates.
+    top, bottom = page.evaluate(
+        """() => [
+            document.getElementById("invoices-section").getBoundingClientRect().top,
+            document.getElementById("customers-section").getBoundingClientRect().bottom,
+        ].map((y) => y + window.scrollY)"""
+    )
+    clip = {"x": 0, "y": top - 8, "width": 1200, "height": bottom - top + 24}
+    page.screenshot(path=path, clip=clip, full_page=True)
 
 
 def main():
@@ -168,10 +204,15 @@ def main():
         pay.goto(f"{server.url}/invoices/{sent['grace@example.com']}/pay")
         expect(pay.locator("#status")).to_have_text("open")
         pay.screenshot(path=os.path.join(out, "pay.png"), full_page=True)
+
+        lists_shot(page, server, os.path.join(out, "lists.png"))
         browser.close()
     server.stop()
     emulator.stop()
-    shots = "index.png, index-phone.png, detail.png, refund.png, credit-phone.png and pay.png"
+    shots = (
+        "index.png, index-phone.png, detail.png, refund.png, credit-phone.png, pay.png "
+        "and lists.png"
+    )
     print(f"Wrote {out}/{shots}")
 
 

@@ -1,8 +1,9 @@
 // The demo page: the catalog and the invoice form, the "Invoice sent" panel, and the views of
-// the other modules (receivables, the list, the detail view, the outbox).
+// the other modules (receivables, the list, the customers, the detail view, the outbox).
 import { day, element, money, newKey, request, statusBadges } from "./shared.js";
 import { initMenus } from "./actions.js";
 import { follow, initFilter, loadInvoices } from "./invoices.js";
+import { initCustomers, loadCustomers } from "./customers.js";
 import { initDetail } from "./detail.js";
 import { initMoney } from "./money.js";
 import { onChange, say, update } from "./live.js";
@@ -205,6 +206,8 @@ loadInvoices()
   .catch((error) => say(`Could not load the invoices: ${error.message}`, true))
   .finally(() => {
     initSummary();
+    initCustomers();
+    loadCustomers();
     loadReceivables();
     loadOutbox();
     follow();
