@@ -12,8 +12,8 @@ from werkzeug.wsgi import get_host
 from . import payments, refunds
 from .errors import StripeAPIError, invalid
 from .schema import check, decode, params_class
-from .store import random_token
-from .wire import answer, encode, fields
+from .store import random_token, to_json
+from .wire import answer, fields
 
 _KEY_PREFIXES = ("sk_test_", "rk_test_")
 # Fields an object shows only when asked, by its type: computed from the live object.
@@ -52,17 +52,19 @@ def call(emulator, environ, method, path, route, args):
     with store.lock:
         emulator.calls.append(route.operation)
         fault = emulator.faults.take_call(route.operation)
+        emulator.expire()
     if emulator.latency:
         time.sleep(emulator.latency)
     if fault and not fault.after:
-        raise _injected()
+        raise fault.exception()
     params = check(decode(fields(environ, method)), params_class(route.params))
     key = environ.get("HTTP_IDEMPOTENCY_KEY") if method == "POST" else None
     # A call that may change the state is in the state file before it is answered.
     with emulator.changing() if emulator.journal and method != "GET" else store.lock:
+        moment = store.now()
         if key:
             fingerprint = emulator.idempotent.fingerprint(method, path, params)
-            saved = emulator.idempotent.replay(key, fingerprint)
+            saved = emulator.idempotent.replay(key, fingerprint, moment)
         if key and saved:
             status, body = saved
             headers = {"Idempotent-Replayed": "true", "Idempotency-Key": key}
@@ -73,25 +75,18 @@ def call(emulator, environ, method, path, route, args):
             request_id = f"req_{random_token(14)}"
             status, body = _execute(store, base_url, request_id, route, args, params, key)
             if key:
-                emulator.idempotent.save(key, fingerprint, status, body)
+                emulator.idempotent.save(key, fingerprint, status, body, moment)
             headers = {"Idempotency-Key": key} if key else {}
     if fault:  # an answer lost on its way back: the call took effect all the same
-        raise _injected()
-    return answer(body, status, headers, request_id)
-
-
-def _injected():
-    return StripeAPIError(
-        "An error occurred with our connection to Stripe (injected by the emulator).",
-        status=500,
-        type="api_error",
-        should_retry=False,
-    )
+        raise fault.exception()
+    return answer(body.encode(), status, headers, request_id, moment)
 
 
 def _execute(store, base_url, request_id, route, args, params, key):
+    """Run the handler: (status, the answer as JSON text)."""
     store.base_url = base_url
     store.request = {"id": request_id, "idempotency_key": key}
+    store.forget_texts()
     try:
         result = route.handler(store, params, **args)
         expand = params.get("expand", [])
@@ -101,10 +96,11 @@ def _execute(store, base_url, request_id, route, args, params, key):
         for path in expand:
             _expand(store, shown, path, path)
     except StripeAPIError as error:
-        return error.status, encode(error.body(request_id))
+        return error.status, to_json(error.body(request_id))
     finally:
         store.request = {"id": None, "idempotency_key": None}
-    return 200, encode(shown)
+    # The same text as the snapshot of an event the call made is kept once (a saved answer).
+    return 200, store.shared(to_json(shown))
 
 
 def authenticate(header):

@@ -2,6 +2,7 @@
 
 import contextlib
 import threading
+import time
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -50,9 +51,12 @@ class Emulator:
         webhook_attempts=5,
         webhook_first_retry=1.0,
         state_file=None,
+        clock=time.time,
     ):
-        """`state_file`: keep the state in this file, and start from it if it exists."""
-        self.store = Store()
+        """`state_file`: keep the state in this file, and start from it if it exists; `clock`:
+        the emulator's time, Unix seconds as `time.time` gives them (objects' times, the `Date`
+        of answers, when events and saved `Idempotency-Key` answers expire)."""
+        self.store = Store(clock)
         self.store.renderers["invoice"] = invoices.render_invoice
         self.store.renderers["credit_note"] = credit_notes.render_credit_note
         self.latency = latency_ms / 1000
@@ -82,6 +86,8 @@ class Emulator:
         self._port = None
         if state_file:
             tidy = state.load(self, state_file)
+            if self.expire() and tidy:  # what expired meanwhile is not written again
+                tidy = False
             self.journal = state.Journal(self, state_file)
             self.idempotent.new = []
             if tidy is not None:  # else the first change makes the file
@@ -121,17 +127,27 @@ class Emulator:
                 if record:
                     self.journal.append(record)
 
+    def expire(self):
+        """Forget what Stripe no longer keeps: events after 30 days, `Idempotency-Key` answers
+        after 24 hours; how many. Each costs O(1): nothing is scanned when none is due."""
+        with self.store.lock:
+            moment = self.store.now()
+            events = self.store.expire("event", moment - webhooks.EVENT_RETENTION)
+            return events + self.idempotent.expire(moment)
+
     # Test controls, also reachable over HTTP under /_emulator/.
 
-    def fail(self, operation, nth=1, times=1, after=False):
-        """Make the `nth` next call of `operation` (and `times - 1` more) fail with `api_error`.
+    def fail(self, operation, nth=1, times=1, after=False, error="api_error"):
+        """Make the `nth` next call of `operation` (and `times - 1` more) fail: `api_error` (a
+        500), or `rate_limit` or `lock_timeout` (a 429 as Stripe's; the SDK retries only a
+        lock timeout, which Stripe marks `Stripe-Should-Retry: true`).
 
-        With `after=True` the call takes effect first (objects changed, events sent, an
-        idempotent answer saved), as when an answer is lost on its way back; a retry with the
-        same `Idempotency-Key` then gets the saved answer.
+        With `after=True` (an `api_error`) the call takes effect first (objects changed, events
+        sent, an idempotent answer saved), as when an answer is lost on its way back; a retry
+        with the same `Idempotency-Key` then gets the saved answer.
         """
         with self.store.lock:
-            self.faults.fail(operation, nth, times, after)
+            self.faults.fail(operation, nth, times, after, error)
 
     def drop_deliveries(self, event_type="*", times=1, share=None):
         """Drop the next `times` webhook deliveries of events matching `event_type`
@@ -212,7 +228,7 @@ class Emulator:
     def restore(self, snapshot):
         """Start from a `snapshot`; a malformed one raises KeyError, TypeError or ValueError."""
         idempotent = IdempotentAnswers()
-        idempotent.restore(snapshot["idempotent"])
+        idempotent.restore(snapshot["idempotent"], self.store.now())
         with self.store.lock:
             self.store.restore(snapshot)
             self.idempotent = idempotent
@@ -223,7 +239,7 @@ class Emulator:
         with self.store.lock:
             if "objects" in record:
                 self.store.apply(record)
-            self.idempotent.add(record.get("idempotent", {}))
+            self.idempotent.add(record.get("idempotent", {}), self.store.now())
         self._restore_port(record)
 
     def _restore_port(self, data):
@@ -253,7 +269,7 @@ class Emulator:
         try:
             response = self._dispatch(environ)
         except StripeAPIError as error:
-            response = error_answer(error)
+            response = error_answer(error, int(self.store.clock()))
         return response(environ, start_response)
 
     def _dispatch(self, environ):

@@ -10,8 +10,11 @@ new balance (https://docs.stripe.com/billing/customer/balance).
 """
 
 from .errors import invalid, no_such
+from .indexes import indexed
 from .routes import route
-from .store import created_matches, merge_metadata, now
+from .store import merge_metadata
+
+indexed("customer_balance_transaction", "customer")
 
 
 def record(store, customer, amount, currency, kind, **links):
@@ -27,7 +30,7 @@ def record(store, customer, amount, currency, kind, **links):
             "object": "customer_balance_transaction",
             "amount": amount,
             "checkout_session": None,
-            "created": now(),
+            "created": store.now(),
             "credit_note": links.get("credit_note"),
             "currency": currency,
             "customer": customer["id"],
@@ -90,16 +93,14 @@ def _transaction(store, customer_id, transaction_id):
 def list_transactions(store, params, customer):
     """List a customer's balance transactions, newest first, by invoice and creation time."""
     customer_id = _customer(store, customer)["id"]
+    within = store.filed("customer_balance_transaction", "customer", [customer_id])
 
     def match(found):
-        if found["customer"] != customer_id:
-            return False
-        if params.get("invoice", found["invoice"]) != found["invoice"]:
-            return False
-        return "created" not in params or created_matches(params["created"], found["created"])
+        return params.get("invoice", found["invoice"]) == found["invoice"]
 
     url = f"/v1/customers/{customer_id}/balance_transactions"
-    return store.page("customer_balance_transaction", params, url, match)
+    kind = "customer_balance_transaction"
+    return store.page(kind, params, url, match, within=within, covers=("invoice",))
 
 
 @route(

@@ -2,7 +2,6 @@
 
 from .errors import StripeAPIError, invalid, missing
 from .routes import route
-from .store import now
 
 
 def _product(store, params):
@@ -11,7 +10,7 @@ def _product(store, params):
             "id": params.get("id") or store.new_id("prod"),
             "object": "product",
             "active": params.get("active", True),
-            "created": now(),
+            "created": store.now(),
             "default_price": None,
             "description": params.get("description"),
             "images": [],
@@ -27,7 +26,7 @@ def _product(store, params):
             # Stripe's default for a product made through the API.
             "type": "service",
             "unit_label": params.get("unit_label"),
-            "updated": now(),
+            "updated": store.now(),
             "url": None,
         }
     )
@@ -51,14 +50,16 @@ def retrieve_product(store, params, product):
 
 @route("GET", "/v1/products", "products.list", "ProductListParams")
 def list_products(store, params):
-    """List products, optionally only active ones or some ids."""
+    """List products by `active`, `ids`, `shippable`, `type`, `url` and creation time."""
     ids = params.get("ids")
-    return store.page(
-        "product",
-        params,
-        "/v1/products",
-        lambda p: params.get("active", p["active"]) == p["active"] and (not ids or p["id"] in ids),
-    )
+    keys = ("active", "shippable", "type", "url")
+
+    def match(product):
+        return all(params.get(k, product[k]) == product[k] for k in keys) and (
+            not ids or product["id"] in ids
+        )
+
+    return store.page("product", params, "/v1/products", match, covers=(*keys, "ids"))
 
 
 @route("POST", "/v1/prices", "prices.create", "PriceCreateParams")
@@ -93,7 +94,7 @@ def create_price(store, params):
             "object": "price",
             "active": params.get("active", True),
             "billing_scheme": "per_unit",
-            "created": now(),
+            "created": store.now(),
             "currency": params["currency"].lower(),
             "custom_unit_amount": None,
             "livemode": False,
@@ -130,20 +131,20 @@ def retrieve_price(store, params, price):
 
 @route("GET", "/v1/prices", "prices.list", "PriceListParams")
 def list_prices(store, params):
-    """List prices by `active`, `currency`, `product` and `lookup_keys`."""
+    """List prices by `active`, `currency`, `product`, `type`, `lookup_keys` and creation time;
+    `recurring` is refused, as the emulator has no recurring prices."""
     keys = params.get("lookup_keys")
     if keys is not None and len(keys) > 10:
         raise invalid("lookup_keys", "You can pass at most 10 lookup_keys.")
 
+    fields = ("active", "currency", "product", "type")
+
     def match(price):
-        return (
-            params.get("active", price["active"]) == price["active"]
-            and params.get("currency", price["currency"]) == price["currency"]
-            and params.get("product", price["product"]) == price["product"]
-            and (keys is None or price["lookup_key"] in keys)
+        return all(params.get(k, price[k]) == price[k] for k in fields) and (
+            keys is None or price["lookup_key"] in keys
         )
 
-    return store.page("price", params, "/v1/prices", match)
+    return store.page("price", params, "/v1/prices", match, covers=(*fields, "lookup_keys"))
 
 
 def price_for_line(store, price_id, param):

@@ -8,8 +8,11 @@ the emulator (`balance_transaction` stays null): there is no account balance to 
 
 import os
 
+from .indexes import indexed
 from .routes import route
-from .store import created_matches, now
+
+indexed("charge", "customer")
+indexed("charge", "payment_intent")
 
 # The test payment methods a charge can be made with: what `payment_method_details` shows.
 CARD = "visa"
@@ -52,7 +55,7 @@ def new_charge(store, invoice, intent, method, status):
         },
         "calculated_statement_descriptor": _descriptor(invoice),
         "captured": True,
-        "created": now(),
+        "created": store.now(),
         "currency": intent["currency"],
         "customer": intent["customer"],
         "description": intent["description"],
@@ -217,10 +220,13 @@ def retrieve_charge(store, params, charge):
 def list_charges(store, params):
     """List charges, newest first, by customer, PaymentIntent, transfer group and creation."""
     keys = ("customer", "payment_intent", "transfer_group")
+    within = None
+    for key in ("payment_intent", "customer"):  # the narrower first
+        if key in params:
+            within = store.filed("charge", key, [params[key]])
+            break
 
     def match(charge):
-        if not all(params.get(k, charge[k]) == charge[k] for k in keys):
-            return False
-        return "created" not in params or created_matches(params["created"], charge["created"])
+        return all(params.get(k, charge[k]) == charge[k] for k in keys)
 
-    return store.page("charge", params, "/v1/charges", match)
+    return store.page("charge", params, "/v1/charges", match, within=within, covers=keys)

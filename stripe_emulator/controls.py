@@ -12,6 +12,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
 from .errors import StripeAPIError, invalid
+from .faults import CALL_ERRORS
 from .store import API_VERSION
 from .wire import json_answer
 
@@ -76,7 +77,8 @@ def _number(body, key, default, kind=int, least=1):
 def faults(emulator, request):
     """POST: arm a fault; DELETE: clear every fault.
 
-    `{"operation": "invoices.pay", "nth"?: 1, "times"?: 1, "after"?: false}` fails a call;
+    `{"operation": "invoices.pay", "nth"?: 1, "times"?: 1, "after"?: false, "error"?:
+    "api_error" | "rate_limit" | "lock_timeout"}` fails a call (a 500, or a 429 as Stripe's);
     `{"webhook": "drop" | "delay", "type"?: "*", "times"?: 1, "seconds"?: 2}` drops or delays
     webhook deliveries; `{"webhook": "drop", "share": 0.3}` drops that share of them at random.
     """
@@ -104,14 +106,25 @@ def faults(emulator, request):
                 seconds = _number(body, "seconds", 2.0, float, least=0)
                 emulator.delay_deliveries(event_type, seconds, times)
         elif isinstance(body.get("operation"), str):
-            after = body.get("after", False)
-            if not isinstance(after, bool):
-                raise invalid("after", "after must be true or false.")
-            emulator.fail(body["operation"], _number(body, "nth", 1), times, after)
+            _call_fault(emulator, body, times)
         else:
             raise invalid("operation", "Send {operation, nth?, times?, after?} or {webhook, ...}.")
     with emulator.store.lock:
         return json_answer(emulator.faults.shown())
+
+
+def _call_fault(emulator, body, times):
+    """Arm the fault of one operation's calls that `body` describes."""
+    after, error = body.get("after", False), body.get("error", "api_error")
+    if not isinstance(after, bool):
+        raise invalid("after", "after must be true or false.")
+    if error not in CALL_ERRORS:
+        raise invalid("error", f"error must be one of {', '.join(CALL_ERRORS)}.")
+    if after and error != "api_error":
+        raise invalid(
+            "after", "A call refused with a 429 never takes effect: after is for api_error."
+        )
+    emulator.fail(body["operation"], _number(body, "nth", 1), times, after, error)
 
 
 def deliveries(emulator, request):

@@ -1,19 +1,10 @@
 """Credit note lines: each credits an invoice line by quantity or by amount, within what is left
 of it; and paging through a credit note's lines."""
 
-from .errors import StripeAPIError, invalid, missing
+from .errors import StripeAPIError, invalid, missing, not_covered
 from .store import list_object
 
 _LINE_FIELDS_NOT_COVERED = ("description", "tax_amounts", "tax_rates", "unit_amount")
-
-
-def not_covered(param, message=None):
-    """A declared parameter the emulator does not emulate: refused, never dropped."""
-    return StripeAPIError(
-        message or f"The emulator does not cover {param} yet; leave it unset.",
-        code="parameter_unknown",
-        param=param,
-    )
 
 
 def no_such_param(kind, object_id, param):

@@ -4,8 +4,7 @@ outside Stripe (`out_of_band_amount`), which together must equal it
 (https://docs.stripe.com/api/credit_notes/create)."""
 
 from . import balance_transactions as ledger
-from .credit_note_lines import not_covered
-from .errors import invalid
+from .errors import invalid, not_covered
 from .refunds import refund_invoice, refundable_on
 
 _ACCOUNTED = ("refund_amount", "credit_amount", "out_of_band_amount")

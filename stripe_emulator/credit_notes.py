@@ -10,12 +10,15 @@ credit notes of an invoice together never exceed its total
 
 from . import credit_note_refunds as payback
 from . import outbox
-from .credit_note_lines import credit_lines, no_such_param, not_covered, page_lines
-from .errors import StripeAPIError, invalid, state
+from .credit_note_lines import credit_lines, no_such_param, page_lines
+from .errors import StripeAPIError, invalid, not_covered, state
+from .indexes import indexed
 from .payments import follow_remaining, settle
 from .routes import route
-from .store import created_matches, list_object, merge_metadata, now
+from .store import list_object, merge_metadata
 
+indexed("credit_note", "invoice")
+indexed("credit_note", "customer")
 # A credit note embeds its first lines; the rest are read from its lines list.
 EMBEDDED_LINES = 10
 OWED = ("open", "uncollectible")
@@ -103,7 +106,7 @@ def plan(store, params, note_id=None):
     pre, post = _split(invoice, amount)
     out_of_band = payback.account_for(store, params, invoice, post)
     sequence = len(invoice.get("_credit_notes", [])) + 1
-    moment = now()
+    moment = store.now()
     return invoice, {
         "id": note_id,
         "object": "credit_note",
@@ -207,13 +210,16 @@ def retrieve_credit_note(store, params, note):
 def list_credit_notes(store, params):
     """List credit notes, newest first, by invoice, customer and creation time."""
     keys = ("invoice", "customer", "customer_account")
+    within = None
+    for key in ("invoice", "customer"):  # the narrower first
+        if key in params:
+            within = store.filed("credit_note", key, [params[key]])
+            break
 
     def match(note):
-        if not all(params.get(k, note[k]) == note[k] for k in keys):
-            return False
-        return "created" not in params or created_matches(params["created"], note["created"])
+        return all(params.get(k, note[k]) == note[k] for k in keys)
 
-    return store.page("credit_note", params, "/v1/credit_notes", match)
+    return store.page("credit_note", params, "/v1/credit_notes", match, within=within, covers=keys)
 
 
 @route(
@@ -264,7 +270,7 @@ def void_credit_note(store, params, note):
         )
     # A note with a post-payment amount (a refund, a balance credit) left its invoice paid:
     # only notes that lowered what remains due can be voided.
-    obj.update(status="void", voided_at=now())
+    obj.update(status="void", voided_at=store.now())
     store.emit("credit_note.voided", obj)
     _move_amounts(store, invoice, obj, -1)
     return obj

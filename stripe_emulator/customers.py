@@ -3,11 +3,20 @@
 import re
 
 from .errors import invalid
+from .indexes import indexed
 from .routes import route
-from .store import deleted, list_object, merge_metadata, now, random_token
+from .store import deleted, list_object, merge_metadata, random_token
 
 _UPDATABLE = ("description", "email", "name", "phone", "preferred_locales", "metadata")
 _CLAUSE = re.compile(r"\s*(email|name|metadata\['([^']+)'\])\s*:\s*'((?:[^'\\]|\\.)*)'\s*")
+
+
+def _email_key(customer):
+    # Lowercased: a list matches an email exactly, a search whatever its case.
+    return (customer.get("email") or "").lower() or None
+
+
+indexed("customer", "email", _email_key, changes=True)
 
 
 @route("POST", "/v1/customers", "customers.create", "CustomerCreateParams")
@@ -19,7 +28,7 @@ def create_customer(store, params):
             "object": "customer",
             "address": None,
             "balance": 0,
-            "created": now(),
+            "created": store.now(),
             "currency": None,
             "default_source": None,
             "delinquent": False,
@@ -63,6 +72,7 @@ def update_customer(store, params, customer):
             previous[key] = obj[key]
             obj[key] = merge_metadata(obj[key], params[key]) if key == "metadata" else params[key]
     previous = {k: v for k, v in previous.items() if obj[k] != v}
+    store.refile(obj)
     if previous:  # Stripe sends no event for an update that changes nothing
         store.emit("customer.updated", obj, previous)
     return obj
@@ -75,6 +85,7 @@ def delete_customer(store, params, customer):
     snapshot = store.render(obj)
     obj.clear()
     obj.update({**deleted(snapshot)})
+    store.refile(obj)
     store.emit("customer.deleted", snapshot)
     return obj
 
@@ -93,13 +104,18 @@ def live_customer(store, customer_id, param):
 
 @route("GET", "/v1/customers", "customers.list", "CustomerListParams")
 def list_customers(store, params):
-    """List customers, optionally by exact `email` (case-sensitive, as on Stripe)."""
-    return store.page(
-        "customer",
-        params,
-        "/v1/customers",
-        lambda c: not c.get("deleted") and params.get("email", c["email"]) == c["email"],
-    )
+    """List customers, optionally by exact `email` (case-sensitive, as on Stripe), and by
+    creation time; `test_clock` is refused, as the emulator has no test clocks."""
+    within = None
+    if "email" in params:
+        within = store.filed("customer", "email", [params["email"].lower()])
+
+    def match(customer):
+        if customer.get("deleted"):
+            return False
+        return params.get("email", customer["email"]) == customer["email"]
+
+    return store.page("customer", params, "/v1/customers", match, within=within, covers=("email",))
 
 
 @route("GET", "/v1/customers/search", "customers.search", "CustomerSearchParams")
@@ -107,9 +123,13 @@ def search_customers(store, params):
     """Search customers with clauses like `email:'a@b.co' AND name:'Jo'`."""
     clauses = _parse_query(params["query"])
     limit = params.get("limit", 10)
+    emails = [value.lower() for field, _, value in clauses if field == "email"]
+    # With an email clause, only the customers filed under that email can match.
+    within = store.filed("customer", "email", emails[:1]) if emails else [store.by_type["customer"]]
+    candidates = reversed(within[0]) if within else ()
     found = [
         store.render(c)
-        for c in (store.objects[i] for i in reversed(store.by_type["customer"]))
+        for c in (store.objects[i] for i in candidates)
         if not c.get("deleted") and all(_holds(c, clause) for clause in clauses)
     ]
     result = list_object(found[:limit], "/v1/customers/search", len(found) > limit)

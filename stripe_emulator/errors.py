@@ -66,6 +66,15 @@ def unknown(param):
     )
 
 
+def not_covered(param, message=None):
+    """A declared parameter the emulator does not emulate: refused, never dropped."""
+    return StripeAPIError(
+        message or f"The emulator does not cover {param} yet; leave it unset.",
+        code="parameter_unknown",
+        param=param,
+    )
+
+
 def invalid(param, message, code=None):
     """A parameter has a value the API refuses."""
     return StripeAPIError(message, code=code, param=param)

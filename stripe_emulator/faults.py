@@ -3,6 +3,19 @@
 import random
 from dataclasses import asdict, dataclass
 
+from .errors import StripeAPIError
+
+# What a failing call answers: a 500 `api_error`, or a 429 of Stripe's request rate limiter
+# (`rate_limit`, which Stripe's libraries do not retry) or of an object lock (`lock_timeout`,
+# which Stripe asks to retry with `Stripe-Should-Retry: true`; https://docs.stripe.com/rate-limits).
+CALL_ERRORS = ("api_error", "rate_limit", "lock_timeout")
+_LOCKED = (
+    "This object cannot be accessed right now because another API request or Stripe process is "
+    "currently accessing it. If you see this error intermittently, retry the request. If you see "
+    "this error frequently and are making multiple concurrent requests to a single object, make "
+    "your requests serially or at a lower rate."
+)
+
 
 def matches(pattern, event_type):
     """Whether an event type matches `*`, `invoice.*` or itself, as `enabled_events` do."""
@@ -13,7 +26,8 @@ def matches(pattern, event_type):
 
 @dataclass
 class CallFault:
-    """The `nth` next call of an operation, and `times - 1` more, fail.
+    """The `nth` next call of an operation, and `times - 1` more, fail with `error` (one of
+    CALL_ERRORS).
 
     `after`: the call takes effect first (objects changed, events sent, an idempotent answer
     saved), then its answer is lost: the client gets a 500 all the same.
@@ -22,6 +36,25 @@ class CallFault:
     skip: int
     times: int
     after: bool
+    error: str = "api_error"
+
+    def exception(self):
+        """What the failing call raises, as Stripe answers it."""
+        if self.error == "rate_limit":
+            return StripeAPIError(
+                "Request rate limit exceeded. Learn more about rate limits here "
+                "https://stripe.com/docs/rate-limits.",
+                status=429,
+                code="rate_limit",
+            )
+        if self.error == "lock_timeout":
+            return StripeAPIError(_LOCKED, status=429, code="lock_timeout", should_retry=True)
+        return StripeAPIError(
+            "An error occurred with our connection to Stripe (injected by the emulator).",
+            status=500,
+            type="api_error",
+            should_retry=False,
+        )
 
 
 @dataclass
@@ -44,9 +77,13 @@ class Faults:
         self._deliveries = []
         self._random = random.Random()
 
-    def fail(self, operation, nth=1, times=1, after=False):
-        """Make the `nth` next call of `operation` (and `times - 1` more) fail."""
-        self._calls[operation] = CallFault(nth - 1, times, after)
+    def fail(self, operation, nth=1, times=1, after=False, error="api_error"):
+        """Make the `nth` next call of `operation` (and `times - 1` more) fail with `error`."""
+        if error not in CALL_ERRORS:
+            raise ValueError(f"error must be one of {', '.join(CALL_ERRORS)}")
+        if after and error != "api_error":
+            raise ValueError("a call refused with a 429 never takes effect: after is for api_error")
+        self._calls[operation] = CallFault(nth - 1, times, after, error)
 
     def disturb_deliveries(self, webhook, event_type, times, seconds=0.0, share=None):
         """Drop (`webhook="drop"`) or delay the next `times` deliveries of matching events, or

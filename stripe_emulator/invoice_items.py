@@ -3,11 +3,20 @@
 from .catalog import price_for_line
 from .customers import live_customer
 from .errors import invalid, missing
+from .indexes import indexed
 from .routes import route
-from .store import now
 from .transitions import draft
 
 MAX_LINES = 250
+
+
+def _pending_for(item):
+    """The customer whose next invoice may pick the item up: none once it is on an invoice."""
+    return item["customer"] if item["invoice"] is None else None
+
+
+indexed("invoiceitem", "customer")
+indexed("invoiceitem", "pending", _pending_for, changes=True)
 
 
 def param_path(prefix, *keys):
@@ -24,7 +33,7 @@ def new_item(store, customer, params, prefix, currency):
         store, params, prefix, currency, quantity
     )
     _check_currency(prefix, pricing, item_currency, currency)
-    created = now()
+    created = store.now()
     return {
         "id": store.new_id("ii"),
         "object": "invoiceitem",
@@ -101,6 +110,7 @@ def _check_currency(prefix, pricing, item_currency, currency):
 def attach(store, invoice, item):
     """Put an invoice item on a draft invoice as a line."""
     item["invoice"] = invoice["id"]
+    store.refile(item)
     invoice["_lines"].append(
         {
             "id": store.new_id("il"),
@@ -138,11 +148,10 @@ def attach(store, invoice, item):
 
 def pending_items(store, customer_id, currency):
     """The customer's invoice items on no invoice yet, in `currency`, oldest first."""
-    for item_id in list(store.by_type["invoiceitem"]):
-        # Looked at without being noted as read; those yielded are read (they will change).
-        item = store.objects.peek(item_id)
-        if item["customer"] == customer_id and item["invoice"] is None:
-            if item["currency"] == currency:
+    for bucket in store.filed("invoiceitem", "pending", [customer_id]):
+        for item_id in list(bucket):
+            # Looked at without being noted as read; those yielded are read (they will change).
+            if store.objects.peek(item_id)["currency"] == currency:
                 yield store.objects[item_id]
 
 
@@ -197,13 +206,21 @@ def retrieve_invoice_item(store, params, item):
 
 @route("GET", "/v1/invoiceitems", "invoice_items.list", "InvoiceItemListParams")
 def list_invoice_items(store, params):
-    """List invoice items by customer, invoice, or pending."""
+    """List invoice items by customer, invoice, pending (true: on no invoice yet; false: on
+    one) and creation time (their `date`)."""
+    within = None
+    if params.get("pending") and "customer" in params:
+        within = store.filed("invoiceitem", "pending", [params["customer"]])
+    elif "customer" in params:
+        within = store.filed("invoiceitem", "customer", [params["customer"]])
+    keys = ("customer", "invoice", "customer_account")
 
     def match(item):
-        return (
-            params.get("customer", item["customer"]) == item["customer"]
-            and params.get("invoice", item["invoice"]) == item["invoice"]
-            and (not params.get("pending") or item["invoice"] is None)
-        )
+        if not all(params.get(k, item[k]) == item[k] for k in keys):
+            return False
+        return "pending" not in params or params["pending"] == (item["invoice"] is None)
 
-    return store.page("invoiceitem", params, "/v1/invoiceitems", match)
+    url, covers = "/v1/invoiceitems", (*keys, "pending")
+    return store.page(
+        "invoiceitem", params, url, match, within=within, covers=covers, created="date"
+    )

@@ -2,15 +2,21 @@
 
 from .customers import live_customer
 from .errors import StripeAPIError, invalid, missing
+from .indexes import indexed
 from .invoice_items import attach, check_room, new_item, param_path, pending_items, total
+from .listing import created_matches
 from .routes import route
-from .store import clone, deleted, list_object, merge_metadata, now
+from .store import clone, deleted, list_object, merge_metadata
 from .transitions import draft
 
 # An invoice embeds its first lines; the rest are read from its lines list.
 EMBEDDED_LINES = 10
 MAX_CUSTOM_FIELDS = 4
 _DRAFT_FIELDS = ("auto_advance", "description", "footer", "statement_descriptor")
+# The filters of invoices.list tested on each invoice walked past; `customer` is indexed.
+_LIST_FIELDS = ("status", "collection_method", "customer_account")
+
+indexed("invoice", "customer")
 
 
 def render_invoice(store, invoice):
@@ -109,7 +115,7 @@ def create_invoice(store, params):
 
 def _draft_invoice(store, params, customer, method, days, due_date):
     """A new draft invoice for `customer`, not yet kept, with no lines."""
-    created = now()
+    created = store.now()
     fields = {
         "id": store.new_id("in"),
         "object": "invoice",
@@ -289,14 +295,20 @@ def retrieve_invoice(store, params, invoice):
 
 @route("GET", "/v1/invoices", "invoices.list", "InvoiceListParams")
 def list_invoices(store, params):
-    """List invoices by customer, status and collection method."""
-    keys = ("customer", "status", "collection_method")
-    return store.page(
-        "invoice",
-        params,
-        "/v1/invoices",
-        lambda inv: all(params.get(k, inv[k]) == inv[k] for k in keys),
-    )
+    """List invoices, newest first, by customer, status, collection method, due date and
+    creation time; `subscription` is refused, as the emulator has no subscriptions."""
+    due = params.get("due_date")
+    within = None
+    if "customer" in params:
+        within = store.filed("invoice", "customer", [params["customer"]])
+
+    def match(inv):
+        if not all(params.get(k, inv[k]) == inv[k] for k in _LIST_FIELDS):
+            return False
+        return due is None or created_matches(due, inv["due_date"])
+
+    covers = (*_LIST_FIELDS, "customer", "due_date")
+    return store.page("invoice", params, "/v1/invoices", match, within=within, covers=covers)
 
 
 @route(

@@ -10,7 +10,9 @@ note issued on a sent invoice (`credit_note`).
 from invoicing.currencies import format_money
 
 from .hosted import day
-from .store import now
+from .indexes import indexed
+
+indexed("email", "invoice")
 
 
 def _subject(invoice, kind, note=None):
@@ -47,9 +49,9 @@ def _credit_note_lines(invoice, note):
     return [*lines, f"Download the credit note PDF: {note['pdf']}"]
 
 
-def _text(invoice, kind, note=None):
-    """The email's plain text, as Stripe words it: who sends it, to whom, what is owed, paid or
-    credited, by when, and the links to the hosted invoice page and the PDF."""
+def _text(invoice, kind, moment, note=None):
+    """The email's plain text at `moment`, as Stripe words it: who sends it, to whom, what is
+    owed, paid or credited, by when, and the links to the hosted invoice page and the PDF."""
     account, currency = invoice["account_name"], invoice["currency"]
     lines = [
         f"From: {account}",
@@ -63,12 +65,12 @@ def _text(invoice, kind, note=None):
         lines += [
             f"Receipt from {account}",
             f"Amount paid: {format_money(invoice['amount_paid'], currency)}",
-            f"Paid on: {day(invoice['status_transitions']['paid_at'] or now())}",
+            f"Paid on: {day(invoice['status_transitions']['paid_at'] or moment)}",
         ]
     else:
         due = invoice["due_date"]
         if kind == "reminder" and due:
-            late = due < now()
+            late = due < moment
             lines.append(f"This invoice {'was' if late else 'is'} due on {day(due)}.")
         lines += [
             f"Invoice from {account}",
@@ -95,6 +97,7 @@ def record(store, invoice, kind, note=None):
     if not invoice["customer_email"]:
         return None
     about = {"credit_note": note["id"]} if note else {}
+    moment = store.now()
     return store.add(
         {
             "id": store.new_id("email"),
@@ -104,8 +107,8 @@ def record(store, invoice, kind, note=None):
             "kind": kind,
             "invoice": invoice["id"],
             "hosted_invoice_url": invoice["hosted_invoice_url"],
-            "created": now(),
-            "text": _text(invoice, kind, note),
+            "created": moment,
+            "text": _text(invoice, kind, moment, note),
             **about,
         }
     )
@@ -113,5 +116,7 @@ def record(store, invoice, kind, note=None):
 
 def emails(store, invoice=None):
     """The recorded emails, newest first, as copies; only those about `invoice` if given."""
-    found = (store.objects[i] for i in reversed(store.by_type["email"]))
-    return [store.render(e) for e in found if invoice is None or e["invoice"] == invoice]
+    orders = (
+        [store.by_type["email"]] if invoice is None else store.filed("email", "invoice", [invoice])
+    )
+    return [store.render(store.objects[i]) for order in orders for i in reversed(order)]

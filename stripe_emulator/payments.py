@@ -4,13 +4,19 @@ declined, processing, or out of band."""
 
 from . import charges, outbox
 from .errors import StripeAPIError
+from .indexes import indexed
 from .routes import route
-from .store import list_object, now, random_token
+from .store import list_object, random_token
+
+indexed("invoice_payment", "invoice")
+indexed(
+    "invoice_payment", "payment_intent", lambda payment: payment["payment"].get("payment_intent")
+)
 
 
 def open_payment(store, invoice):
     """Create the invoice's PaymentIntent and its default InvoicePayment."""
-    created = now()
+    created = store.now()
     intent = _add_intent(store, invoice, invoice["amount_due"], created)
     payment = store.add(_new_invoice_payment(store, invoice, intent, created))
     invoice["_payment_intent"] = intent["id"]
@@ -138,7 +144,7 @@ def settle(store, invoice, out_of_band=False, method=charges.CARD):
     """Mark the invoice paid: by its PaymentIntent succeeding (paying what remains, with test
     method `method`), or out of band."""
     intent, payment = _parts(store, invoice)
-    moment = now()
+    moment = store.now()
     if intent and not out_of_band:
         _succeed_intent(store, invoice, intent, method)
     elif intent and intent["status"] != "canceled":
@@ -171,7 +177,7 @@ def pay_part(store, invoice, amount, method=charges.CARD):
 
     https://docs.stripe.com/invoicing/partial-payments
     """
-    moment = now()
+    moment = store.now()
     intent = _add_intent(store, invoice, amount, moment)
     store.emit("payment_intent.created", intent)
     _succeed_intent(store, invoice, intent, method)
@@ -240,7 +246,7 @@ def process_payment(store, invoice):
 def cancel_payment(store, invoice):
     """The invoice will not be paid: cancel its PaymentIntent and InvoicePayment."""
     intent, payment = _parts(store, invoice)
-    moment = now()
+    moment = store.now()
     if intent and intent["status"] not in ("succeeded", "canceled"):
         _cancel_intent(store, intent, moment)
     if payment and payment["status"] == "open":
@@ -289,6 +295,11 @@ def retrieve_invoice_payment(store, params, payment):
 def list_invoice_payments(store, params):
     """List InvoicePayments by invoice, status, or `payment[type]`/`payment[payment_intent]`."""
     wanted = params.get("payment", {})
+    within = None
+    if "payment_intent" in wanted:
+        within = store.filed("invoice_payment", "payment_intent", [wanted["payment_intent"]])
+    elif "invoice" in params:
+        within = store.filed("invoice_payment", "invoice", [params["invoice"]])
 
     def match(payment):
         return (
@@ -297,4 +308,6 @@ def list_invoice_payments(store, params):
             and all(payment["payment"].get(k) == v for k, v in wanted.items())
         )
 
-    return store.page("invoice_payment", params, "/v1/invoice_payments", match)
+    covers = ("invoice", "status", "payment")
+    url = "/v1/invoice_payments"
+    return store.page("invoice_payment", params, url, match, within=within, covers=covers)

@@ -11,10 +11,14 @@ come at once. Refunds never change an invoice's amounts.
 import functools
 
 from . import charges
-from .credit_note_lines import no_such_param, not_covered
-from .errors import StripeAPIError, invalid, state
+from .credit_note_lines import no_such_param
+from .errors import StripeAPIError, invalid, not_covered, state
+from .indexes import indexed
 from .routes import route
-from .store import created_matches, list_object, merge_metadata, now
+from .store import list_object, merge_metadata
+
+indexed("refund", "charge")
+indexed("refund", "payment_intent")
 
 # Declared by the API for refunds the emulator has no payments of (customer cash balances,
 # Connect transfers, payment methods that email refund instructions).
@@ -39,7 +43,7 @@ def refund_charge(store, charge, amount, reason=None, metadata=None):
             "amount": amount,
             "balance_transaction": None,
             "charge": charge["id"],
-            "created": now(),
+            "created": store.now(),
             "currency": charge["currency"],
             "customer": charge["customer"],
             "customer_account": None,
@@ -229,13 +233,16 @@ def retrieve_refund(store, params, refund):
 def list_refunds(store, params):
     """List refunds, newest first, by charge, PaymentIntent and creation time."""
     keys = ("charge", "payment_intent")
+    within = None
+    for key in keys:
+        if key in params:
+            within = store.filed("refund", key, [params[key]])
+            break
 
     def match(refund):
-        if not all(params.get(k, refund[k]) == refund[k] for k in keys):
-            return False
-        return "created" not in params or created_matches(params["created"], refund["created"])
+        return all(params.get(k, refund[k]) == refund[k] for k in keys)
 
-    return store.page("refund", params, "/v1/refunds", match)
+    return store.page("refund", params, "/v1/refunds", match, within=within, covers=keys)
 
 
 @route("POST", "/v1/refunds/<refund>", "refunds.update", "RefundUpdateParams")
@@ -264,6 +271,7 @@ def cancel_refund(store, params, refund):
 def charge_refunds(store, charge):
     """The includable `refunds` list of a charge, newest first."""
     # Expanding only reads: not noted as read by a change being recorded.
-    found = [store.objects.peek(i) for i in reversed(store.by_type["refund"])]
-    data = [store.render(r) for r in found if r["charge"] == charge["id"]]
+    found = [store.objects.peek(i) for b in store.filed("refund", "charge", [charge["id"]])
+             for i in reversed(b)]  # fmt: skip
+    data = [store.render(r) for r in found]
     return list_object(data, f"/v1/refunds?charge={charge['id']}")

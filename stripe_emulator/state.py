@@ -3,13 +3,14 @@
 Every change is in the file before the emulator answers the call that made it, so that
 `kill -9` at any moment loses nothing the emulator acknowledged. The file is JSON lines:
 
-    {"format": 2, "port": 12111, "objects": {...}, "by_type": {...}, "idempotent": {...}}
+    {"format": 3, "port": 12111, "objects": {...}, "by_type": {...}, "idempotent": {...}}
     {"objects": {"in_...": {...}, "cus_...": {...}}, "new": ["in_..."], "idempotent": {...}}
     {"port": 12112}
 
 The first line is a snapshot (a format 1 file, from earlier versions, is that line alone).
 Each later line is one change: the objects it may have changed as they are after it, the ids
-it added (in order) and removed, the `Idempotency-Key` answers it saved, the port. Loading
+it added (in order) and removed, the `Idempotency-Key` answers it saved (each with when), the
+port. Loading
 replays the snapshot, then the lines in order; a last line without its newline, cut short by a
 crash in the middle of its write, is ignored. The file is rewritten as one snapshot line
 (compaction), atomically, when the emulator starts with lines to fold in, when it stops, and
@@ -18,7 +19,10 @@ per state size.
 
 What is kept: every object (events included, in order), the saved answers of
 `Idempotency-Key`s, and the port. What is not: the record of calls, armed faults, and webhook
-deliveries still waiting for a retry.
+deliveries still waiting for a retry. Events older than 30 days and answers older than 24 hours
+are dropped when the file is loaded, as when the emulator runs (the file is then rewritten
+without them). Format 3 keeps an event's snapshot as `_object` and `_previous` and when each
+answer was saved; files of formats 1 and 2 still load.
 """
 
 import atexit
@@ -28,8 +32,8 @@ import os
 
 from .store import to_json
 
-FORMAT = 2
-READABLE = (1, FORMAT)
+FORMAT = 3
+READABLE = (1, 2, FORMAT)
 log = logging.getLogger(__name__)
 
 
@@ -101,9 +105,9 @@ def line(record):
     """One change as one line of JSON (bytes, with its newline).
 
     `record`: `objects`, `new` and `removed` (see `Store.changes`), `idempotent` (key: the
-    fingerprint, status and body bytes of each answer saved) and `port`, each if present. JSON
-    texts (an event's `_data`, an answer's body) go in as JSON rather than as strings, which
-    would have to be escaped: they are most of a line.
+    fingerprint, status, body text and time saved of each answer saved) and `port`, each if
+    present. JSON texts (an event's `_object` and `_previous`, an answer's body) go in as JSON
+    rather than as strings, which would have to be escaped: they are most of a line.
     """
     parts = []
     if "objects" in record:
@@ -112,8 +116,8 @@ def line(record):
         parts.append(f'"objects":{{{objects}}},"new":{new},"removed":{removed}')
     if "idempotent" in record:
         answers = ",".join(
-            f"{to_json(key)}:[{to_json(fingerprint)},{status},{body.decode()}]"
-            for key, (fingerprint, status, body) in record["idempotent"].items()
+            f"{to_json(key)}:[{to_json(fingerprint)},{status},{body},{at}]"
+            for key, (fingerprint, status, body, at) in record["idempotent"].items()
         )
         parts.append(f'"idempotent":{{{answers}}}')
     if "port" in record:
@@ -122,11 +126,11 @@ def line(record):
 
 
 def _object(obj):
-    data = obj["_data"] if obj["object"] == "event" else None
-    if not isinstance(data, str):
+    if obj["object"] != "event":
         return to_json(obj)
-    rest = to_json({k: v for k, v in obj.items() if k != "_data"})
-    return f'{rest[:-1]},"_data":{data}}}'
+    rest = to_json({k: v for k, v in obj.items() if k not in ("_object", "_previous")})
+    previous = obj["_previous"] or "null"
+    return f'{rest[:-1]},"_object":{obj["_object"]},"_previous":{previous}}}'
 
 
 def _write_all(fd, data):

@@ -1,4 +1,5 @@
-"""The emulator's state: every object by id, lists in creation order, and the event log."""
+"""The emulator's state: every object by id, each type in creation order, the indexes that
+narrow its lists, the event log, and the emulator's clock."""
 
 import json
 import os
@@ -9,7 +10,10 @@ from collections import defaultdict
 
 import stripe
 
-from .errors import invalid, no_such
+from . import listing
+from .errors import no_such
+from .indexes import Indexes
+from .order import Order
 
 # The API version of the installed SDK, which the emulator speaks.
 API_VERSION = stripe.api_version
@@ -18,11 +22,6 @@ _ALPHABET = string.ascii_letters + string.digits
 
 # JSON text of API data, which holds no cycles: skipping the check is a third faster.
 to_json = json.JSONEncoder(check_circular=False).encode
-
-
-def now():
-    """Unix time in whole seconds, as Stripe stamps objects."""
-    return int(time.time())
 
 
 # Random bytes map to letters and digits by `bytes.translate`. The 8 values from 248 (62 * 4)
@@ -82,26 +81,42 @@ class Objects(dict):
 class Store:
     """All objects of one emulated account, guarded by one re-entrant lock."""
 
-    def __init__(self):
+    def __init__(self, clock=time.time):
+        """`clock`: Unix time in seconds, as `time.time` (the default) gives it."""
         self.lock = threading.RLock()
+        self.clock = clock
+        self._last = 0
         self.objects = Objects()
-        self.by_type = defaultdict(list)
+        self.by_type = defaultdict(Order)
+        self._indexes = Indexes(self)
         # While a change is recorded: the ids added and removed, in order; else None.
         self._added = self._removed = None
         self.listeners = []
-        # The API request being handled, for each event's `request` field.
+        # The API request being handled, for each event's `request` field; a new dict for each
+        # request (events share it: it never changes).
         self.request = {"id": None, "idempotency_key": None}
+        # The snapshot texts of the latest events, each kept once: an answer that is the same
+        # text (the object a call made or changed) shares it rather than keeping a copy.
+        self._texts = {}
         self.renderers = {"event": _render_event}
         # Runs a function once the emulator's processing delay has passed (a delayed payment,
         # a refund still pending); the emulator sets it.
         self.later = None
+
+    def now(self):
+        """Unix time in whole seconds by the store's clock, as Stripe stamps objects; it never
+        goes back, so objects in creation order have nondecreasing `created` times."""
+        moment = int(self.clock())
+        if moment > self._last:
+            self._last = moment
+        return self._last
 
     def snapshot(self):
         """Every object and the order of each type, as JSON-able data sharing the live objects.
 
         Call with the lock held, and encode it before letting go of the lock.
         """
-        return {"objects": self.objects, "by_type": self.by_type}
+        return {"objects": self.objects, "by_type": {k: list(v) for k, v in self.by_type.items()}}
 
     def restore(self, snapshot):
         """Replace every object with those of a `snapshot`; a malformed one raises ValueError."""
@@ -109,7 +124,18 @@ class Store:
         if not isinstance(objects, dict) or not isinstance(by_type, dict):
             raise ValueError("objects and by_type must be objects")
         with self.lock:
-            self.objects, self.by_type = Objects(objects), defaultdict(list, by_type)
+            self.objects = Objects(objects)
+            self.by_type = defaultdict(Order, {k: Order(ids) for k, ids in by_type.items()})
+            for kind, order in self.by_type.items():
+                for object_id in order:
+                    obj = objects[object_id]
+                    if obj["object"] != kind:
+                        raise ValueError(f"{object_id} is not a {kind}")
+                    if kind == "event":
+                        _event_texts(obj)
+                    self._last = max(self._last, obj.get("created") or 0)
+            self._indexes = Indexes(self)
+            self._indexes.file_all()
 
     @property
     def tracking(self):
@@ -144,16 +170,20 @@ class Store:
         """Replay `changes` (see `changes`) on this store, as when loading a journal."""
         objects = changes["objects"]
         for obj in objects.values():
-            if obj["object"] == "event" and not isinstance(obj["_data"], str):
-                obj["_data"] = to_json(obj["_data"])  # a journal line has it as JSON
-        for object_id in changes["new"]:
-            if object_id not in self.objects:
-                self.by_type[objects[object_id]["object"]].append(object_id)
+            if obj["object"] == "event":
+                _event_texts(obj)  # a journal line has them as JSON
+        new = [i for i in changes["new"] if i not in self.objects]
+        for object_id in new:
+            self.by_type[objects[object_id]["object"]].append(object_id)
         self.objects.update(objects)
+        for object_id in new:
+            self._indexes.file(objects[object_id])
+        for object_id in set(objects) - set(new):
+            self._indexes.refile(objects[object_id])
         for object_id in changes["removed"]:
-            obj = self.objects.pop(object_id, None)
+            obj = self.objects.peek(object_id)
             if obj is not None:
-                self.by_type[obj["object"]].remove(object_id)
+                self._forget(obj)
 
     def new_id(self, prefix):
         """A fresh id such as `in_1Q2w3E...`."""
@@ -163,16 +193,35 @@ class Store:
         """Keep a new object; return it."""
         self.objects[obj["id"]] = obj
         self.by_type[obj["object"]].append(obj["id"])
+        self._indexes.file(obj)
         if self._added is not None:
             self._added.append(obj["id"])
         return obj
 
     def remove(self, obj):
         """Forget an object (its id then answers 404)."""
-        del self.objects[obj["id"]]
-        self.by_type[obj["object"]].remove(obj["id"])
+        self._forget(obj)
         if self._removed is not None:
             self._removed.append(obj["id"])
+
+    def _forget(self, obj):
+        self._indexes.unfile(obj)
+        del self.objects[obj["id"]]
+        self.by_type[obj["object"]].remove(obj["id"])
+
+    def refile(self, obj):
+        """File an object again under the indexes whose value changes (see `indexed`), after
+        changing it."""
+        self._indexes.refile(obj)
+
+    def filed(self, kind, name, values):
+        """The buckets of the objects of `kind` filed under any of `values` by the index
+        `name`, for `page(within=...)`."""
+        return self._indexes.buckets(kind, name, values)
+
+    def filed_values(self, kind, name):
+        """The values the index `name` of `kind` files objects under."""
+        return self._indexes.values(kind, name)
 
     def get(self, kind, object_id, param=None, label=None):
         """The live object of type `kind` with this id, or a `resource_missing` error."""
@@ -197,61 +246,77 @@ class Store:
         """The object as the API shows it: a deep copy, safe to keep and to change."""
         return clone(self.view(obj))
 
-    def page(self, kind, params, url, match=lambda obj: True):
-        """A Stripe list object of `kind`, newest first, with `limit`/`starting_after`.
+    def page(self, kind, params, url, match=None, **narrowing):
+        """A Stripe list object of `kind`, newest first, paged by `limit`, `starting_after` and
+        `ending_before` and filtered by `created` (see `listing.page` for `narrowing`).
 
         Its items are views (see `view`): a handler returns it to be encoded at once.
         """
-        limit = params.get("limit", 10)
-        if not 1 <= limit <= 100:
-            raise invalid("limit", "Invalid limit: must be between 1 and 100")
-        ids = self.by_type[kind][::-1]
-        if "starting_after" in params:
-            ids = ids[self._index(ids, params["starting_after"], "starting_after") + 1 :]
-        elif "ending_before" in params:
-            ids = ids[: self._index(ids, params["ending_before"], "ending_before")]
-        found = [self.objects[i] for i in ids if match(self.objects[i])]
-        if "ending_before" in params:
-            found = found[-limit - 1 :]
-            data, has_more = found[-limit:], len(found) > limit
-        else:
-            data, has_more = found[:limit], len(found) > limit
+        data, has_more = listing.page(self, kind, params, match, **narrowing)
         return list_object([self.view(o) for o in data], url, has_more)
 
-    @staticmethod
-    def _index(ids, object_id, param):
-        try:
-            return ids.index(object_id)
-        except ValueError:
-            raise no_such("object", object_id, param) from None
+    def expire(self, kind, up_to):
+        """Forget the objects of `kind` created at `up_to` (a Unix time) or before, oldest
+        first, up to the first newer one; how many. Each costs O(1)."""
+        order, peek, count = self.by_type[kind], self.objects.peek, 0
+        while (oldest := order.first()) is not None and peek(oldest)["created"] <= up_to:
+            self.remove(peek(oldest))
+            count += 1
+        return count
+
+    def shared(self, text):
+        """`text`, or the same text of an event's snapshot made lately, kept once."""
+        return self._texts.get(text, text)
 
     def emit(self, event_type, obj, previous=None):
         """Record an event carrying a snapshot of `obj`, then hand it to the listeners."""
-        data = {"object": self.view(obj)}
-        if previous:
-            data["previous_attributes"] = previous
+        # The snapshot is kept as JSON text: encoding it is cheaper than a deep copy, and text
+        # is not walked by the garbage collector, which a growing log of copies is.
+        texts = self._texts
+        if len(texts) > 64:
+            texts.clear()
+        shown = to_json(self.view(obj))
         event = {
             "id": self.new_id("evt"),
             "object": "event",
             "api_version": API_VERSION,
-            "created": now(),
+            "created": self.now(),
             "data": None,
             "livemode": False,
             "pending_webhooks": 0,
-            "request": dict(self.request),
+            "request": self.request,
             "type": event_type,
-            # The snapshot is kept as JSON text: encoding it is cheaper than a deep copy, and
-            # text is not walked by the garbage collector, which a growing log of copies is.
-            "_data": to_json(data),
+            "_object": texts.setdefault(shown, shown),
+            "_previous": to_json(previous) if previous else None,
         }
         self.add(event)
         for listener in self.listeners:
             listener(event)
         return event
 
+    def forget_texts(self):
+        """Start a new request: forget the snapshot texts of earlier ones, which only their own
+        answers could share."""
+        self._texts.clear()
+
 
 def _render_event(store, event):
-    return {**event, "data": json.loads(event["_data"])}
+    data = {"object": json.loads(event["_object"])}
+    if event["_previous"] is not None:
+        data["previous_attributes"] = json.loads(event["_previous"])
+    return {**event, "data": data}
+
+
+def _event_texts(event):
+    """Give a loaded event its snapshot as JSON texts: `_object` and `_previous` (a state file
+    has them as JSON; one of format 2 or earlier, as `_data`)."""
+    if "_data" in event:
+        data = event.pop("_data")
+        data = json.loads(data) if isinstance(data, str) else data
+        event["_object"], event["_previous"] = data["object"], data.get("previous_attributes")
+    for key in ("_object", "_previous"):
+        if event[key] is not None and not isinstance(event[key], str):
+            event[key] = to_json(event[key])
 
 
 def merge_metadata(current, update):
@@ -261,20 +326,6 @@ def merge_metadata(current, update):
         return {}
     merged = {**current, **update}
     return {k: v for k, v in merged.items() if v != ""}
-
-
-def created_matches(created, moment):
-    """Whether `moment` is `created` (a time) or within its gt/gte/lt/lte bounds, as a list's
-    `created` filter asks."""
-    if not isinstance(created, dict):
-        return moment == created
-    tests = {
-        "gt": lambda bound: moment > bound,
-        "gte": lambda bound: moment >= bound,
-        "lt": lambda bound: moment < bound,
-        "lte": lambda bound: moment <= bound,
-    }
-    return all(tests[key](bound) for key, bound in created.items())
 
 
 def list_object(data, url, has_more=False):

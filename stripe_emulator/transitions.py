@@ -14,7 +14,6 @@ from . import charges, outbox
 from .errors import StripeAPIError, state
 from .payments import cancel_payment, fail_payment, open_payment, settle
 from .routes import route
-from .store import now
 
 _DAY = 86400
 # Test payment methods that are declined, as on Stripe.
@@ -123,7 +122,7 @@ def _apply_balance(store, invoice):
 def finalize(store, invoice):
     """Move a draft to open (or straight to paid when nothing is due)."""
     _refuse_too_large(store, invoice)
-    moment = now()
+    moment = store.now()
     settled = _apply_balance(store, invoice)
     invoice.update(
         status="open",
@@ -174,7 +173,7 @@ def void_invoice(store, params, invoice):
     cancel_payment(store, inv)
     inv.pop("status_details", None)
     inv["status"] = "void"
-    inv["status_transitions"]["voided_at"] = now()
+    inv["status_transitions"]["voided_at"] = store.now()
     store.emit("invoice.voided", inv)
     return inv
 
@@ -191,7 +190,7 @@ def mark_uncollectible(store, params, invoice):
     inv["status"] = "uncollectible"
     # Present only while the invoice is uncollectible (API 2026-09-30.endive and later).
     inv["status_details"] = {"uncollectible": {"reason": "user_forgiven"}}
-    inv["status_transitions"]["marked_uncollectible_at"] = now()
+    inv["status_transitions"]["marked_uncollectible_at"] = store.now()
     store.emit("invoice.marked_uncollectible", inv)
     return inv
 

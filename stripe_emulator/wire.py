@@ -1,12 +1,13 @@
 """Stripe's wire format: form-encoded parameters in, JSON answers with Stripe's headers out."""
 
+import time
 from email.utils import formatdate
 from urllib.parse import parse_qsl
 
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_input_stream
 
-from .store import API_VERSION, now, random_token, to_json
+from .store import API_VERSION, random_token, to_json
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -40,11 +41,11 @@ def encode(body):
     return to_json(body).encode()
 
 
-def answer(data, status=200, headers=None, request_id=None):
+def answer(data, status=200, headers=None, request_id=None, moment=None):
     """An encoded JSON body with Stripe's headers (`Request-Id`, `Stripe-Version`, and the
-    `Date` of the emulator's clock, which clients use as Stripe's)."""
+    `Date`: `moment` by the emulator's clock, which clients use as Stripe's)."""
     fixed = [
-        ("Date", formatdate(now(), usegmt=True)),
+        ("Date", formatdate(time.time() if moment is None else moment, usegmt=True)),
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(data))),
         ("Request-Id", request_id or f"req_{random_token(14)}"),
@@ -58,10 +59,11 @@ def json_answer(body):
     return answer(encode(body))
 
 
-def error_answer(error):
-    """A `StripeAPIError` as Stripe answers it, with `Stripe-Should-Retry` when it has one."""
+def error_answer(error, moment=None):
+    """A `StripeAPIError` as Stripe answers it (at `moment` by the emulator's clock), with
+    `Stripe-Should-Retry` when it has one."""
     headers = {}
     if error.should_retry is not None:
         headers["Stripe-Should-Retry"] = "true" if error.should_retry else "false"
     request_id = f"req_{random_token(14)}"
-    return answer(encode(error.body(request_id)), error.status, headers, request_id)
+    return answer(encode(error.body(request_id)), error.status, headers, request_id, moment)

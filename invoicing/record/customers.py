@@ -3,7 +3,7 @@ each owes."""
 
 import time
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 
 from invoicing.record.statements import insert_into, like_prefix
 from invoicing.record.tables import customers, invoices
@@ -59,10 +59,8 @@ def list_customers(db, limit, q=None, after=None):
     them after the row `after`, those whose email or name (any word) begins with `q`."""
     query = select(customers).order_by(customers.c.created.desc(), customers.c.email.desc())
     if after is not None:
-        query = query.where(
-            (customers.c.created < after.created)
-            | ((customers.c.created == after.created) & (customers.c.email < after.email))
-        )
+        position = tuple_(customers.c.created, customers.c.email)
+        query = query.where(position < tuple_(after.created, after.email))
     if q:
         prefix = like_prefix(q)
         name = func.lower(customers.c.name)

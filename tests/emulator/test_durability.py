@@ -205,6 +205,7 @@ def test_the_file_replays_to_the_state_in_memory(tmp_path):
         replayed = Emulator(state_file=str(copy))
         try:
             assert _state(replayed) == live
+            assert _listed(replayed) == _listed(emulator)  # the indexes are rebuilt too
         finally:
             replayed.close()
     finally:
@@ -217,6 +218,25 @@ def _state(emulator):
     state = json.loads(dump(emulator))
     state["by_type"] = {kind: ids for kind, ids in state["by_type"].items() if ids}
     return state
+
+
+def _listed(emulator):
+    """The ids the lists narrowed by an index answer."""
+    client = sdk_client(emulator)
+    jo = client.v1.customers.list({"email": "jo@example.com"}).data[0].id
+    calls = [
+        ("/v1/invoices", {"customer": jo}),
+        ("/v1/customers", {"email": "al@example.com"}),
+        ("/v1/events", {"types": ["invoice.paid", "customer.updated"]}),
+        ("/v1/events", {"type": "charge.*"}),
+        ("/v1/invoiceitems", {"customer": jo, "pending": True}),
+        ("/v1/charges", {"customer": jo}),
+        ("/v1/customers/search", {"query": "email:'jo@example.com'"}),
+    ]
+    return [
+        [o["id"] for o in client.raw_request("get", path, limit=100, **params).data["data"]]
+        for path, params in calls
+    ]
 
 
 def _every_kind_of_change(emulator, receiver):
@@ -292,7 +312,7 @@ def test_a_format_1_file_still_loads_and_then_keeps_every_change(tmp_path):
     try:
         assert emulator.port == 5555
         assert emulator.store.objects["cus_old"]["email"] == "old@example.com"
-        assert json.loads(path.read_text())["format"] == 2
+        assert json.loads(path.read_text())["format"] == 3
         made = sdk_client(emulator).v1.customers.create({"email": "new@example.com"})
         assert made.id.encode() in path.read_bytes().split(b"\n")[1]
     finally:
@@ -326,3 +346,32 @@ def test_the_journal_is_compacted_when_it_outgrows_the_snapshot(tmp_path):
         assert again.store.objects[customer.id]["name"] == "Name 199"
     finally:
         again.close()
+
+
+def test_a_format_2_file_still_loads(tmp_path):
+    path = tmp_path / "state.json"
+    event = {"id": "evt_old", "object": "event", "api_version": "2026-10-28.endive",
+             "created": int(time.time()), "data": None, "livemode": False, "pending_webhooks": 0,
+             "request": {"id": None, "idempotency_key": None}, "type": "customer.created",
+             "_data": json.dumps({"object": {"id": "cus_old", "object": "customer"}})}  # fmt: skip
+    customer = {"id": "cus_old", "object": "customer", "email": "old@example.com", "created": 1}
+    answer = json.dumps({"id": "cus_old", "object": "customer"})
+    snapshot = {"format": 2, "port": None, "objects": {"cus_old": customer, "evt_old": event},
+                "by_type": {"customer": ["cus_old"], "event": ["evt_old"]},
+                "idempotent": {"k": [["POST", "/v1/customers", "{}"], 200, answer]}}  # fmt: skip
+    data = {"object": {"id": "cus_old"}, "previous_attributes": {"name": None}}
+    update = {**event, "id": "evt_upd", "type": "customer.updated", "_data": data}
+    line = {"objects": {"evt_upd": update}, "new": ["evt_upd"], "removed": []}
+    path.write_text(json.dumps(snapshot) + "\n" + json.dumps(line) + "\n")
+    emulator = Emulator(state_file=str(path))
+    try:
+        client = sdk_client(emulator)
+        listed = client.v1.events.list().data
+        assert [e.type for e in listed] == ["customer.updated", "customer.created"]
+        assert listed[0].data.previous_attributes.to_dict() == {"name": None}
+        assert listed[1].data.object.id == "cus_old"
+        again = client.v1.customers.create({}, {"idempotency_key": "k"})
+        assert again.id == "cus_old"  # the saved answer, kept 24 hours from the load
+        assert json.loads(path.read_text().split("\n")[0])["format"] == 3
+    finally:
+        emulator.close()

@@ -153,6 +153,8 @@ def test_faults_over_http(emulator, receiver):
         ({"webhook": "drop", "share": True}, "share"),
         ({"operation": "invoices.pay", "nth": 1.5}, "nth"),
         ({"operation": "invoices.pay", "after": "yes"}, "after"),
+        ({"operation": "invoices.pay", "error": "teapot"}, "error"),
+        ({"operation": "invoices.pay", "error": "rate_limit", "after": True}, "after"),
         ({"nth": 1}, "operation"),
     ],
 )
@@ -189,3 +191,72 @@ def test_fault_switch_fails_the_nth_call(client, emulator):
     client.v1.customers.create({"email": "three@example.com"})
     emails = [c.email for c in client.v1.customers.list().data]
     assert emails == ["three@example.com", "one@example.com"]
+
+
+def _retrying_client(emulator):
+    return stripe.StripeClient(
+        "sk_test_123456789",
+        base_addresses={"api": "http://emulator.test"},
+        http_client=WSGIClient(emulator),
+        max_network_retries=2,
+    )
+
+
+def test_a_rate_limited_call_answers_429_as_stripe_and_is_not_retried_by_the_sdk(emulator):
+    client = _retrying_client(emulator)
+    emulator.fail("invoices.list", times=3, error="rate_limit")
+    with pytest.raises(stripe.RateLimitError) as limited:
+        client.v1.invoices.list()
+    error = limited.value
+    assert error.http_status == 429 and error.error.code == "rate_limit"
+    assert error.error.type == "invalid_request_error"
+    assert error.user_message == (
+        "Request rate limit exceeded. Learn more about rate limits here "
+        "https://stripe.com/docs/rate-limits."
+    )
+    assert error.error.doc_url == "https://stripe.com/docs/error-codes/rate-limit"
+    assert "Stripe-Should-Retry" not in error.headers  # Stripe's libraries do not retry these
+    assert emulator.calls == ["invoices.list"]
+    for _ in range(2):
+        with pytest.raises(stripe.RateLimitError):
+            client.v1.invoices.list()
+    assert client.v1.invoices.list().data == []  # times=3: the fourth goes through
+
+
+def test_the_sdk_retries_through_two_lock_timeouts_and_succeeds(emulator):
+    client = _retrying_client(emulator)
+    emulator.fail("customers.create", times=2, error="lock_timeout")
+    made = client.v1.customers.create({"email": "retried@example.com"})
+    assert emulator.calls == ["customers.create"] * 3
+    assert [c.id for c in client.v1.customers.list().data] == [made.id]
+
+
+def test_a_lock_timeout_asks_to_be_retried(emulator):
+    emulator.fail("customers.create", error="lock_timeout")
+    with pytest.raises(stripe.RateLimitError) as locked:
+        stripe.StripeClient(
+            "sk_test_123456789",
+            base_addresses={"api": "http://emulator.test"},
+            http_client=WSGIClient(emulator),
+        ).v1.customers.create({"email": "once@example.com"})
+    assert locked.value.error.code == "lock_timeout" and locked.value.http_status == 429
+    assert locked.value.headers["Stripe-Should-Retry"] == "true"
+    assert "retry the request" in locked.value.user_message
+
+
+def test_a_rate_limit_fault_over_http(emulator):
+    server = serve(emulator)
+    try:
+        armed = requests.post(
+            f"{server.url}/_emulator/faults",
+            json={"operation": "invoices.list", "error": "rate_limit", "times": 2},
+        ).json()
+        assert armed["faults"]["invoices.list"] == {
+            "skip": 0, "times": 2, "after": False, "error": "rate_limit"
+        }  # fmt: skip
+        headers = {"Authorization": "Bearer sk_test_123456789"}
+        answers = [requests.get(f"{server.url}/v1/invoices", headers=headers) for _ in range(3)]
+    finally:
+        server.stop()
+    assert [a.status_code for a in answers] == [429, 429, 200]
+    assert answers[0].json()["error"]["code"] == "rate_limit"

@@ -17,8 +17,9 @@ depends_on = None
 
 def upgrade():
     """Add the payments and refunds tables, invoices' total, starting_balance,
-    amount_refunded and lines_unnamed, credit notes' refund_ids, and customers' balance_at. An invoice recorded before
-    takes what it was due when it opened as its total, until Stripe says otherwise."""
+    amount_refunded and lines_unnamed, credit notes' refund_ids, and customers' balance_at.
+    An invoice recorded before takes what it was due when it opened as its total, until
+    Stripe says otherwise."""
     op.create_table(
         "payments",
         sa.Column("id", sa.String(255), primary_key=True),
