@@ -149,9 +149,9 @@ def test_a_refund_that_fails_gives_its_amount_back(sqlite_api, emulator):
     invoice = paid(sqlite_api, emulator, "refund-fails@example.com", "succeed_refunds_fail")
     answer = credit(sqlite_api, invoice["id"], {"amount": 500})
     assert answer.status_code == 201, answer.text
-    # It begins as succeeded, as Stripe's test card does, and fails later.
-    shown = sqlite_api.invoice(invoice["id"])
-    assert shown["refunds"][0]["status"] == "succeeded" and shown["amount_refunded"] == 500
+    # It begins as succeeded, as Stripe's test card does, and fails later (maybe already).
+    (made,) = sqlite_api.invoice(invoice["id"])["refunds"]
+    assert made["amount"] == 500 and made["status"] in ("succeeded", "failed")
     shown = settled(sqlite_api, invoice["id"], amount_refunded=0)
     (refund,) = shown["refunds"]
     assert refund["status"] == "failed" and refund["failure_reason"]
