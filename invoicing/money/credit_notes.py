@@ -164,7 +164,7 @@ def _record_refunds(db, made, invoice_id):
         refund = entry.get("refund") if isinstance(entry, dict) else None
         fields = refund_of(refund) if isinstance(refund, dict) else None
         if fields is not None:
-            refunds.record_refund(db, fields, invoice_id, credit_note_id=made["id"])
+            refunds.record_refund(db, fields, invoice_id)
 
 
 def _record_balance(db, made):

@@ -2,7 +2,7 @@
 elsewhere (Stripe's Dashboard, the API), moved forward by its snapshots; and what an invoice
 has refunded in all."""
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 
 from invoicing.record.statements import insert_into, stamp
 from invoicing.record.tables import credit_notes, invoices, refunds
@@ -15,30 +15,22 @@ STATUS_RANK = {"pending": 0, "requires_action": 0, "succeeded": 1, "failed": 2, 
 COUNTED = ("pending", "requires_action", "succeeded")
 
 
-def record_refund(db, fields, invoice_id, credit_note_id=None):
+def record_refund(db, fields, invoice_id):
     """Insert a refund of `invoice_id`, or move it forward to a newer status (a repeat or an
     older snapshot changes nothing); then bring the invoice's `amount_refunded` up to date.
     True if anything changed."""
     rank = STATUS_RANK[fields["status"]]
-    values = {**fields, "invoice_id": invoice_id, "status_rank": rank}
-    if credit_note_id:
-        values["credit_note_id"] = credit_note_id
     moved = {
         "status": fields["status"],
         "status_rank": rank,
         "failure_reason": fields.get("failure_reason"),
     }
-    newer = refunds.c.status_rank < rank
-    if credit_note_id:
-        # The credit note that made it, learnt after the refund's own event: kept, status
-        # moved only if newer.
-        moved = {key: _if(newer, value, refunds.c[key]) for key, value in moved.items()}
-        moved["credit_note_id"] = credit_note_id
-        newer = newer | refunds.c.credit_note_id.is_(None)
     statement = (
         insert_into(db, refunds)
-        .values(values)
-        .on_conflict_do_update(index_elements=[refunds.c.id], set_=moved, where=newer)
+        .values({**fields, "invoice_id": invoice_id, "status_rank": rank})
+        .on_conflict_do_update(
+            index_elements=[refunds.c.id], set_=moved, where=refunds.c.status_rank < rank
+        )
         .returning(refunds.c.id)
     )
     # RETURNING says whether a row went in or moved; rowcount is not reliable on psycopg.
@@ -57,13 +49,10 @@ def record_refund(db, fields, invoice_id, credit_note_id=None):
     return changed
 
 
-def _if(condition, value, otherwise):
-    return case((condition, value), else_=otherwise)
-
-
 def refunds_for(db, invoice_id):
     """An invoice's refunds, oldest first, each with the credit note that made it (if one did)
-    as `credit_note_id`: kept when made here, else from the credit notes' own list."""
+    as `credit_note_id`, from the credit notes' own lists: whichever of a refund and its credit
+    note the record heard of first."""
     made_by = {}
     notes = select(credit_notes.c.id, credit_notes.c.refund_ids).where(
         credit_notes.c.invoice_id == invoice_id
@@ -75,7 +64,4 @@ def refunds_for(db, invoice_id):
         .where(refunds.c.invoice_id == invoice_id)
         .order_by(refunds.c.created, refunds.c.id)
     )
-    return [
-        {**row._mapping, "credit_note_id": row.credit_note_id or made_by.get(row.id)}
-        for row in db.execute(query)
-    ]
+    return [{**row._mapping, "credit_note_id": made_by.get(row.id)} for row in db.execute(query)]

@@ -119,7 +119,6 @@ refunds = Table(
     Column("status_rank", Integer, nullable=False),
     Column("reason", String(32)),
     Column("failure_reason", String(64)),
-    Column("credit_note_id", String(255)),
     Column("created", BigInteger, nullable=False),
 )
 

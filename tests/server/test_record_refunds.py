@@ -3,7 +3,7 @@ only forward whatever order its snapshots come in, the invoice's amount_refunded
 Stripe's charge counts, the credit note that made a refund is kept when learnt late, and a
 payment is kept once and tells which invoice its PaymentIntent pays."""
 
-from invoicing.record import invoices, payments, refunds
+from invoicing.record import credit_notes, invoices, payments, refunds
 
 
 def an_invoice(engine, invoice_id="in_1"):
@@ -20,9 +20,19 @@ def refund(status, amount=500, refund_id="re_1", failure=None):
             "created": 10}  # fmt: skip
 
 
-def record(engine, fields, credit_note_id=None):
+def record(engine, fields):
     with engine.begin() as db:
-        return refunds.record_refund(db, fields, "in_1", credit_note_id=credit_note_id)
+        return refunds.record_refund(db, fields, "in_1")
+
+
+def record_note(engine, refund_ids):
+    note = {"id": "cn_1", "invoice_id": "in_1", "number": None, "status": "issued",
+            "type": "post_payment", "currency": "usd", "amount": 500, "pre_payment_amount": 0,
+            "post_payment_amount": 500, "refund_amount": 500, "credit_amount": 0,
+            "out_of_band_amount": 0, "reason": None, "memo": None, "pdf": None, "lines": [],
+            "refund_ids": refund_ids, "created": 10, "voided_at": None}  # fmt: skip
+    with engine.begin() as db:
+        credit_notes.record_credit_note(db, note)
 
 
 def state(engine):
@@ -46,16 +56,17 @@ def test_a_refund_moves_forward_only(engine):
     assert state(engine)[1] == 0
 
 
-def test_the_credit_note_learnt_late_is_kept_and_the_status_stays(engine):
+def test_a_refund_names_its_credit_note_whichever_came_first(engine):
     an_invoice(engine)
-    record(engine, refund("succeeded"))
-    record(engine, refund("succeeded", refund_id="re_2", amount=300))
-    assert record(engine, refund("pending"), credit_note_id="cn_1")
+    record(engine, refund("succeeded"))  # its event before its credit note's
+    record_note(engine, ["re_1", "re_3"])
+    record(engine, refund("pending", refund_id="re_3", amount=100))  # and after
+    record(engine, refund("succeeded", refund_id="re_2", amount=300))  # made elsewhere
+    assert not record(engine, refund("pending"))
     assert state(engine) == (
-        [("succeeded", None, "cn_1"), ("succeeded", None, None)],
-        800,
+        [("succeeded", None, "cn_1"), ("succeeded", None, None), ("pending", None, "cn_1")],
+        900,
     )
-    assert not record(engine, refund("pending"), credit_note_id="cn_1")
 
 
 def test_a_payment_is_kept_once_and_names_its_invoice(engine):

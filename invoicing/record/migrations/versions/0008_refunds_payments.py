@@ -41,7 +41,6 @@ def upgrade():
         sa.Column("status_rank", sa.Integer, nullable=False),
         sa.Column("reason", sa.String(32)),
         sa.Column("failure_reason", sa.String(64)),
-        sa.Column("credit_note_id", sa.String(255)),
         sa.Column("created", sa.BigInteger, nullable=False),
     )
     with op.batch_alter_table("invoices") as batch:
