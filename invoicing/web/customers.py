@@ -1,12 +1,14 @@
 """`GET /customers` and `GET /customers/<id>`: the customers of this server, each with its
 balance at Stripe and what it owes."""
 
+import functools
+
 from flask import Blueprint, request
 
-from invoicing.errors import ApiError, NotFoundError
+from invoicing.errors import NotFoundError
 from invoicing.record import customers, database
 from invoicing.record.snapshots import is_stripe_id
-from invoicing.web.invoices import page_params
+from invoicing.web import paging
 
 bp = Blueprint("customers", __name__)
 
@@ -15,24 +17,16 @@ def _owed(pairs):
     return [{"currency": currency, "amount": amount} for currency, amount in pairs]
 
 
-def _after(db):
-    wanted = request.args.get("starting_after")
-    if wanted is None:
-        return None
-    found = customers.get_customer(db, wanted) if is_stripe_id(wanted) else None
-    if found is None:
-        raise ApiError(400, f"No customer {wanted!r} to start after.", field="starting_after")
-    return found
-
-
 @bp.get("/customers")
 def list_customers():
     """Customers newest first, a page of `?limit=` at a time (`?starting_after=` the last one
     shown), `?q=` a prefix of the email or of a word of the name; each with its balance and
     what its open invoices owe."""
-    limit, q = page_params(request.args)
+    limit, q = paging.page_params(request.args)
     with database.connect() as db:
-        found = customers.list_customers(db, limit + 1, q, _after(db))
+        find = functools.partial(customers.get_customer, db)
+        after = paging.starting_after(request.args, find, "customer")
+        found = customers.list_customers(db, limit + 1, q, after)
         shown = found[:limit]
         owed = customers.owed_by_each(db, [c.stripe_id for c in shown])
     data = [

@@ -1,6 +1,7 @@
 """The invoices' JSON routes: send one, list them, show one, void, mark uncollectible, remind,
 mark paid outside Stripe."""
 
+import functools
 import re
 
 from flask import Blueprint, current_app, request, url_for
@@ -8,17 +9,15 @@ from flask import Blueprint, current_app, request, url_for
 from invoicing import invoice_actions
 from invoicing.errors import ApiError
 from invoicing.record import credit_notes, database, event_log, invoices, payments, refunds
-from invoicing.record.snapshots import is_stripe_id
 from invoicing.sending import idempotency, send
 from invoicing.sending.validation import clean_text, parse_order
-from invoicing.web import guards
+from invoicing.web import guards, paging
 from invoicing.web.bodies import json_body
 from invoicing.web.shapes import credit_note_json, invoice_json, payment_json, refund_json
 
 bp = Blueprint("invoices", __name__)
 bp.before_request(guards.require_json)
 CURSOR_OVERLAP = 5_000_000  # microseconds
-PAGE = 100  # invoices in one answer of GET /invoices
 # A cursor is a count of microseconds: ASCII digits that fit a 64-bit column.
 _CURSOR = re.compile("[0-9]{1,18}")
 
@@ -37,29 +36,6 @@ def create_invoice():
     return invoice_json(invoice), 201, headers
 
 
-def page_params(args):
-    """`limit` (1 to PAGE, default PAGE) and `q` (a search, or None) of a list's query string;
-    a 400 naming the field otherwise."""
-    raw = args.get("limit", str(PAGE))
-    if not re.fullmatch("[0-9]{1,3}", raw) or not 1 <= int(raw) <= PAGE:
-        raise ApiError(400, f"limit must be a whole number from 1 to {PAGE}.", field="limit")
-    q = clean_text(args.get("q", ""), "q").strip() or None
-    if q is not None and len(q) > 200:
-        raise ApiError(400, "q must be at most 200 characters.", field="q")
-    return int(raw), q
-
-
-def _after(db, args):
-    """The invoice a page starts after (`?starting_after=`), or None."""
-    wanted = args.get("starting_after")
-    if wanted is None:
-        return None
-    found = invoices.get_invoice(db, wanted) if is_stripe_id(wanted) else None
-    if found is None:
-        raise ApiError(400, f"No invoice {wanted!r} to start after.", field="starting_after")
-    return found
-
-
 @bp.get("/invoices")
 def list_invoices():
     """Invoices from the local database, newest first, a page of `?limit=` at a time
@@ -73,12 +49,13 @@ def list_invoices():
     if status is not None and status not in invoices.STATUSES:
         choices = ", ".join(invoices.STATUSES)
         raise ApiError(400, f"status must be one of {choices}.", field="status")
-    limit, q = page_params(request.args)
+    limit, q = paging.page_params(request.args)
     since = request.args.get("since")
     if since is not None and not _CURSOR.fullmatch(since):
         raise ApiError(400, "since must be a cursor from an earlier answer.", field="since")
     with database.connect() as db:
-        after = _after(db, request.args)
+        find = functools.partial(invoices.get_invoice, db)
+        after = paging.starting_after(request.args, find, "invoice")
         cursor = invoices.cursor(db)
         # A write stamped before the cursor may commit after it: look back a little, and let
         # the page merge repeats by id.
