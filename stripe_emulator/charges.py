@@ -220,13 +220,4 @@ def retrieve_charge(store, params, charge):
 def list_charges(store, params):
     """List charges, newest first, by customer, PaymentIntent, transfer group and creation."""
     keys = ("customer", "payment_intent", "transfer_group")
-    within = None
-    for key in ("payment_intent", "customer"):  # the narrower first
-        if key in params:
-            within = store.filed("charge", key, [params[key]])
-            break
-
-    def match(charge):
-        return all(params.get(k, charge[k]) == charge[k] for k in keys)
-
-    return store.page("charge", params, "/v1/charges", match, within=within, covers=keys)
+    return store.page_by("charge", params, "/v1/charges", keys, ("payment_intent", "customer"))

@@ -210,16 +210,8 @@ def retrieve_credit_note(store, params, note):
 def list_credit_notes(store, params):
     """List credit notes, newest first, by invoice, customer and creation time."""
     keys = ("invoice", "customer", "customer_account")
-    within = None
-    for key in ("invoice", "customer"):  # the narrower first
-        if key in params:
-            within = store.filed("credit_note", key, [params[key]])
-            break
-
-    def match(note):
-        return all(params.get(k, note[k]) == note[k] for k in keys)
-
-    return store.page("credit_note", params, "/v1/credit_notes", match, within=within, covers=keys)
+    url = "/v1/credit_notes"
+    return store.page_by("credit_note", params, url, keys, ("invoice", "customer"))
 
 
 @route(

@@ -255,6 +255,20 @@ class Store:
         data, has_more = listing.page(self, kind, params, match, **narrowing)
         return list_object([self.view(o) for o in data], url, has_more)
 
+    def page_by(self, kind, params, url, keys, indexed):
+        """`page` of the objects of `kind` whose `keys` equal those given in `params`, drawn
+        from the index of the first of `indexed` (the narrowest first) given, if any."""
+        within = None
+        for key in indexed:
+            if key in params:
+                within = self.filed(kind, key, [params[key]])
+                break
+
+        def match(obj):
+            return all(params.get(k, obj[k]) == obj[k] for k in keys)
+
+        return self.page(kind, params, url, match, within=within, covers=keys)
+
     def expire(self, kind, up_to):
         """Forget the objects of `kind` created at `up_to` (a Unix time) or before, oldest
         first, up to the first newer one; how many. Each costs O(1)."""
