@@ -15,11 +15,6 @@ _TEXT = re.compile("[^\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]{1,5000}")
 _URL = re.compile("https?://[\x21-\x7e]{1,2048}", re.IGNORECASE)
 
 
-def is_amount(value):
-    """True for a whole, non-negative amount that fits the record's columns."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _BIGINT
-
-
 def _amount(value):
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _BIGINT
 
