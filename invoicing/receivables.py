@@ -23,11 +23,14 @@ def days_overdue(invoice, at):
     return days_past_due(invoice.due_date, at) if invoice.status == "open" else 0
 
 
-def aging(db, as_of):
+def aging(db, as_of, now=False):
     """Per currency: what is owed at `as_of` in each bucket of days past due, its total and
-    how many invoices; sorted by currency. Summed by the database (record/history.py)."""
+    how many invoices; sorted by currency. Summed by the database (record/history.py): `now`
+    reads what the record holds now, aged at `as_of`, from the sums the database keeps; else
+    each amount's own time says what was owed at `as_of`."""
     report = {}
-    for currency, bucket, owed, count in history.owed_by_bucket(db, as_of):
+    rows = history.owed_now_by_bucket(db, as_of) if now else history.owed_by_bucket(db, as_of)
+    for currency, bucket, owed, count in rows:
         row = report.setdefault(
             currency, {"currency": currency, **dict.fromkeys(BUCKETS, 0), "total": 0, "count": 0}
         )

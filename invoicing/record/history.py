@@ -9,9 +9,9 @@ and credited by then (it may have left no payment of its own: paid outside Strip
 payments were recorded).
 """
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
-from invoicing.record.tables import credit_notes, invoices, payments
+from invoicing.record.tables import credit_notes, invoices, open_amounts, payments
 
 DAY = 86400
 BUCKETS = ("current", "overdue_1_30", "overdue_31_60", "overdue_61_90", "overdue_over_90")
@@ -39,34 +39,44 @@ def open_at_condition(moment):
     )
 
 
-def owed_then(moment):
-    """The SQL expression of what an invoice open at `moment` owed then."""
+def owed_then(moment, greatest):
+    """The SQL expression of what an invoice open at `moment` owed then (never below 0, by
+    the dialect's `greatest` of two values, which computes the sums once)."""
     pre = credit_notes.c.pre_payment_amount
     issued = credit_notes.c.status == "issued"
     in_force = (credit_notes.c.created <= moment) & (issued | (credit_notes.c.voided_at > moment))
     paid = payments.c.amount
+    # Most invoices have no credit note: one look for any spares the sums' own.
+    credited = select(credit_notes.c.id).where(credit_notes.c.invoice_id == invoices.c.id).exists()
     still_open = (
         invoices.c.amount_remaining
         + _sum(payments, payments.c.paid_at > moment, paid)
-        + _sum(credit_notes, issued & (credit_notes.c.created > moment), pre)
-        - _sum(credit_notes, ~issued & in_force, pre)
+        + case(
+            (
+                credited,
+                _sum(credit_notes, issued & (credit_notes.c.created > moment), pre)
+                - _sum(credit_notes, ~issued & in_force, pre),
+            ),
+            else_=literal(0),
+        )
     )
     closed_since = (
         invoices.c.amount_due
-        + _sum(credit_notes, issued, pre)
-        - _sum(credit_notes, in_force, pre)
+        + case(
+            (credited, _sum(credit_notes, issued, pre) - _sum(credit_notes, in_force, pre)),
+            else_=literal(0),
+        )
         - _sum(payments, payments.c.paid_at <= moment, paid)
     )
-    owed = case((invoices.c.status == "open", still_open), else_=closed_since)
-    return case((owed > 0, owed), else_=literal(0))
+    return greatest(case((invoices.c.status == "open", still_open), else_=closed_since), 0)
 
 
-def bucket_of(moment):
+def bucket_of(moment, due_date=invoices.c.due_date):
     """The SQL expression of an invoice's bucket of days past due at `moment` (a started day
-    counts as one)."""
-    late = moment - invoices.c.due_date
+    counts as one), from its `due_date`."""
+    late = moment - due_date
     return case(
-        (invoices.c.due_date.is_(None) | (late <= 0), "current"),
+        (due_date.is_(None) | (late <= 0), "current"),
         (late <= 30 * DAY, "overdue_1_30"),
         (late <= 60 * DAY, "overdue_31_60"),
         (late <= 90 * DAY, "overdue_61_90"),
@@ -74,14 +84,48 @@ def bucket_of(moment):
     )
 
 
+def _by_bucket(db, rows):
+    """[(currency, bucket, sum, count)] of `rows` (currency, bucket, amount, how many), grouped
+    by the database."""
+    rows = rows.subquery()
+    currency, bucket, amount, count = rows.c
+    query = select(currency, bucket, func.sum(amount), func.sum(count)).group_by(currency, bucket)
+    return [(currency, name, int(total), int(n)) for currency, name, total, n in db.execute(query)]
+
+
 def owed_by_bucket(db, moment):
     """[(currency, bucket, what was owed, how many invoices)] at `moment`, grouped by the
     database."""
-    owed, bucket = owed_then(moment).label("owed"), bucket_of(moment).label("bucket")
-    rows = select(invoices.c.currency, bucket, owed).where(open_at_condition(moment)).subquery()
-    query = select(rows.c.currency, rows.c.bucket, func.sum(rows.c.owed), func.count()).group_by(
-        rows.c.currency, rows.c.bucket
+    greatest = func.greatest if db.dialect.name == "postgresql" else func.max
+    rows = select(
+        invoices.c.currency,
+        bucket_of(moment).label("bucket"),
+        owed_then(moment, greatest),
+        literal(1),
+    ).where(open_at_condition(moment))
+    return _by_bucket(db, rows)
+
+
+def owed_now_by_bucket(db, moment):
+    """[(currency, bucket, what is owed, how many invoices)] for the invoices open now, aged at
+    `moment`: summed from what the database keeps per day of due dates (open_amounts), but for
+    the days in which a bucket begins, which are summed from their invoices."""
+    # A bucket begins where the due date is `moment` less 0, 30, 60 or 90 days: in four days
+    # (or fewer) of due dates. Every other day lies whole in one bucket.
+    cut = sorted({(moment - k * 30 * DAY) // DAY for k in range(4)})
+    kept = open_amounts.c
+    day = case((kept.due_day < 0, None), else_=kept.due_day * DAY)
+    whole_days = select(
+        kept.currency, bucket_of(moment, day).label("bucket"), kept.amount, kept.invoices
+    ).where(kept.due_day.not_in(cut))
+    owed = case((invoices.c.amount_remaining > 0, invoices.c.amount_remaining), else_=literal(0))
+    # One range of the index per day, each read from the index alone.
+    cut_days = union_all(
+        *(
+            select(invoices.c.currency, bucket_of(moment).label("bucket"), owed, literal(1))
+            .where(invoices.c.status == "open")
+            .where(invoices.c.due_date.between(day * DAY, day * DAY + DAY - 1))
+            for day in cut
+        )
     )
-    return [
-        (currency, name, int(total), count) for currency, name, total, count in db.execute(query)
-    ]
+    return [row for rows in (whole_days, cut_days) for row in _by_bucket(db, rows) if row[3]]

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import OperationalError
 
 from invoicing.errors import DatabaseUnreachableError
-from invoicing.record import tables
+from invoicing.record import ddl, tables
 
 FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 # The schema the server made with `create_all` before it had migrations.
@@ -72,7 +72,9 @@ def upgrade(engine, revision="head"):
         empty = before is None and not inspect(connection).get_table_names()
         if empty and revision == "head":
             # An empty database: the tables as they are now, marked as the newest revision.
+            ddl.before_tables(connection)
             tables.metadata.create_all(connection)
+            ddl.after_tables(connection)
             command.stamp(config, "head")
         else:
             if before is None and not empty:  # made before migrations: at the baseline

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
 metadata = MetaData()
@@ -90,6 +91,38 @@ invoices = Table(
     Index("ix_invoices_customer_status", "customer", "status"),
     Index("ix_invoices_finalized_at", "finalized_at"),
     Index("ix_invoices_closed_at", "closed_at"),
+    # What each customer owes, and what the open invoices of a day of due dates owe, from the
+    # indexes alone.
+    # (PostgreSQL's indexes for the search are in ddl.py: SQLite cannot have them.)
+    Index(
+        "ix_invoices_open_customer",
+        "customer",
+        "currency",
+        "amount_remaining",
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
+    Index(
+        "ix_invoices_open_due",
+        "due_date",
+        "currency",
+        "amount_remaining",
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
+)
+
+# What the open invoices owe, kept by the database itself (triggers on invoices, see
+# ddl.py) per currency and day of due date, so that what is owed now is a sum of a
+# few thousand rows however many invoices there are.
+open_amounts = Table(
+    "open_amounts",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    # The due date's day (Unix time // 86400); -1 for invoices without a due date.
+    Column("due_day", BigInteger, primary_key=True, autoincrement=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("invoices", BigInteger, nullable=False),
 )
 
 payments = Table(

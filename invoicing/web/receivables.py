@@ -27,5 +27,9 @@ def _moment(name):
 def get_receivables():
     """What is owed per currency at `?as_of=` (default now), aged by days past due."""
     as_of = _moment("as_of")
+    # Without a moment: what the record holds now, from the sums the database keeps. With one
+    # (even a later one, which an amount stamped ahead of this clock may precede): from each
+    # amount's own time.
+    now = "as_of" not in request.args
     with database.connect() as db:
-        return {"as_of": as_of, "data": receivables.aging(db, as_of)}
+        return {"as_of": as_of, "data": receivables.aging(db, as_of, now=now)}

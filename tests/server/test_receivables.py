@@ -157,3 +157,19 @@ def test_the_remind_command_picks_the_overdue_and_is_safe_twice(hook, emulator):
     # Too few days overdue: nothing.
     early = runner.invoke(args=["remind", "--days-overdue", "8", "--as-of", seven_days_late])
     assert "reminded 0 of 0" in early.output
+
+
+def test_aging_now_reads_the_kept_sums_and_agrees_with_the_history(hook):
+    """Without `as_of` the report comes from open_amounts (record/ddl.py): it follows sends,
+    part payments, payments and voids as they are recorded, as the history does."""
+    first = hook.send("now1@example.com", days_until_due=5).json()
+    hook.send("now2@example.com", days_until_due=40).json()
+    voided = hook.send("now3@example.com").json()
+    event(hook, "invoice.payment_succeeded", {"id": first["id"], "object": "invoice",
+          "status": "open", "amount_paid": 500, "amount_remaining": 1500})  # fmt: skip
+    assert hook.post(f"/invoices/{voided['id']}/void").status_code == 200
+    answer = hook.get("/receivables")
+    assert answer.status_code == 200
+    now = {row["currency"]: row for row in answer.json()["data"]}
+    assert now["usd"]["total"] == 1500 + 2000 and now["usd"]["count"] == 2
+    assert now == aging(hook, answer.json()["as_of"] + 1)

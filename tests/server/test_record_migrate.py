@@ -8,7 +8,7 @@ import threading
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from invoicing.record import migrate, tables
+from invoicing.record import ddl, migrate, tables
 from invoicing.record.database import make_engine
 from tests.helpers import served
 
@@ -17,7 +17,8 @@ BEFORE = os.path.join(os.path.dirname(__file__), "data", "schema_before_migratio
 
 def _differences(engine):
     with engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), tables.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": ddl.compared})
+        return compare_metadata(context, tables.metadata)
 
 
 def _old_database(url):
