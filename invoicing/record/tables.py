@@ -102,6 +102,15 @@ invoices = Table(
         sqlite_where=text("status = 'open'"),
         postgresql_where=text("status = 'open'"),
     ),
+    # The open and overdue pages, newest first: not yet due ones are passed over in the index.
+    Index(
+        "ix_invoices_open_created",
+        "created",
+        "recorded",
+        "due_date",
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
     Index(
         "ix_invoices_open_due",
         "due_date",

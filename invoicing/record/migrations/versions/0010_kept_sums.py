@@ -1,7 +1,7 @@
 """A million invoices: what the open invoices owe kept by the database per currency and day of
-due date (open_amounts, with its triggers), partial indexes for what each customer owes and
-for the open invoices of a day, and on PostgreSQL the search's indexes (a prefix of the
-number or the email, and pg_trgm for a word of the name).
+due date (open_amounts, with its triggers); partial indexes for what each customer owes, the
+open and overdue pages, and the open invoices of a day; and on PostgreSQL the search's indexes
+(a prefix of the number or the email, and pg_trgm for a word of the name).
 
 Revision ID: 0010
 Revises: 0009
@@ -42,6 +42,9 @@ def upgrade():
         **PARTIAL,
     )
     op.create_index(
+        "ix_invoices_open_created", "invoices", ["created", "recorded", "due_date"], **PARTIAL
+    )
+    op.create_index(
         "ix_invoices_open_due", "invoices", ["due_date", "currency", "amount_remaining"], **PARTIAL
     )
 
@@ -50,6 +53,7 @@ def downgrade():
     """Drop them (pg_trgm stays: other databases' objects may use it)."""
     connection = op.get_bind()
     op.drop_index("ix_invoices_open_due", "invoices")
+    op.drop_index("ix_invoices_open_created", "invoices")
     op.drop_index("ix_invoices_open_customer", "invoices")
     ddl.drop_all(connection)
     op.drop_table("open_amounts")
