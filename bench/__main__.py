@@ -16,6 +16,7 @@ from bench import (
     emulator_flows,
     invoice_latency,
     invoice_throughput,
+    reconcile_scale,
     scale,
     webhook_profile,
     webhook_throughput,
@@ -52,6 +53,7 @@ def smoke():
     assert all(r["balanced"] for runs in sends.values() for r in runs), "a 201 was not stored"
     emulator_flows.main(["--flows", "20", "--processes", "1"])
     scale.main(["--smoke"])
+    reconcile_scale.main(["--smoke"])
     converged = convergence.measure(invoices=20)
     print(convergence.report(converged))
     assert not converged["divergences"] and not converged["orphans"], "did not converge"
@@ -97,8 +99,10 @@ def measure():
     converged = convergence.report(convergence.measure())
     print(converged)
     at_scale = "\n\n".join(scale.main([]))
+    reconciled = reconcile_scale.main([])
     return {
         "scale": at_scale,
+        "reconciled": reconciled,
         "latency": latency,
         "hooks": hooks,
         "verdict": verdict,
@@ -119,6 +123,7 @@ def report(stamp, started, tables, analysis):
         _latency_section(tables["latency"]),
         _flows_section(tables["flows"]),
         _scale_section(tables["scale"]),
+        _reconcile_section(tables["reconciled"]),
         analysis,
     ]
     return "\n\n".join(sections)
@@ -137,6 +142,18 @@ and within twice its figure at 1,000, receivables a year ago ≤ 250 ms, export 
 with peak memory within 20 MiB of the 1,000-invoice run.
 
 {at_scale}"""
+
+
+def _reconcile_section(reconciled):
+    """Reconcile's Stripe calls with 100,000 open invoices, beside 1,000."""
+    return f"""## Reconcile at scale
+
+`python -m bench.reconcile_scale`: 100,000 open invoices at the emulator and in the record
+(beside 1,000), 1,000 of them paid since the last pass; each pass is `flask --app server
+reconcile`, whose seconds include starting the process. Targets: at most a call per 100
+changed invoices and a constant, and never more than 20 calls a second.
+
+{reconciled}"""
 
 
 def _opening(stamp, started):
