@@ -175,8 +175,10 @@ threads, 32 connections, 15 s a run) with distinct pre-signed `invoice.paid` eve
 rounds, the order of the targets rotated each round, each run on a fresh database after a 2 s
 warm-up. Figures are the median of the rounds, with the
 lowest and highest in brackets. Worker CPU is user + system time of the gunicorn workers
-(from /proc) per 2xx answer; it leaves out PostgreSQL's own processes. RSS is per worker,
-after the run. "Every 2xx stored": each 2xx answer's event is in the database (dj-stripe:
+(from /proc) per 2xx answer; it leaves out PostgreSQL's own processes. Preemptions are the
+workers' nonvoluntary context switches (another process took the core while a worker could
+still run), per 1,000 events: how much the rest of the machine cut into them. RSS is per
+worker, after the run. "Every 2xx stored": each 2xx answer's event is in the database (dj-stripe:
 a valid `WebhookEventTrigger`, and processed in the default mode).
 
 {hooks}

@@ -65,6 +65,17 @@ def _rss_mib(pid):
     return int(line.split()[1]) / 1024
 
 
+def _preemptions(pid):
+    """How often the process was switched out while it could still run (another process took
+    its core): nonvoluntary_ctxt_switches of proc(5)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            line = next(x for x in status if x.startswith("nonvoluntary_ctxt_switches:"))
+    except (OSError, StopIteration):
+        return 0
+    return int(line.split()[1])
+
+
 class Gunicorn:
     """`gunicorn APP` on `port` (a free one by default): from `cwd` (the project by default)
     with its own gunicorn.conf.py, or with `config` (a settings file's path) from elsewhere."""
@@ -107,6 +118,10 @@ class Gunicorn:
     def cpu_seconds(self):
         """CPU time (user + system) spent so far by the workers alive now."""
         return sum(_cpu_seconds(pid) for pid in self.workers())
+
+    def preemptions(self):
+        """Times the workers alive now were switched out while they could still run."""
+        return sum(_preemptions(pid) for pid in self.workers())
 
     def rss_mib(self):
         """Resident memory of each worker now, in MiB."""

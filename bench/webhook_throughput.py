@@ -120,8 +120,10 @@ def run(target, databases, folder, seconds, connections, expected_rate):
         )
         stored_before = webhook_events.count_rows(url, target.count_sql) if url else None
         workers, cpu_before = server.workers(), server.cpu_seconds()
+        preempted_before = server.preemptions()
         result = wrk(server.url, target.path, events, seconds, connections)
         cpu = server.cpu_seconds() - cpu_before
+        preempted = server.preemptions() - preempted_before
         result["rss_mib"] = server.rss_mib()
         if server.workers() != workers:
             raise RuntimeError(
@@ -130,6 +132,7 @@ def run(target, databases, folder, seconds, connections, expected_rate):
     finally:
         server.stop()
     result["cpu_ms"] = cpu * 1000 / max(result["ok"], 1)
+    result["preempted_per_k"] = preempted * 1000 / max(result["ok"], 1)
     result["exhausted"] = result["sent"] >= count
     if url:
         result["stored"] = webhook_events.count_rows(url, target.count_sql) - stored_before
@@ -260,8 +263,8 @@ def table(results):
     bare = medians.get(BARE_FLASK, {}).get("rate")
     lines = [
         "| target | events/s | ÷ bare Flask | p50 ms | p99 ms | worker CPU ms per event "
-        "| worker RSS MiB | every 2xx stored |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| workers preempted per 1,000 events | worker RSS MiB | every 2xx stored |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, runs in results.items():
         rss = statistics.median(statistics.mean(r["rss_mib"]) for r in runs)
@@ -277,7 +280,8 @@ def table(results):
             f"| {name} | {_spread([r['rate'] for r in runs])} | {ratio} "
             f"| {_spread([r['p50_us'] / 1000 for r in runs], 1)} "
             f"| {_spread([r['p99_us'] / 1000 for r in runs], 1)} "
-            f"| {_spread([r['cpu_ms'] for r in runs], 2)} | {rss:.0f} | {check} |"
+            f"| {_spread([r['cpu_ms'] for r in runs], 2)} "
+            f"| {_spread([r.get('preempted_per_k', 0) for r in runs])} | {rss:.0f} | {check} |"
         )
     return "\n".join(lines)
 
