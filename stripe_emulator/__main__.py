@@ -24,6 +24,11 @@ def main(argv=None):
     parser.add_argument(
         "--state-file", help="keep the state in this JSON file, and start from it if it exists"
     )
+    parser.add_argument(
+        "--automations",
+        action="store_true",
+        help="send invoice.will_be_due and invoice.overdue as test clocks advance",
+    )
     parser.add_argument("--quiet", action="store_true", help="no request log")
     args = parser.parse_args(argv)
     if args.quiet:
@@ -33,6 +38,7 @@ def main(argv=None):
             latency_ms=args.latency_ms,
             processing_seconds=args.processing_seconds,
             state_file=args.state_file,
+            automations=args.automations or None,
         )
     except StateFileError as error:
         parser.error(str(error))

@@ -9,7 +9,7 @@ import time
 from werkzeug.datastructures import Authorization
 from werkzeug.wsgi import get_host
 
-from . import payments, refunds
+from . import payments, refunds, tax_ids, test_clocks
 from .errors import StripeAPIError, invalid
 from .schema import check, decode, params_class
 from .store import random_token, to_json
@@ -21,6 +21,7 @@ _INCLUDABLE = {
     ("invoice", "confirmation_secret"): payments.confirmation_secret,
     ("invoice", "payments"): payments.invoice_payments,
     ("charge", "refunds"): refunds.charge_refunds,
+    ("customer", "tax_ids"): tax_ids.customer_tax_ids,
 }
 # Fields naming another object by id, null when there is none: expanding a null one answers
 # null, as Stripe does (any other field cannot be expanded).
@@ -29,17 +30,23 @@ _REFERENCES = frozenset(
         "application",
         "balance_transaction",
         "charge",
+        "coupon",
         "credit_note",
         "customer",
         "customer_balance_transaction",
         "default_payment_method",
+        "default_source",
         "failure_balance_transaction",
         "invoice",
+        "invoice_item",
         "latest_charge",
+        "latest_revision",
         "on_behalf_of",
         "payment_intent",
         "payment_method",
+        "promotion_code",
         "review",
+        "subscription",
         "test_clock",
     }
 )
@@ -57,7 +64,7 @@ def call(emulator, environ, method, path, route, args):
         time.sleep(emulator.latency)
     if fault and not fault.after:
         raise fault.exception()
-    params = check(decode(fields(environ, method)), params_class(route.params))
+    params = check(decode(fields(environ, method)), params_class(route.params), route.emulates)
     key = environ.get("HTTP_IDEMPOTENCY_KEY") if method == "POST" else None
     # A call that may change the state is in the state file before it is answered.
     with emulator.changing() if emulator.journal and method != "GET" else store.lock:
@@ -88,7 +95,9 @@ def _execute(store, base_url, request_id, route, args, params, key):
     store.request = {"id": request_id, "idempotency_key": key}
     store.forget_texts()
     try:
-        result = route.handler(store, params, **args)
+        # A call about a test clock's customer runs at the clock's time (test_clocks.py).
+        with store.frozen_at(test_clocks.clock_of_call(store, args, params)):
+            result = route.handler(store, params, **args)
         expand = params.get("expand", [])
         # Encoded here, under the lock, so a plain view of the live object is enough;
         # expanding changes the answer, so it works on a copy.
@@ -121,6 +130,10 @@ def authenticate(header):
         raise StripeAPIError(f"Invalid API Key provided: {key[:8]}****{key[-4:]}", status=401)
 
 
+def _expandable(store, value):
+    return isinstance(value, str) and value in store.objects
+
+
 def _expand(store, obj, path, full):
     """Replace the id at `path` with its object, or fill in an includable field."""
     head, _, rest = path.partition(".")
@@ -136,6 +149,14 @@ def _expand(store, obj, path, full):
         obj[head] = includable(store, live)
     elif isinstance(value, str) and value in store.objects:
         obj[head] = store.render(store.objects.peek(value))
+    elif value == []:  # an empty array of ids (no discounts) stays empty
+        return
+    elif isinstance(value, list) and all(_expandable(store, i) for i in value):
+        # An array of ids, as an invoice's `discounts`: each id becomes its object.
+        obj[head] = [store.render(store.objects.peek(i)) for i in value]
+        for item in obj[head] if rest else ():
+            _expand(store, item, rest, full)
+        return
     elif isinstance(value, list) and rest and all(isinstance(i, dict) for i in value):
         # Each hash of an array, as a credit note's `refunds.refund`.
         for item in value:

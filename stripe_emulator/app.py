@@ -9,9 +9,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_path_info
 
-# Importing the modules that declare routes (account, balance_transactions, catalog, charges,
-# credit_notes, customers, invoice_items, invoices, payments, refunds, transitions) registers
-# them.
+# Importing the modules that declare routes registers them.
 from . import (  # noqa: F401
     account,
     api,
@@ -19,16 +17,22 @@ from . import (  # noqa: F401
     catalog,
     charges,
     controls,
+    coupons,
     credit_notes,
     customers,
     hosted,
     invoice_items,
+    invoice_previews,
     invoices,
     outbox,
     payments,
+    promotion_codes,
     refunds,
     simulation,
     state,
+    tax_ids,
+    tax_rates,
+    test_clocks,
     transitions,
     webhooks,
 )
@@ -52,13 +56,17 @@ class Emulator:
         webhook_first_retry=1.0,
         state_file=None,
         clock=time.time,
+        automations=None,
     ):
         """`state_file`: keep the state in this file, and start from it if it exists; `clock`:
         the emulator's time, Unix seconds as `time.time` gives them (objects' times, the `Date`
-        of answers, when events and saved `Idempotency-Key` answers expire)."""
+        of answers, when events and saved `Idempotency-Key` answers expire); `automations`:
+        the account's Automations as test clocks advance (see `test_clocks.automations`)."""
         self.store = Store(clock)
+        self.store.automations = test_clocks.automations(automations)
         self.store.renderers["invoice"] = invoices.render_invoice
         self.store.renderers["credit_note"] = credit_notes.render_credit_note
+        self.store.renderers["coupon"] = coupons.render_coupon
         self.latency = latency_ms / 1000
         self.processing_seconds = processing_seconds
         self.faults = Faults()
@@ -94,6 +102,7 @@ class Emulator:
                 self.journal.start(tidy)
             simulation.resume_delayed(self.store, self._later)
             refunds.resume(self.store, self._later)
+            test_clocks.resume(self.store, self._later)
 
     @property
     def port(self):
@@ -184,7 +193,7 @@ class Emulator:
     def simulate_payment(self, invoice_id, outcome, base_url="", amount=None):
         """A customer paying on the hosted page: `succeed`, `fail`, `delayed`, `delayed_fail` or
         `succeed_refunds_fail`; a paying outcome pays `amount` (part of what remains) if given."""
-        with self.changing():
+        with self.changing(), self._at_clock_of(invoice_id):
             self.store.base_url = base_url
             invoice = simulation.simulate_payment(
                 self.store, invoice_id, outcome, self._later, amount
@@ -195,7 +204,7 @@ class Emulator:
         """Someone in Stripe's Dashboard issuing a credit note of `amount` for an invoice, with
         `lines`, `reason`, `memo`, `refund_amount`, `credit_amount` or `out_of_band_amount` as
         options (Stripe's parameters)."""
-        with self.changing():
+        with self.changing(), self._at_clock_of(invoice_id):
             self.store.base_url = base_url
             params = {"invoice": invoice_id, **options}
             if amount is not None:
@@ -206,10 +215,21 @@ class Emulator:
         """Someone in Stripe's Dashboard refunding an invoice's payments without a credit note:
         all that is left, or `amount` (newest charge first), with `reason` as option; the
         first refund made."""
-        with self.changing():
+        with self.changing(), self._at_clock_of(invoice_id):
             self.store.base_url = base_url
             made = refunds.dashboard_refund(self.store, invoice_id, amount, **options)
             return self.store.render(made[0])
+
+    def set_automations(self, setting):
+        """Turn the account's Automations on (True, or days as `test_clocks.automations`
+        takes) or off (None): what advancing test clocks sends about due dates."""
+        chosen = test_clocks.automations(setting)
+        with self.store.lock:
+            self.store.automations = chosen
+
+    def _at_clock_of(self, invoice_id):
+        """Run a change about an invoice at its customer's test clock's time, if it has one."""
+        return self.store.frozen_at(test_clocks.clock_of(self.store, invoice_id))
 
     # The state, for the state file.
 
@@ -248,6 +268,8 @@ class Emulator:
             self._port = port if isinstance(port, int) else None
 
     def _later(self, fn):
+        fn = test_clocks.carried(self.store, fn)
+
         def run():
             with self.changing():
                 fn()

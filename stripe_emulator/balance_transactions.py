@@ -11,7 +11,7 @@ new balance (https://docs.stripe.com/billing/customer/balance).
 
 from .errors import invalid, no_such
 from .indexes import indexed
-from .routes import route
+from .routes import PAGING, route
 from .store import merge_metadata
 
 indexed("customer_balance_transaction", "customer")
@@ -89,6 +89,7 @@ def _transaction(store, customer_id, transaction_id):
     "/v1/customers/<customer>/balance_transactions",
     "customers.balance_transactions.list",
     "CustomerBalanceTransactionListParams",
+    emulates=(*PAGING, "invoice"),
 )
 def list_transactions(store, params, customer):
     """List a customer's balance transactions, newest first, by invoice and creation time."""
@@ -108,6 +109,7 @@ def list_transactions(store, params, customer):
     "/v1/customers/<customer>/balance_transactions",
     "customers.balance_transactions.create",
     "CustomerBalanceTransactionCreateParams",
+    emulates=("amount", "currency", "description", "metadata"),
 )
 def create_transaction(store, params, customer):
     """Adjust a customer's balance: a negative amount credits it, a positive one debits it."""
@@ -146,6 +148,7 @@ def retrieve_transaction(store, params, customer, transaction):
     "/v1/customers/<customer>/balance_transactions/<transaction>",
     "customers.balance_transactions.update",
     "CustomerBalanceTransactionUpdateParams",
+    emulates=("description", "metadata"),
 )
 def update_transaction(store, params, customer, transaction):
     """Update a balance transaction's description and metadata (no event, as on Stripe)."""

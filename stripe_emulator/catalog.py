@@ -1,7 +1,7 @@
 """Products and prices."""
 
 from .errors import StripeAPIError, invalid, missing
-from .routes import route
+from .routes import PAGING, route
 
 
 def _product(store, params):
@@ -32,7 +32,22 @@ def _product(store, params):
     )
 
 
-@route("POST", "/v1/products", "products.create", "ProductCreateParams")
+@route(
+    "POST",
+    "/v1/products",
+    "products.create",
+    "ProductCreateParams",
+    emulates=(
+        "active",
+        "description",
+        "id",
+        "metadata",
+        "name",
+        "statement_descriptor",
+        "tax_code",
+        "unit_label",
+    ),
+)
 def create_product(store, params):
     """Create a product; `name` is required."""
     if params.get("id") in store.objects:
@@ -48,7 +63,13 @@ def retrieve_product(store, params, product):
     return store.get("product", product)
 
 
-@route("GET", "/v1/products", "products.list", "ProductListParams")
+@route(
+    "GET",
+    "/v1/products",
+    "products.list",
+    "ProductListParams",
+    emulates=(*PAGING, "active", "ids", "shippable", "type", "url"),
+)
 def list_products(store, params):
     """List products by `active`, `ids`, `shippable`, `type`, `url` and creation time."""
     ids = params.get("ids")
@@ -62,7 +83,30 @@ def list_products(store, params):
     return store.page("product", params, "/v1/products", match, covers=(*keys, "ids"))
 
 
-@route("POST", "/v1/prices", "prices.create", "PriceCreateParams")
+@route(
+    "POST",
+    "/v1/prices",
+    "prices.create",
+    "PriceCreateParams",
+    emulates=(
+        "active",
+        "currency",
+        "lookup_key",
+        "metadata",
+        "nickname",
+        "product",
+        "product_data[active]",
+        "product_data[id]",
+        "product_data[metadata]",
+        "product_data[name]",
+        "product_data[statement_descriptor]",
+        "product_data[tax_code]",
+        "product_data[unit_label]",
+        "tax_behavior",
+        "transfer_lookup_key",
+        "unit_amount",
+    ),
+)
 def create_price(store, params):
     """Create a one-time price of a product (or of a product made from `product_data`)."""
     if "unit_amount" not in params:
@@ -129,7 +173,13 @@ def retrieve_price(store, params, price):
     return store.get("price", price)
 
 
-@route("GET", "/v1/prices", "prices.list", "PriceListParams")
+@route(
+    "GET",
+    "/v1/prices",
+    "prices.list",
+    "PriceListParams",
+    emulates=(*PAGING, "active", "currency", "lookup_keys", "product", "type"),
+)
 def list_prices(store, params):
     """List prices by `active`, `currency`, `product`, `type`, `lookup_keys` and creation time;
     `recurring` is refused, as the emulator has no recurring prices."""

@@ -9,7 +9,7 @@ the emulator (`balance_transaction` stays null): there is no account balance to 
 import os
 
 from .indexes import indexed
-from .routes import route
+from .routes import PAGING, route
 
 indexed("charge", "customer")
 indexed("charge", "payment_intent")
@@ -216,7 +216,13 @@ def retrieve_charge(store, params, charge):
     return store.get("charge", charge)
 
 
-@route("GET", "/v1/charges", "charges.list", "ChargeListParams")
+@route(
+    "GET",
+    "/v1/charges",
+    "charges.list",
+    "ChargeListParams",
+    emulates=(*PAGING, "customer", "payment_intent", "transfer_group"),
+)
 def list_charges(store, params):
     """List charges, newest first, by customer, PaymentIntent, transfer group and creation."""
     keys = ("customer", "payment_intent", "transfer_group")

@@ -1,5 +1,5 @@
 """The test controls under `/_emulator/`: calls, faults, deliveries, payments, credit notes,
-refunds, outbox, info.
+refunds, outbox, automations, info.
 
 Not part of Stripe's API: tests and tools use them to look inside and to arm faults. Those that
 change something refuse what a page of another site makes a browser send (a form posted to pay
@@ -228,6 +228,23 @@ def refund(emulator, request, invoice):
     return json_answer(emulator.refund_invoice(invoice, amount, base_url, **options))
 
 
+@same_origin
+def automations(emulator, request):
+    """GET: the account's Automations as test clocks advance (null: off); POST
+    `{"will_be_due"?: days | null, "overdue"?: days | null}`: turn them on (days before and
+    after an open invoice's due date); DELETE: turn them off."""
+    if request.method == "DELETE":
+        emulator.set_automations(None)
+    elif request.method == "POST":
+        body = _json_object(request, ("will_be_due", "overdue"))
+        try:
+            emulator.set_automations(body)
+        except ValueError as error:
+            raise invalid(None, str(error)) from None
+    with emulator.store.lock:
+        return json_answer({"automations": emulator.store.automations})
+
+
 def show_outbox(emulator, request):
     """GET: the emails Stripe would have sent, newest first (`?invoice=in_...` filters)."""
     return json_answer({"data": emulator.outbox(request.args.get("invoice"))})
@@ -246,5 +263,6 @@ RULES = [
     Rule("/_emulator/faults", methods=["POST", "DELETE"], endpoint=faults),
     Rule("/_emulator/deliveries", methods=["GET"], endpoint=deliveries),
     Rule("/_emulator/outbox", methods=["GET"], endpoint=show_outbox),
+    Rule("/_emulator/automations", methods=["GET", "POST", "DELETE"], endpoint=automations),
     Rule("/_emulator/info", methods=["GET"], endpoint=info),
 ]

@@ -14,7 +14,7 @@ from .credit_note_lines import credit_lines, no_such_param, page_lines
 from .errors import StripeAPIError, invalid, not_covered, state
 from .indexes import indexed
 from .payments import follow_remaining, settle
-from .routes import route
+from .routes import PAGING, route
 from .store import list_object, merge_metadata
 
 indexed("credit_note", "invoice")
@@ -174,13 +174,52 @@ def issue(store, params):
     return note
 
 
-@route("POST", "/v1/credit_notes", "credit_notes.create", "CreditNoteCreateParams")
+@route(
+    "POST",
+    "/v1/credit_notes",
+    "credit_notes.create",
+    "CreditNoteCreateParams",
+    emulates=(
+        "amount",
+        "credit_amount",
+        "email_type",
+        "invoice",
+        "lines[amount]",
+        "lines[invoice_line_item]",
+        "lines[quantity]",
+        "lines[type]",
+        "memo",
+        "metadata",
+        "out_of_band_amount",
+        "reason",
+        "refund_amount",
+    ),
+)
 def create_credit_note(store, params):
     """Issue a credit note for an open or paid invoice."""
     return issue(store, params)
 
 
-@route("GET", "/v1/credit_notes/preview", "credit_notes.preview", "CreditNotePreviewParams")
+@route(
+    "GET",
+    "/v1/credit_notes/preview",
+    "credit_notes.preview",
+    "CreditNotePreviewParams",
+    emulates=(
+        "amount",
+        "credit_amount",
+        "invoice",
+        "lines[amount]",
+        "lines[invoice_line_item]",
+        "lines[quantity]",
+        "lines[type]",
+        "memo",
+        "metadata",
+        "out_of_band_amount",
+        "reason",
+        "refund_amount",
+    ),
+)
 def preview_credit_note(store, params):
     """The credit note `params` would make; nothing is made."""
     _, note = plan(store, params, store.new_id("cn"))
@@ -192,6 +231,20 @@ def preview_credit_note(store, params):
     "/v1/credit_notes/preview/lines",
     "credit_notes.preview_lines.list",
     "CreditNotePreviewLinesListParams",
+    emulates=(
+        "limit",
+        "starting_after",
+        "ending_before",
+        "amount",
+        "credit_amount",
+        "invoice",
+        "lines[amount]",
+        "lines[invoice_line_item]",
+        "lines[quantity]",
+        "lines[type]",
+        "out_of_band_amount",
+        "refund_amount",
+    ),
 )
 def preview_lines(store, params):
     """Page through the lines of the credit note `params` would make; nothing is made."""
@@ -206,7 +259,13 @@ def retrieve_credit_note(store, params, note):
     return store.get("credit_note", note)
 
 
-@route("GET", "/v1/credit_notes", "credit_notes.list", "CreditNoteListParams")
+@route(
+    "GET",
+    "/v1/credit_notes",
+    "credit_notes.list",
+    "CreditNoteListParams",
+    emulates=(*PAGING, "invoice", "customer", "customer_account"),
+)
 def list_credit_notes(store, params):
     """List credit notes, newest first, by invoice, customer and creation time."""
     keys = ("invoice", "customer", "customer_account")
@@ -219,6 +278,7 @@ def list_credit_notes(store, params):
     "/v1/credit_notes/<note>/lines",
     "credit_notes.line_items.list",
     "CreditNoteLineItemListParams",
+    emulates=("limit", "starting_after", "ending_before"),
 )
 def list_credit_note_lines(store, params, note):
     """Page through all lines of a credit note."""
@@ -226,7 +286,13 @@ def list_credit_note_lines(store, params, note):
     return page_lines(lines, params, f"/v1/credit_notes/{note}/lines")
 
 
-@route("POST", "/v1/credit_notes/<note>", "credit_notes.update", "CreditNoteUpdateParams")
+@route(
+    "POST",
+    "/v1/credit_notes/<note>",
+    "credit_notes.update",
+    "CreditNoteUpdateParams",
+    emulates=("memo", "metadata"),
+)
 def update_credit_note(store, params, note):
     """Update a credit note's memo and metadata."""
     obj = store.get("credit_note", note)

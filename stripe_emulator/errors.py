@@ -81,9 +81,13 @@ def invalid(param, message, code=None):
 
 
 def no_such(kind, object_id, param=None):
-    """An id that names nothing (404 `resource_missing`)."""
+    """An id that names nothing: 404 `resource_missing` in the URL; passed as the parameter
+    `param`, a 400 naming it, as Stripe answers."""
     return StripeAPIError(
-        f"No such {kind}: '{object_id}'", status=404, code="resource_missing", param=param
+        f"No such {kind}: '{object_id}'",
+        status=400 if param else 404,
+        code="resource_missing",
+        param=param,
     )
 
 

@@ -10,6 +10,8 @@ from werkzeug.wrappers import Response
 
 from invoicing.currencies import format_code, format_money
 
+from . import invoice_document as document
+
 
 def day(timestamp):
     """A Unix time as `2026-11-23` (UTC), or a dash."""
@@ -31,10 +33,20 @@ _env.filters.update(money=format_money, day=day, billed_to=billed_to)
 _PAGE = _env.get_template("hosted_invoice.html")
 
 
-def page(invoice, lines, attempt, merchant=None):
-    """The hosted invoice page as HTML, with the last payment `attempt` (see `last_attempt`)
-    and a link back to the `merchant`'s site if known."""
-    return _PAGE.render(inv=invoice, lines=lines, attempt=attempt or {}, merchant=merchant)
+def page(invoice, lines, attempt, merchant=None, named=None):
+    """The hosted invoice page as HTML, with the last payment `attempt` (see `last_attempt`),
+    a link back to the `merchant`'s site if known, and the names of its discounts and tax
+    rates (`invoice_document.labels`)."""
+    named = named or {"discounts": {}, "rates": {}}
+    return _PAGE.render(
+        inv=invoice,
+        lines=[(line, document.line_notes(line, named)) for line in lines],
+        attempt=attempt or {},
+        merchant=merchant,
+        billed=document.billed(invoice),
+        shipped=document.shipped(invoice),
+        totals=document.totals(invoice, lines, named),
+    )
 
 
 def last_attempt(invoice, intent):
@@ -56,8 +68,9 @@ def _latin(text):
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def pdf(invoice, lines):
+def pdf(invoice, lines, named=None):
     """The invoice as a one-or-more-page PDF document (bytes)."""
+    named = named or {"discounts": {}, "rates": {}}
     doc = FPDF()
     doc.set_title(f"Invoice {invoice['number'] or invoice['id']}")
     doc.add_page()
@@ -66,8 +79,10 @@ def pdf(invoice, lines):
         0, 10, _latin(f"Invoice {invoice['number'] or '(draft)'}"), new_x="LMARGIN", new_y="NEXT"
     )
     doc.set_font("Helvetica", size=11)
-    details = [
-        f"Billed to: {billed_to(invoice)}",
+    details = [f"Billed to: {', '.join(document.billed(invoice))}"]
+    shipped = document.shipped(invoice)
+    details += [f"Ship to: {', '.join(shipped)}"] if shipped else []
+    details += [
         f"Issued: {day(invoice['effective_at'])}    Due: {day(invoice['due_date'])}",
         f"Status: {invoice['status']}",
     ]
@@ -82,8 +97,13 @@ def pdf(invoice, lines):
         for line in lines:
             amount = format_code(line["amount"], line["currency"])
             table.row((_latin(line["description"]), str(line["quantity"]), amount))
-        table.row(("Amount due", "", format_code(invoice["amount_due"], invoice["currency"])))
+            for text, moved in document.line_notes(line, named):
+                table.row((_latin(f"    {text}"), "", format_code(moved, line["currency"])))
+        for label, amount in document.totals(invoice, lines, named):
+            table.row((_latin(label), "", format_code(amount, invoice["currency"])))
     doc.ln(4)
+    if invoice["footer"]:
+        doc.multi_cell(0, 6, _latin(invoice["footer"]), new_x="LMARGIN", new_y="NEXT")
     doc.cell(0, 7, "Issued by the Stripe emulator: no real money moves.")
     return bytes(doc.output())
 
@@ -136,12 +156,15 @@ def show_credit_note_pdf(emulator, request, note):
 
 
 def _invoice(emulator, invoice_id):
-    """The invoice as shown, its lines, and its last payment attempt (see `last_attempt`)."""
+    """The invoice as shown, its lines, its last payment attempt (see `last_attempt`), and
+    the names of its discounts and tax rates."""
     store = emulator.store
     with store.lock:
         obj = store.get("invoice", invoice_id)
         intent = store.objects.get(obj["_payment_intent"])
-        return store.render(obj), list(obj["_lines"]), last_attempt(obj, intent)
+        shown = store.render(obj)
+        named = document.labels(store, obj)
+        return shown, list(obj["_lines"]), last_attempt(obj, intent), named
 
 
 def merchant_site(store):
@@ -158,17 +181,17 @@ def merchant_site(store):
 
 def show_page(emulator, request, invoice):
     """GET /i/<invoice>: the hosted invoice page."""
-    shown, lines, attempt = _invoice(emulator, invoice)
-    html = page(shown, lines, attempt, merchant_site(emulator.store))
+    shown, lines, attempt, named = _invoice(emulator, invoice)
+    html = page(shown, lines, attempt, merchant_site(emulator.store), named)
     return Response(html, content_type="text/html; charset=utf-8")
 
 
 def show_pdf(emulator, request, invoice):
     """GET /i/<invoice>/pdf: the invoice PDF."""
-    shown, lines, _ = _invoice(emulator, invoice)
+    shown, lines, _, named = _invoice(emulator, invoice)
     name = f"Invoice-{shown['number'] or shown['id']}.pdf"
     return Response(
-        pdf(shown, lines),
+        pdf(shown, lines, named),
         content_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{name}"'},
     )

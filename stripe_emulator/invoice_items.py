@@ -1,10 +1,13 @@
 """Invoice items: made from line-like parameters, put on a draft as lines, or left pending."""
 
+from . import discounts
 from .catalog import price_for_line
 from .customers import live_customer
 from .errors import invalid, missing
 from .indexes import indexed
-from .routes import route
+from .invoice_totals import total
+from .routes import PAGING, route
+from .tax_rates import rates_for
 from .transitions import draft
 
 MAX_LINES = 250
@@ -33,6 +36,13 @@ def new_item(store, customer, params, prefix, currency):
         store, params, prefix, currency, quantity
     )
     _check_currency(prefix, pricing, item_currency, currency)
+    found = discounts.check(
+        store,
+        params.get("discounts", []),
+        param_path(prefix, "discounts"),
+        customer["id"],
+        item_currency,
+    )
     created = store.now()
     return {
         "id": store.new_id("ii"),
@@ -43,7 +53,7 @@ def new_item(store, customer, params, prefix, currency):
         "customer_account": None,
         "date": created,
         "description": description,
-        "discountable": True,
+        "discountable": params.get("discountable", True),
         "discounts": [],
         "invoice": None,
         "livemode": False,
@@ -55,9 +65,19 @@ def new_item(store, customer, params, prefix, currency):
         "proration": False,
         "quantity": quantity,
         "quantity_decimal": str(quantity),
-        "tax_rates": [],
+        "tax_rates": rates_for(store, params.get("tax_rates", []), param_path(prefix, "tax_rates")),
         "test_clock": None,
+        # Its discounts, checked, made once the item is kept (`keep`).
+        "_discounts": found,
     }
+
+
+def keep(store, item):
+    """Keep a new invoice item (from `new_item`) and make its discounts."""
+    found = item.pop("_discounts")
+    store.add(item)
+    item["discounts"] = discounts.make(store, found, item["customer"], item=item["id"])
+    return item
 
 
 def _check_line(params, prefix, quantity):
@@ -119,7 +139,7 @@ def attach(store, invoice, item):
             "currency": item["currency"],
             "description": item["description"],
             "discount_amounts": [],
-            "discountable": True,
+            "discountable": item["discountable"],
             "discounts": [],
             "invoice": invoice["id"],
             "livemode": False,
@@ -155,46 +175,50 @@ def pending_items(store, customer_id, currency):
                 yield store.objects[item_id]
 
 
-def total(invoice):
-    """Compute a draft's amounts from its lines and the customer's balance it starts from;
-    return the previous values of those that changed (an event's `previous_attributes`)."""
-    subtotal = sum(line["amount"] for line in invoice["_lines"])
-    due = max(0, subtotal + invoice["starting_balance"])
-    amounts = {
-        "amount_due": due,
-        "amount_remaining": due - invoice["amount_paid"],
-        "subtotal": subtotal,
-        "subtotal_excluding_tax": subtotal,
-        "total": subtotal,
-        "total_excluding_tax": subtotal,
-    }
-    previous = {k: invoice[k] for k, v in amounts.items() if invoice[k] != v}
-    invoice.update(amounts)
-    return previous
-
-
 def check_room(invoice, adding, param):
     """Refuse `adding` more lines to an invoice that would then have more than 250."""
     if len(invoice["_lines"]) + adding > MAX_LINES:
         raise invalid(param, f"An invoice can have at most {MAX_LINES} line items.")
 
 
-@route("POST", "/v1/invoiceitems", "invoice_items.create", "InvoiceItemCreateParams")
+# What an invoice item, or a line added to a draft, takes (besides an item's `customer` and
+# `invoice`, a line's `invoice_item`).
+ITEM_PARAMS = (
+    "amount",
+    "currency",
+    "description",
+    "discountable",
+    "discounts[coupon]",
+    "discounts[promotion_code]",
+    "metadata",
+    "pricing[price]",
+    "quantity",
+    "tax_rates",
+)
+
+
+@route(
+    "POST",
+    "/v1/invoiceitems",
+    "invoice_items.create",
+    "InvoiceItemCreateParams",
+    emulates=(*ITEM_PARAMS, "customer", "invoice"),
+)
 def create_invoice_item(store, params):
     """Create an invoice item on a draft invoice, or pending for the customer's next invoice."""
     customer = live_customer(store, params["customer"], "customer")
     invoice = None
     if params.get("invoice"):
-        invoice = draft(store, params["invoice"], "add items to")
+        invoice = draft(store, params["invoice"], "add items to", "invoice")
         if invoice["customer"] != customer["id"]:
             raise invalid("invoice", "The invoice belongs to another customer.")
         check_room(invoice, 1, "invoice")
     item = new_item(store, customer, params, "", invoice["currency"] if invoice else None)
-    store.add(item)
+    keep(store, item)
     store.emit("invoiceitem.created", item)
     if invoice:
         attach(store, invoice, item)
-        store.emit("invoice.updated", invoice, total(invoice))
+        store.emit("invoice.updated", invoice, total(store, invoice))
     return item
 
 
@@ -204,7 +228,13 @@ def retrieve_invoice_item(store, params, item):
     return store.get("invoiceitem", item)
 
 
-@route("GET", "/v1/invoiceitems", "invoice_items.list", "InvoiceItemListParams")
+@route(
+    "GET",
+    "/v1/invoiceitems",
+    "invoice_items.list",
+    "InvoiceItemListParams",
+    emulates=(*PAGING, "customer", "customer_account", "invoice", "pending"),
+)
 def list_invoice_items(store, params):
     """List invoice items by customer, invoice, pending (true: on no invoice yet; false: on
     one) and creation time (their `date`)."""

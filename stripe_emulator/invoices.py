@@ -1,18 +1,35 @@
 """Invoices: create, read, list, edit and delete drafts, add lines, and page through lines."""
 
 from .customers import live_customer
-from .errors import StripeAPIError, invalid, missing
+from .errors import invalid, missing
 from .indexes import indexed
-from .invoice_items import attach, check_room, new_item, param_path, pending_items, total
+from .invoice_fields import (
+    GIVEN,
+    PLAIN,
+    check_discounts,
+    created_fields,
+    set_discounts,
+    updated_fields,
+)
+from .invoice_items import (
+    ITEM_PARAMS,
+    attach,
+    check_room,
+    keep,
+    new_item,
+    param_path,
+    pending_items,
+)
+from .invoice_terms import collection_terms, due_terms, payment_settings, updated_terms
+from .invoice_totals import total
 from .listing import created_matches
-from .routes import route
+from .routes import PAGING, route, under
 from .store import clone, deleted, list_object, merge_metadata
+from .tax_ids import customer_on_invoice
 from .transitions import draft
 
 # An invoice embeds its first lines; the rest are read from its lines list.
 EMBEDDED_LINES = 10
-MAX_CUSTOM_FIELDS = 4
-_DRAFT_FIELDS = ("auto_advance", "description", "footer", "statement_descriptor")
 # The filters of invoices.list tested on each invoice walked past; `customer` is indexed.
 _LIST_FIELDS = ("status", "collection_method", "customer_account")
 
@@ -20,10 +37,14 @@ indexed("invoice", "customer")
 
 
 def render_invoice(store, invoice):
-    """The invoice with its `lines` sub-list as Stripe embeds it."""
+    """The invoice with its `lines` sub-list as Stripe embeds it; a draft shows its customer's
+    details as they are now (see tax_ids.customer_on_invoice)."""
     lines = invoice["_lines"]
+    customer = store.objects.peek(invoice["customer"])
+    follows = invoice["status"] == "draft" and customer and not customer.get("deleted")
     return {
         **invoice,
+        **(customer_on_invoice(store, customer) if follows else {}),
         "lines": {
             **list_object(
                 lines[:EMBEDDED_LINES],
@@ -34,81 +55,41 @@ def render_invoice(store, invoice):
     }
 
 
-def _custom_fields(fields):
-    if not fields:
-        return None
-    if len(fields) > MAX_CUSTOM_FIELDS:
-        raise invalid("custom_fields", "You can pass at most 4 custom fields.")
-    for i, field in enumerate(fields):
-        if not 1 <= len(field["name"]) <= 40:
-            raise invalid(f"custom_fields[{i}][name]", "A custom field name is 1 to 40 characters.")
-        if not 1 <= len(field["value"]) <= 140:
-            raise invalid(
-                f"custom_fields[{i}][value]", "A custom field value is 1 to 140 characters."
-            )
-    return [{"name": f["name"], "value": f["value"]} for f in fields]
-
-
-def _due_terms(params, method):
-    days, due_date = params.get("days_until_due"), params.get("due_date")
-    if method == "send_invoice" and days is None and due_date is None:
-        raise StripeAPIError(
-            "Invoices with collection_method=send_invoice need days_until_due or due_date.",
-            code="parameter_missing",
-            param="days_until_due",
-        )
-    if method == "charge_automatically" and (days is not None or due_date is not None):
-        raise invalid(
-            "days_until_due",
-            "days_until_due and due_date can only be set when collection_method=send_invoice.",
-        )
-    if days is not None and not 0 <= days <= 1825:
-        raise invalid("days_until_due", "days_until_due must be between 0 and 1825.")
-    return days, due_date
-
-
-def _payment_settings(params):
-    """The invoice's `payment_settings`: what it was created with, else Stripe's defaults."""
-    settings = params.get("payment_settings") or {}
-    if settings.get("payment_method_options"):
-        raise invalid(
-            "payment_settings[payment_method_options]",
-            "The emulator does not support payment_method_options; leave them unset.",
-        )
-    return {
-        "default_mandate": settings.get("default_mandate") or None,
-        "payment_method_options": None,
-        "payment_method_types": settings.get("payment_method_types") or None,
-    }
-
-
-def _rendering(params):
-    """The invoice's `rendering` as given at creation, with Stripe's defaults; None if not given."""
-    given = params.get("rendering")
-    if not given:
-        return None
-    return {
-        "amount_tax_display": given.get("amount_tax_display") or None,
-        "pdf": {"page_size": given.get("pdf", {}).get("page_size", "auto")},
-        "template": given.get("template"),
-        "template_version": given.get("template_version") or None,
-    }
-
-
-@route("POST", "/v1/invoices", "invoices.create", "InvoiceCreateParams")
+@route(
+    "POST",
+    "/v1/invoices",
+    "invoices.create",
+    "InvoiceCreateParams",
+    emulates=(
+        *PLAIN,
+        *GIVEN,
+        "automatic_tax[enabled]",
+        "collection_method",
+        "currency",
+        "customer",
+        "days_until_due",
+        "due_date",
+        "metadata",
+        "payment_settings[default_mandate]",
+        "payment_settings[payment_method_types]",
+        "pending_invoice_items_behavior",
+    ),
+)
 def create_invoice(store, params):
     """Create a draft invoice for a customer."""
     if "customer" not in params:
         raise missing("customer")
     customer = live_customer(store, params["customer"], "customer")
     method = params.get("collection_method", "charge_automatically")
-    days, due_date = _due_terms(params, method)
+    days, due_date = due_terms(params, method)
     invoice = _draft_invoice(store, params, customer, method, days, due_date)
+    found = check_discounts(store, params, customer["id"], invoice["currency"])
     store.add(invoice)
+    set_discounts(store, invoice, found)
     if params.get("pending_invoice_items_behavior") == "include":
         for item in pending_items(store, customer["id"], invoice["currency"]):
             attach(store, invoice, item)
-    total(invoice)
+    total(store, invoice)
     store.emit("invoice.created", invoice)
     return invoice
 
@@ -123,11 +104,12 @@ def _draft_invoice(store, params, customer, method, days, due_date):
         "period_end": created,
         "period_start": created,
         **_chosen_fields(params, customer),
-        **_customer_details(customer),
-        **_collection_terms(method, days, due_date),
+        **_customer_details(store, customer),
+        **collection_terms(method, days, due_date, created),
         **_account_fields(),
         **_draft_progress(),
         **_opening_amounts(customer),
+        **created_fields(store, params, customer),
         "_lines": [],
     }
     return _in_stripe_order(fields)
@@ -153,38 +135,18 @@ def _chosen_fields(params, customer):
             "status": None,
         },
         "currency": (params.get("currency") or customer["currency"] or "usd").lower(),
-        "custom_fields": _custom_fields(params.get("custom_fields")),
-        "description": params.get("description"),
-        "footer": params.get("footer"),
         "metadata": params.get("metadata") or {},
-        "payment_settings": _payment_settings(params),
-        "rendering": _rendering(params),
+        "payment_settings": payment_settings(params),
         "statement_descriptor": params.get("statement_descriptor"),
     }
 
 
-def _customer_details(customer):
+def _customer_details(store, customer):
     """The customer and its contact and tax details, as the invoice keeps them."""
     return {
         "customer": customer["id"],
         "customer_account": None,
-        "customer_address": customer["address"],
-        "customer_email": customer["email"],
-        "customer_name": customer["name"],
-        "customer_phone": customer["phone"],
-        "customer_shipping": customer["shipping"],
-        "customer_tax_exempt": customer["tax_exempt"],
-    }
-
-
-def _collection_terms(method, days, due_date):
-    """How the invoice is to be paid: its collection method and due terms, no default method."""
-    return {
-        "collection_method": method,
-        "default_payment_method": None,
-        "default_source": None,
-        "due_date": due_date,
-        "_days_until_due": days,
+        **customer_on_invoice(store, customer),
     }
 
 
@@ -211,14 +173,12 @@ def _draft_progress():
         "attempted": False,
         # The emulator never finalizes a draft by itself.
         "automatically_finalizes_at": None,
-        "effective_at": None,
         "from_invoice": None,
         "hosted_invoice_url": None,
         "invoice_pdf": None,
         "last_finalization_error": None,
         "latest_revision": None,
         "next_payment_attempt": None,
-        "number": None,
         "receipt_number": None,
         "status": "draft",
         "status_transitions": {
@@ -240,13 +200,11 @@ def _opening_amounts(customer):
         "amount_paid": 0,
         "amount_remaining": 0,
         "amount_shipping": 0,
-        "default_tax_rates": [],
         "discounts": [],
         "ending_balance": None,
         "post_payment_credit_notes_amount": 0,
         "pre_payment_credit_notes_amount": 0,
         "shipping_cost": None,
-        "shipping_details": None,
         "starting_balance": customer.get("balance", 0),
         "subtotal": 0,
         "subtotal_excluding_tax": 0,
@@ -258,7 +216,18 @@ def _opening_amounts(customer):
     }
 
 
-@route("POST", "/v1/invoices/<invoice>/add_lines", "invoices.add_lines", "InvoiceAddLinesParams")
+@route(
+    "POST",
+    "/v1/invoices/<invoice>/add_lines",
+    "invoices.add_lines",
+    "InvoiceAddLinesParams",
+    # A line takes an item's parameters but its currency, which is the invoice's.
+    emulates=(
+        *under("lines", (p for p in ITEM_PARAMS if p != "currency")),
+        "lines[invoice_item]",
+        "invoice_metadata",
+    ),
+)
 def add_lines(store, params, invoice):
     """Add up to 250 lines to a draft in one call, all or none."""
     inv = draft(store, invoice, "add lines to")
@@ -277,9 +246,9 @@ def add_lines(store, params, invoice):
         items.append(item)
     for item in items:
         if item["id"] not in store.objects:
-            store.add(item)
+            keep(store, item)
         attach(store, inv, item)
-    previous = total(inv)
+    previous = total(store, inv)
     if "invoice_metadata" in params:
         previous["metadata"] = inv["metadata"]
         inv["metadata"] = params["invoice_metadata"] or {}
@@ -293,7 +262,13 @@ def retrieve_invoice(store, params, invoice):
     return store.get("invoice", invoice)
 
 
-@route("GET", "/v1/invoices", "invoices.list", "InvoiceListParams")
+@route(
+    "GET",
+    "/v1/invoices",
+    "invoices.list",
+    "InvoiceListParams",
+    emulates=(*PAGING, "collection_method", "customer", "customer_account", "due_date", "status"),
+)
 def list_invoices(store, params):
     """List invoices, newest first, by customer, status, collection method, due date and
     creation time; `subscription` is refused, as the emulator has no subscriptions."""
@@ -312,7 +287,11 @@ def list_invoices(store, params):
 
 
 @route(
-    "GET", "/v1/invoices/<invoice>/lines", "invoices.line_items.list", "InvoiceLineItemListParams"
+    "GET",
+    "/v1/invoices/<invoice>/lines",
+    "invoices.line_items.list",
+    "InvoiceLineItemListParams",
+    emulates=("limit", "starting_after"),
 )
 def list_lines(store, params, invoice):
     """Page through all lines of an invoice."""
@@ -328,28 +307,41 @@ def list_lines(store, params, invoice):
     return list_object(page, f"/v1/invoices/{invoice}/lines", start + limit < len(lines))
 
 
-@route("POST", "/v1/invoices/<invoice>", "invoices.update", "InvoiceUpdateParams")
+@route(
+    "POST",
+    "/v1/invoices/<invoice>",
+    "invoices.update",
+    "InvoiceUpdateParams",
+    emulates=(
+        *PLAIN,
+        *GIVEN,
+        "automatic_tax[enabled]",
+        "collection_method",
+        "days_until_due",
+        "due_date",
+        "metadata",
+    ),
+)
 def update_invoice(store, params, invoice):
     """Update a draft's terms and fields; metadata may change in any state."""
     inv = store.get("invoice", invoice)
     if set(params) - {"metadata", "expand"}:
         inv = draft(store, invoice, "edit")
+    # Everything is checked before anything changes.
+    changed = updated_fields(store, params, inv)
+    found = check_discounts(store, params, inv["customer"], inv["currency"])
+    terms = updated_terms(params, inv)
     before = clone({k: v for k, v in inv.items() if k[0] != "_"})
-    for key in _DRAFT_FIELDS:
-        if key in params:
-            inv[key] = params[key]
+    inv.update(changed)
+    if terms:
+        inv["_days_until_due"], inv["due_date"], inv["collection_method"] = terms
     if "metadata" in params:
         inv["metadata"] = merge_metadata(inv["metadata"], params["metadata"])
-    if "custom_fields" in params:
-        inv["custom_fields"] = _custom_fields(params["custom_fields"])
     if "automatic_tax" in params:
         inv["automatic_tax"]["enabled"] = bool(params["automatic_tax"].get("enabled"))
-    if {"collection_method", "days_until_due", "due_date"} & set(params):
-        method = params.get("collection_method", inv["collection_method"])
-        merged = {"days_until_due": inv["_days_until_due"], "due_date": inv["due_date"]}
-        merged.update({k: params[k] for k in ("days_until_due", "due_date") if k in params})
-        inv["_days_until_due"], inv["due_date"] = _due_terms(merged, method)
-        inv["collection_method"] = method
+    set_discounts(store, inv, found)
+    if found is not None or "default_tax_rates" in params:
+        total(store, inv)
     previous = {k: v for k, v in before.items() if inv[k] != v}
     if previous:  # Stripe sends no event for an update that changes nothing
         store.emit("invoice.updated", inv, previous)

@@ -5,7 +5,7 @@ declined, processing, or out of band."""
 from . import charges, outbox
 from .errors import StripeAPIError
 from .indexes import indexed
-from .routes import route
+from .routes import PAGING, route
 from .store import list_object, random_token
 
 indexed("invoice_payment", "invoice")
@@ -291,7 +291,13 @@ def retrieve_invoice_payment(store, params, payment):
     return store.get("invoice_payment", payment)
 
 
-@route("GET", "/v1/invoice_payments", "invoice_payments.list", "InvoicePaymentListParams")
+@route(
+    "GET",
+    "/v1/invoice_payments",
+    "invoice_payments.list",
+    "InvoicePaymentListParams",
+    emulates=(*PAGING, "invoice", "status", "payment"),
+)
 def list_invoice_payments(store, params):
     """List InvoicePayments by invoice, status, or `payment[type]`/`payment[payment_intent]`."""
     wanted = params.get("payment", {})

@@ -14,7 +14,7 @@ from . import charges
 from .credit_note_lines import no_such_param
 from .errors import StripeAPIError, invalid, not_covered, state
 from .indexes import indexed
-from .routes import route
+from .routes import PAGING, route
 from .store import list_object, merge_metadata
 
 indexed("refund", "charge")
@@ -208,7 +208,13 @@ def _amount(params, charge, param):
     return amount
 
 
-@route("POST", "/v1/refunds", "refunds.create", "RefundCreateParams")
+@route(
+    "POST",
+    "/v1/refunds",
+    "refunds.create",
+    "RefundCreateParams",
+    emulates=("amount", "charge", "payment_intent", "reason", "metadata"),
+)
 def create_refund(store, params):
     """Refund a charge, or a PaymentIntent's charge: all that is left, or `amount`."""
     for key in _NOT_COVERED:
@@ -229,7 +235,13 @@ def retrieve_refund(store, params, refund):
     return store.get("refund", refund)
 
 
-@route("GET", "/v1/refunds", "refunds.list", "RefundListParams")
+@route(
+    "GET",
+    "/v1/refunds",
+    "refunds.list",
+    "RefundListParams",
+    emulates=(*PAGING, "charge", "payment_intent"),
+)
 def list_refunds(store, params):
     """List refunds, newest first, by charge, PaymentIntent and creation time."""
     keys = ("charge", "payment_intent")
@@ -245,7 +257,9 @@ def list_refunds(store, params):
     return store.page("refund", params, "/v1/refunds", match, within=within, covers=keys)
 
 
-@route("POST", "/v1/refunds/<refund>", "refunds.update", "RefundUpdateParams")
+@route(
+    "POST", "/v1/refunds/<refund>", "refunds.update", "RefundUpdateParams", emulates=("metadata",)
+)
 def update_refund(store, params, refund):
     """Update a refund's metadata."""
     obj = store.get("refund", refund)

@@ -15,11 +15,12 @@ import stripe
 import stripe.params
 from typing_extensions import is_typeddict
 
-from .errors import StripeAPIError, invalid, missing, unknown
+from .errors import StripeAPIError, invalid, missing, not_covered, unknown
 
 _KEY = re.compile(r"\[([^\[\]]*)\]")
 # Options of the SDK call itself, never sent as parameters.
 _OPTION_KEYS = frozenset(stripe.RequestOptions.__annotations__)
+_UNIONS = (typing.Union, types.UnionType)
 
 
 def decode(pairs):
@@ -51,13 +52,73 @@ def _hints(cls):
 
 
 def params_class(name):
-    """The `stripe.params` TypedDict called `name`."""
-    return getattr(stripe.params, name)
+    """The `stripe.params` TypedDict called `name` (`test_helpers.X`: one of that module)."""
+    return functools.reduce(getattr, name.split("."), stripe.params)
 
 
-def check(params, cls):
-    """Validate decoded `params` against the TypedDict `cls`; return them typed."""
+def check(params, cls, emulates=None):
+    """Validate decoded `params` against the TypedDict `cls`; return them typed.
+
+    With `emulates` (parameter paths, see `routes.Route`), a declared parameter outside them
+    is refused as not covered, before any value is looked at.
+    """
+    if emulates is not None:
+        _refuse_uncovered(params, cls, coverage(emulates), "")
     return _typed_dict(params, cls, "", top=True)
+
+
+def _refuse_uncovered(value, cls, cover, prefix):
+    """Refuse the first declared parameter of `value` that `cover` does not take."""
+    if cover is True or not isinstance(value, dict):
+        return
+    hints = _hints(cls)
+    for key, given in value.items():
+        if key not in hints:
+            continue  # not declared at all: refused as unknown by the check that follows
+        path = _path(prefix, key)
+        if key not in cover:
+            raise not_covered(path)
+        inner = _inner_typed_dict(hints[key])
+        if inner is None or cover[key] is True:
+            continue
+        if typing.get_origin(_strip(hints[key])) is list and _is_index_dict(given):
+            for index, item in given.items():
+                _refuse_uncovered(item, inner, cover[key], f"{path}[{index}]")
+        else:
+            _refuse_uncovered(given, inner, cover[key], path)
+
+
+def _strip(tp):
+    """A parameter's type without `| Literal[""]` and the like: its list or TypedDict."""
+    for arg in typing.get_args(tp) if typing.get_origin(tp) in _UNIONS else ():
+        if typing.get_origin(arg) is list or is_typeddict(arg):
+            return arg
+    return tp
+
+
+def _inner_typed_dict(tp):
+    """The TypedDict a parameter holds, itself or as the items of its array; else None."""
+    tp = _strip(tp)
+    if typing.get_origin(tp) is list:
+        tp = _strip(typing.get_args(tp)[0])
+    return tp if is_typeddict(tp) else None
+
+
+@functools.cache
+def coverage(emulates):
+    """Parameter paths (`a`, `a[b][c]`) as a tree of dicts; True where a whole value is taken."""
+    tree = {}
+    for path in sorted(emulates, key=len):
+        head, _, rest = path.partition("[")
+        keys = [head] + (_KEY.findall("[" + rest) if rest else [])
+        node = tree
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+            if node is True:
+                break
+        else:
+            node[keys[-1]] = True
+    return tree
 
 
 def _path(prefix, key):
@@ -98,7 +159,7 @@ def _coerce(value, tp, path):
     origin = typing.get_origin(tp)
     if is_typeddict(tp):
         return _typed_dict(value, tp, path)
-    if origin in (typing.Union, types.UnionType):
+    if origin in _UNIONS:
         return _union(value, typing.get_args(tp), path)
     if origin is typing.Literal:
         if value not in typing.get_args(tp):

@@ -1,12 +1,13 @@
 """The emulator's state: every object by id, each type in creation order, the indexes that
 narrow its lists, the event log, and the emulator's clock."""
 
+import contextlib
 import json
 import os
 import string
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import stripe
 
@@ -102,10 +103,33 @@ class Store:
         # Runs a function once the emulator's processing delay has passed (a delayed payment,
         # a refund still pending); the emulator sets it.
         self.later = None
+        # The test clock (its object) whose `frozen_time` the change being made runs at, or None
+        # for the store's clock (see `frozen_at`), and how many objects of each type were made
+        # at a clock's time: those break the order of `created` times that lists bisect.
+        self.frozen = None
+        self.frozen_made = Counter()
+        # What time does to invoices as a test clock advances (test_clocks.py); None: off.
+        self.automations = None
 
     def now(self):
-        """Unix time in whole seconds by the store's clock, as Stripe stamps objects; it never
-        goes back, so objects in creation order have nondecreasing `created` times."""
+        """Unix time in whole seconds, as Stripe stamps objects: the `frozen_time` of the test
+        clock a change runs at (see `frozen_at`), else the store's clock (see `wall`)."""
+        frozen = self.frozen
+        return self.wall() if frozen is None else frozen["frozen_time"]
+
+    @contextlib.contextmanager
+    def frozen_at(self, clock):
+        """Run the block at a test clock's time (`clock` is its object; None: the store's
+        clock), as Stripe stamps the objects of a clock's customers; hold the lock."""
+        outer, self.frozen = self.frozen, clock
+        try:
+            yield
+        finally:
+            self.frozen = outer
+
+    def wall(self):
+        """Unix time in whole seconds by the store's clock; it never goes back, so objects made
+        by it in creation order have nondecreasing `created` times."""
         moment = int(self.clock())
         if moment > self._last:
             self._last = moment
@@ -126,6 +150,7 @@ class Store:
         with self.lock:
             self.objects = Objects(objects)
             self.by_type = defaultdict(Order, {k: Order(ids) for k, ids in by_type.items()})
+            self.frozen_made = Counter()
             for kind, order in self.by_type.items():
                 for object_id in order:
                     obj = objects[object_id]
@@ -133,7 +158,8 @@ class Store:
                         raise ValueError(f"{object_id} is not a {kind}")
                     if kind == "event":
                         _event_texts(obj)
-                    self._last = max(self._last, obj.get("created") or 0)
+                    self.frozen_made[kind] += "_wall" in obj
+                    self._last = max(self._last, _made_at(obj))
             self._indexes = Indexes(self)
             self._indexes.file_all()
 
@@ -175,6 +201,7 @@ class Store:
         new = [i for i in changes["new"] if i not in self.objects]
         for object_id in new:
             self.by_type[objects[object_id]["object"]].append(object_id)
+            self.frozen_made[objects[object_id]["object"]] += "_wall" in objects[object_id]
         self.objects.update(objects)
         for object_id in new:
             self._indexes.file(objects[object_id])
@@ -190,7 +217,10 @@ class Store:
         return f"{prefix}_{random_token()}"
 
     def add(self, obj):
-        """Keep a new object; return it."""
+        """Keep a new object; return it. Made at a test clock's time, it is marked so (see
+        `_made_frozen`)."""
+        if self.frozen is not None:
+            self._made_frozen(obj)
         self.objects[obj["id"]] = obj
         self.by_type[obj["object"]].append(obj["id"])
         self._indexes.file(obj)
@@ -204,7 +234,16 @@ class Store:
         if self._removed is not None:
             self._removed.append(obj["id"])
 
+    def _made_frozen(self, obj):
+        """Note an object made at a test clock's time: when by the store's clock (`_wall`, by
+        which it expires), and its `test_clock` where its type has one."""
+        obj["_wall"] = self.wall()
+        if obj.get("test_clock", False) is None:
+            obj["test_clock"] = self.frozen["id"]
+        self.frozen_made[obj["object"]] += 1
+
     def _forget(self, obj):
+        self.frozen_made[obj["object"]] -= "_wall" in obj
         self._indexes.unfile(obj)
         del self.objects[obj["id"]]
         self.by_type[obj["object"]].remove(obj["id"])
@@ -270,10 +309,10 @@ class Store:
         return self.page(kind, params, url, match, within=within, covers=keys)
 
     def expire(self, kind, up_to):
-        """Forget the objects of `kind` created at `up_to` (a Unix time) or before, oldest
-        first, up to the first newer one; how many. Each costs O(1)."""
+        """Forget the objects of `kind` made at `up_to` (a Unix time, by the store's clock) or
+        before, oldest first, up to the first newer one; how many. Each costs O(1)."""
         order, peek, count = self.by_type[kind], self.objects.peek, 0
-        while (oldest := order.first()) is not None and peek(oldest)["created"] <= up_to:
+        while (oldest := order.first()) is not None and _made_at(peek(oldest)) <= up_to:
             self.remove(peek(oldest))
             count += 1
         return count
@@ -312,6 +351,11 @@ class Store:
         """Start a new request: forget the snapshot texts of earlier ones, which only their own
         answers could share."""
         self._texts.clear()
+
+
+def _made_at(obj):
+    """When an object was made by the store's clock (not a test clock's)."""
+    return obj.get("_wall") or obj.get("created") or 0
 
 
 def _render_event(store, event):

@@ -11,11 +11,14 @@ from invoicing import currencies as money
 
 from . import balance_transactions as ledger
 from . import charges, outbox
-from .errors import StripeAPIError, state
+from .errors import StripeAPIError, no_such, state
 from .payments import cancel_payment, fail_payment, open_payment, settle
 from .routes import route
+from .tax_ids import customer_on_invoice
 
 _DAY = 86400
+# Stripe's test payment methods (pm_card_visa, ...): the only ones an emulated account has.
+TEST_METHOD_PREFIX = "pm_card_"
 # Test payment methods that are declined, as on Stripe.
 DECLINING_METHODS = frozenset({"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"})
 # Stripe's test card whose refunds fail after a while (4000000000005126).
@@ -30,9 +33,10 @@ ALLOWED = {
 }
 
 
-def draft(store, invoice_id, action):
-    """A draft invoice, or `invoice_not_editable` naming what could not be done."""
-    invoice = store.get("invoice", invoice_id)
+def draft(store, invoice_id, action, param=None):
+    """A draft invoice, or `invoice_not_editable` naming what could not be done (`param`: the
+    parameter that named it, if not the URL)."""
+    invoice = store.get("invoice", invoice_id, param)
     if invoice["status"] != "draft":
         raise state(
             f"You can only {action} a draft invoice; this invoice is {invoice['status']}.",
@@ -119,15 +123,25 @@ def _apply_balance(store, invoice):
     return invoice["amount_due"] == 0
 
 
+def _copy_customer(store, invoice):
+    """Copy the customer's details as they are now: a finalized invoice keeps them, whatever
+    happens to the customer later."""
+    customer = store.objects[invoice["customer"]]
+    if not customer.get("deleted"):
+        invoice.update(customer_on_invoice(store, customer))
+
+
 def finalize(store, invoice):
     """Move a draft to open (or straight to paid when nothing is due)."""
     _refuse_too_large(store, invoice)
     moment = store.now()
     settled = _apply_balance(store, invoice)
+    _copy_customer(store, invoice)
     invoice.update(
         status="open",
-        number=_number(store, invoice),
-        effective_at=moment,
+        # A number or date given to the draft is kept; else the customer's next number.
+        number=invoice["number"] or _number(store, invoice),
+        effective_at=invoice["effective_at"] or moment,
         last_finalization_error=None,
         hosted_invoice_url=f"{store.base_url}/i/{invoice['id']}",
         invoice_pdf=f"{store.base_url}/i/{invoice['id']}/pdf",
@@ -195,7 +209,13 @@ def mark_uncollectible(store, params, invoice):
     return inv
 
 
-@route("POST", "/v1/invoices/<invoice>/pay", "invoices.pay", "InvoicePayParams")
+@route(
+    "POST",
+    "/v1/invoices/<invoice>/pay",
+    "invoices.pay",
+    "InvoicePayParams",
+    emulates=("paid_out_of_band", "payment_method"),
+)
 def pay_invoice(store, params, invoice):
     """Pay an invoice out of band, or with a test payment method such as `pm_card_visa`.
 
@@ -210,6 +230,8 @@ def pay_invoice(store, params, invoice):
             code="parameter_missing",
             param="payment_method",
         )
+    if method and not method.startswith(TEST_METHOD_PREFIX):
+        raise no_such("PaymentMethod", method, "payment_method")
     if inv["status"] == "draft":
         finalize(store, inv)
         if inv["status"] == "paid":  # nothing was due

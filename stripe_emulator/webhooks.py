@@ -13,7 +13,7 @@ from collections import deque
 from .errors import invalid
 from .faults import matches
 from .indexes import indexed
-from .routes import route
+from .routes import PAGING, route
 from .store import merge_metadata, random_token
 
 indexed("event", "type")
@@ -31,7 +31,13 @@ def sign(payload, secret, timestamp):
     return f"t={timestamp},v1={digest}"
 
 
-@route("POST", "/v1/webhook_endpoints", "webhook_endpoints.create", "WebhookEndpointCreateParams")
+@route(
+    "POST",
+    "/v1/webhook_endpoints",
+    "webhook_endpoints.create",
+    "WebhookEndpointCreateParams",
+    emulates=("api_version", "description", "enabled_events", "metadata", "url"),
+)
 def create_webhook_endpoint(store, params):
     """Register a URL for events; the answer carries its signing `secret`, once."""
     if not params["url"].startswith(("http://", "https://")):
@@ -72,6 +78,7 @@ def retrieve_webhook_endpoint(store, params, endpoint):
     "/v1/webhook_endpoints/<endpoint>",
     "webhook_endpoints.update",
     "WebhookEndpointUpdateParams",
+    emulates=("description", "disabled", "enabled_events", "metadata", "url"),
 )
 def update_webhook_endpoint(store, params, endpoint):
     """Change a webhook endpoint's URL, events, description, metadata, or disable it."""
@@ -88,7 +95,13 @@ def update_webhook_endpoint(store, params, endpoint):
     return obj
 
 
-@route("GET", "/v1/webhook_endpoints", "webhook_endpoints.list", "WebhookEndpointListParams")
+@route(
+    "GET",
+    "/v1/webhook_endpoints",
+    "webhook_endpoints.list",
+    "WebhookEndpointListParams",
+    emulates=("limit", "starting_after", "ending_before"),
+)
 def list_webhook_endpoints(store, params):
     """List webhook endpoints."""
     return store.page("webhook_endpoint", params, "/v1/webhook_endpoints")
@@ -113,7 +126,7 @@ def retrieve_event(store, params, event):
     return store.get("event", event)
 
 
-@route("GET", "/v1/events", "events.list", "EventListParams")
+@route("GET", "/v1/events", "events.list", "EventListParams", emulates=(*PAGING, "type", "types"))
 def list_events(store, params):
     """List events, newest first, of the last 30 days, by `type` (`*` wildcards too), `types`
     and creation time; `delivery_success` is refused, as deliveries are not tracked per event."""

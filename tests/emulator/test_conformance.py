@@ -471,6 +471,108 @@ def flow_balance_adjustment(account):
     return ["customer.updated", *DRAFT, "customer.updated", *FINALIZE, "invoice.sent"]
 
 
+def flow_coupons_and_promotion_codes(account):
+    """Coupons made, read, listed, renamed and deleted; a promotion code for one."""
+    v1 = account.v1
+    coupon = v1.coupons.create({"percent_off": 15, "name": "Spring", "max_redemptions": 10})
+    v1.coupons.create({"amount_off": 500, "currency": "usd", "duration": "forever"})
+    v1.coupons.retrieve(coupon.id)
+    v1.coupons.list({"limit": 5})
+    v1.coupons.update(coupon.id, {"name": "Spring sale", "metadata": {"k": "v"}})
+    promo = v1.promotion_codes.create(
+        {"promotion": {"type": "coupon", "coupon": coupon.id}, "code": "SPRING"}
+    )
+    v1.promotion_codes.retrieve(promo.id, {"expand": ["promotion.coupon"]})
+    v1.promotion_codes.list({"active": True})
+    v1.promotion_codes.update(promo.id, {"active": False})
+    gone = v1.coupons.create({"percent_off": 1})
+    v1.coupons.delete(gone.id)
+    return ["coupon.created", "coupon.created", "coupon.updated", "promotion_code.created",
+            "promotion_code.updated", "coupon.created", "coupon.deleted"]  # fmt: skip
+
+
+def flow_tax_rates_and_tax_ids(account):
+    """Tax rates made, read, listed and archived; a customer's tax IDs made, listed, read and
+    deleted, and the customer read with them."""
+    v1 = account.v1
+    rate = v1.tax_rates.create(
+        {"display_name": "VAT", "percentage": 20, "inclusive": False, "country": "GB"}
+    )
+    v1.tax_rates.retrieve(rate.id)
+    v1.tax_rates.list({"active": True})
+    v1.tax_rates.update(rate.id, {"active": False})
+    customer = account.customer.id
+    made = v1.customers.tax_ids.create(customer, {"type": "eu_vat", "value": "DE123456789"})
+    v1.customers.tax_ids.list(customer)
+    v1.customers.tax_ids.retrieve(customer, made.id)
+    v1.customers.retrieve(customer, {"expand": ["tax_ids"]})
+    v1.customers.tax_ids.delete(customer, made.id)
+    return ["tax_rate.created", "tax_rate.updated", "customer.tax_id.created",
+            "customer.tax_id.deleted"]  # fmt: skip
+
+
+def flow_complete_invoice(account):
+    """An invoice with the customer's address, tax ID and settings, discounts on the invoice
+    and a line, default and line tax rates, then sent and read with its discounts."""
+    v1 = account.v1
+    customer = v1.customers.create(
+        {
+            "name": "Acme Ltd",
+            "address": {"line1": "1 Main St", "city": "London", "country": "GB"},
+            "invoice_prefix": "ACME",
+            "invoice_settings": {"footer": "Thank you"},
+            "tax_id_data": [{"type": "gb_vat", "value": "GB123456789"}],
+        }
+    )
+    vat = v1.tax_rates.create({"display_name": "VAT", "percentage": 20, "inclusive": True})
+    coupon = v1.coupons.create({"percent_off": 10})
+    line_coupon = v1.coupons.create({"amount_off": 100, "currency": "usd"})
+    invoice = v1.invoices.create(
+        {
+            "customer": customer.id,
+            "collection_method": "send_invoice",
+            "days_until_due": 30,
+            "description": "Memo",
+            "discounts": [{"coupon": coupon.id}],
+            "default_tax_rates": [vat.id],
+            "shipping_details": {"name": "Depot", "address": {"line1": "2 Dock Rd"}},
+        }
+    )
+    line = {"pricing": {"price": account.price.id}, "quantity": 2}
+    v1.invoices.add_lines(
+        invoice.id, {"lines": [line, {**line, "discounts": [{"coupon": line_coupon.id}]}]}
+    )
+    v1.invoices.send_invoice(invoice.id)
+    v1.invoices.retrieve(invoice.id, {"expand": ["discounts", "lines.data.discounts"]})
+    return ["customer.created", "customer.tax_id.created", "tax_rate.created", "coupon.created",
+            "coupon.created", *SENT]  # fmt: skip
+
+
+CLOCK = ["test_helpers.test_clock.created", "customer.created"]
+
+
+def flow_test_clock(account):
+    """A customer on a test clock, its invoice sent, then a year on with the account's
+    Automations on (due soon, overdue); the clocks listed, one deleted with its customer."""
+    v1 = account.v1
+    account.emulator.set_automations(True)
+    clock = v1.test_helpers.test_clocks.create({"frozen_time": 1_700_000_000, "name": "Year"})
+    customer = v1.customers.create({"email": "clocked@example.com", "test_clock": clock.id})
+    invoice = v1.invoices.create(
+        {"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 30}
+    )
+    v1.invoices.add_lines(invoice.id, {"lines": [{"pricing": {"price": account.price.id}}]})
+    v1.invoices.send_invoice(invoice.id)
+    v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": 1_700_000_000 + 365 * 86400})
+    wait_for(lambda: v1.test_helpers.test_clocks.retrieve(clock.id).status == "ready")
+    v1.test_helpers.test_clocks.list({"limit": 3})
+    v1.customers.list({"test_clock": clock.id})
+    v1.test_helpers.test_clocks.delete(clock.id)
+    return [*CLOCK, *SENT, "test_helpers.test_clock.advancing", "invoice.will_be_due",
+            "invoice.overdue", "test_helpers.test_clock.ready", "customer.deleted",
+            "test_helpers.test_clock.deleted"]  # fmt: skip
+
+
 FLOWS = [value for name, value in dict(globals()).items() if name.startswith("flow_")]
 
 

@@ -183,7 +183,6 @@ def test_pending_invoice_items_true_and_false(client, customer, price):
     [
         ("/v1/invoices", {"subscription": "sub_123"}),
         ("/v1/events", {"delivery_success": True}),
-        ("/v1/customers", {"test_clock": "clock_123"}),
         ("/v1/prices", {"recurring": {"interval": "month"}}),
     ],
 )
@@ -198,4 +197,4 @@ def test_a_declared_filter_the_emulator_does_not_cover_is_refused(client, path, 
 def test_a_cursor_that_names_nothing_is_refused(client):
     with pytest.raises(stripe.InvalidRequestError) as refused:
         client.v1.invoices.list({"starting_after": "in_missing"})
-    assert refused.value.http_status == 404 and refused.value.param == "starting_after"
+    assert refused.value.http_status == 400 and refused.value.param == "starting_after"
