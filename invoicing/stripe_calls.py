@@ -4,6 +4,7 @@ pay page's secret, and the lookups that webhooks and reconciliation need. No dat
 happens here, so no Stripe call ever waits while a database connection is held."""
 
 import hashlib
+import json
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
@@ -105,6 +106,31 @@ def fetch_catalog(stripe_client):
     return catalog
 
 
+_RATE_FIELDS = ("id", "display_name", "percentage", "inclusive", "country", "jurisdiction")
+_COUPON_FIELDS = ("id", "name", "percent_off", "amount_off", "currency", "duration")
+
+
+def fetch_tax_rates(stripe_client):
+    """The account's active tax rates, as `{id: rate}`."""
+    rates = stripe_client.v1.tax_rates.list({"active": True, "limit": 100}).auto_paging_iter()
+    return {rate.id: {key: rate[key] for key in _RATE_FIELDS} for rate in rates}
+
+
+def fetch_coupons(stripe_client):
+    """The account's coupons still valid, and the active promotion codes of those, as
+    `({id: coupon}, {id: promotion code})`."""
+    listed = stripe_client.v1.coupons.list({"limit": 100}).auto_paging_iter()
+    coupons = {c.id: {key: c[key] for key in _COUPON_FIELDS} for c in listed if c.valid}
+    codes = {}
+    listed = stripe_client.v1.promotion_codes.list({"active": True, "limit": 100})
+    for code in listed.auto_paging_iter():
+        coupon = code.promotion.coupon if code.promotion else None
+        coupon = coupon if isinstance(coupon, str) or coupon is None else coupon.id
+        if coupon in coupons:
+            codes[code.id] = {"id": code.id, "code": code.code, "coupon": coupon}
+    return coupons, codes
+
+
 def _customer_key(email):
     # Only the email: parallel first sends for one email with different names must still
     # share the key, so that Stripe makes one customer.
@@ -112,8 +138,9 @@ def _customer_key(email):
     return f"customer-{digest}"
 
 
-def create_customer(email, name, replacing=None):
-    """Create a Stripe customer for an email; return its id.
+def create_customer(email, name, replacing=None, details=None):
+    """Create a Stripe customer for an email, with its `details` (sending.details.Details) if
+    given; return (its id, the Stripe id of its tax ID or None).
 
     Parallel first requests for one email share an idempotency key, so Stripe makes one; so do
     parallel requests that found the customer `replacing` deleted at Stripe, so that it gets
@@ -121,8 +148,39 @@ def create_customer(email, name, replacing=None):
     made it.
     """
     params = {"email": email, **({"name": name} if name else {})}
+    if details is not None:
+        params.update(details.stripe_fields())
+        if details.tax_id:
+            params["tax_id_data"] = [{"type": details.tax_id[0], "value": details.tax_id[1]}]
+            params["expand"] = ["tax_ids"]
     key = _customer_key(email) + (f"-after-{replacing}" if replacing else "")
-    return client().v1.customers.create(params, {"idempotency_key": key}).id
+    made = client().v1.customers.create(params, {"idempotency_key": key})
+    listed = (made.to_dict().get("tax_ids") or {}).get("data") or []
+    return made.id, (listed[0]["id"] if listed else None)
+
+
+def update_customer(customer_id, fields):
+    """Change a customer's name, address or phone (`fields` as customers.update takes them)."""
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:24]
+    key = f"customer-update-{customer_id}-{digest}"
+    client().v1.customers.update(customer_id, fields, {"idempotency_key": key})
+
+
+def create_tax_id(customer_id, kind, value):
+    """Give a customer a tax ID (a VAT number...); return its Stripe id."""
+    digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:24]
+    key = f"tax-id-{customer_id}-{digest}"
+    params = {"type": kind, "value": value}
+    return client().v1.customers.tax_ids.create(customer_id, params, {"idempotency_key": key}).id
+
+
+def delete_tax_id(customer_id, tax_id):
+    """Remove a customer's tax ID; one already gone is fine."""
+    try:
+        client().v1.customers.tax_ids.delete(customer_id, tax_id)
+    except stripe.InvalidRequestError as error:
+        if error.code != "resource_missing":
+            raise
 
 
 def newest_customer(email):

@@ -5,7 +5,7 @@ its field; the result is Stripe's parameters, without the invoice."""
 
 from invoicing.errors import ApiError
 from invoicing.record.snapshots import is_stripe_id
-from invoicing.sending.validation import clean_text
+from invoicing.text import clean_text
 
 REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
 SPLIT = ("refund_amount", "credit_amount", "out_of_band_amount")

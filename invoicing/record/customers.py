@@ -16,14 +16,25 @@ def find_customer(db, email):
     return db.execute(_CUSTOMER, {"b_email": email}).first()
 
 
-def add_customer(db, email, stripe_id, name):
-    """Keep the email → Stripe customer mapping; the first writer wins. Return the kept row."""
+def add_customer(db, email, stripe_id, name, details=None):
+    """Keep the email → Stripe customer mapping (and the details given to Stripe with it);
+    the first writer wins. Return the kept row."""
     db.execute(
         insert_into(db, customers)
-        .values(email=email, stripe_id=stripe_id, name=name, created=int(time.time()))
+        .values(
+            email=email, stripe_id=stripe_id, name=name, created=int(time.time()), details=details
+        )
         .on_conflict_do_nothing()
     )
     return find_customer(db, email)
+
+
+def record_details(db, stripe_id, details):
+    """Keep the details last given to Stripe for a customer (its name follows them)."""
+    values = {"details": details}
+    if details.get("name"):
+        values["name"] = details["name"]
+    db.execute(update(customers).where(customers.c.stripe_id == stripe_id).values(values))
 
 
 def forget_customer(db, email, stripe_id):

@@ -25,7 +25,7 @@ FINAL = 3
 # A succeeded payment is final; otherwise the newest attempt wins.
 PAYMENT_RANK = {None: 0, "processing": 1, "failed": 2, "succeeded": 3}
 
-_MOVING = (*MIRRORED, "finalized_at", "closed_at")
+_MOVING = (*MIRRORED, "total_discount", "total_tax", "finalized_at", "closed_at")
 
 
 _insert_invoice = built_once(skip_conflicts(invoices, invoices.c.id))

@@ -55,7 +55,23 @@ MIRRORED = {
     "total": _amount,
     # The customer's balance when it was finalized: negative is credit the invoice used.
     "starting_balance": _signed,
+    "subtotal": _amount,
+    "footer": _matches(_TEXT),
 }
+
+
+def _summed(snapshot, key):
+    """The sum of the `amount`s of a list of Stripe's (total_discount_amounts, total_taxes),
+    or None if any is not an amount."""
+    amounts = [
+        item.get("amount") if isinstance(item, dict) else None
+        for item in _list_of(snapshot.get(key))
+    ]
+    if not all(_money(amount) for amount in amounts):
+        return None
+    return sum(amounts)
+
+
 is_stripe_id = _matches(_ID)
 
 
@@ -77,6 +93,9 @@ def changes_of(snapshot):
         for key, fits in MIRRORED.items()
         if (value := snapshot.get(key)) is not None and fits(value)
     }
+    for key, column in (("total_discount_amounts", "total_discount"), ("total_taxes", "total_tax")):
+        if key in snapshot and (total := _summed(snapshot, key)) is not None:
+            changes[column] = total
     moments = snapshot.get("status_transitions")
     if isinstance(moments, dict):
         if _amount(opened := moments.get("finalized_at")):

@@ -31,6 +31,9 @@ customers = Table(
     Column("currency", String(3)),
     # When Stripe's snapshot of that balance was made (an event's time): an older one never wins.
     Column("balance_at", BigInteger, nullable=False, server_default="0"),
+    # The details last given to Stripe for it (name, address, phone, tax ID with its Stripe
+    # id): a send with the same ones makes no customer call.
+    Column("details", JSON),
     Index("ix_customers_created", "created", "email"),
 )
 
@@ -83,6 +86,12 @@ invoices = Table(
     # Whether some of its lines lack Stripe's line id (il_...), which a credit by lines names:
     # an answer embeds only the first ten lines, so reconciliation names the rest.
     Column("lines_unnamed", Boolean, nullable=False, server_default=false()),
+    # Stripe's subtotal (before discounts and exclusive tax), what its discounts took off and
+    # its tax (exclusive and inclusive) in all, and its footer.
+    Column("subtotal", BigInteger),
+    Column("total_discount", BigInteger, nullable=False, server_default="0"),
+    Column("total_tax", BigInteger, nullable=False, server_default="0"),
+    Column("footer", Text),
     # Pages newest first (all, by status, by email), a customer's open invoices, and what was
     # open at a moment (the receivables).
     Index("ix_invoices_created_recorded", "created", "recorded"),

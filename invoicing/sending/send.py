@@ -42,13 +42,23 @@ def _request(order, customer_id, send_id):
         invoice["description"] = order.description
     if order.custom_fields:
         invoice["custom_fields"] = list(order.custom_fields)
+    if order.footer:
+        invoice["footer"] = order.footer
+    if order.discounts:
+        invoice["discounts"] = list(order.discounts)
+    if order.tax_rates:
+        invoice["default_tax_rates"] = list(order.tax_rates)
     if current_app.config["AUTOMATIC_TAX"]:
         invoice["automatic_tax"] = {"enabled": True}
     lines = [{"pricing": {"price": price["id"]}, "quantity": qty} for price, qty in order.items]
+    for line, rates in zip(lines, order.item_tax_rates, strict=False):
+        if rates:
+            line["tax_rates"] = list(rates)
     record = {
         "email": order.email,
         "name": order.name,
         "description": order.description,
+        "footer": order.footer,
         "lines": [
             {
                 "price": price["id"],
@@ -87,7 +97,7 @@ def _send(order, idempotency_key=None, attempt=None):
     taking over from a crashed one replays the same Stripe calls instead of repeating them."""
     send_id = f"{idempotency_key}:{attempt}" if idempotency_key else f"send_{secrets.token_hex(12)}"
     try:
-        customer_id = customer_for(order.email, order.name)
+        customer_id = customer_for(order.email, order.name, order.details)
         request = _request(order, customer_id, send_id)
         with database.begin() as db:
             row, mine = sends.start_send(
@@ -133,6 +143,7 @@ def _record_fields(invoice, record):
         description=record["description"],
         lines=record["lines"],
     )
+    fields.setdefault("footer", record.get("footer"))
     fields.setdefault("customer_name", record.get("name"))
     return fields
 

@@ -1,19 +1,23 @@
-"""The rules of a `POST /invoices` body, one rule, one message and one field each, and the
-text rule every stored string follows."""
+"""The rules of a `POST /invoices` body, one rule, one message and one field each."""
 
-import re
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
 from invoicing import currencies
 from invoicing.errors import ApiError
+from invoicing.sending.adjustments import parse_discounts, parse_tax_rates
+from invoicing.sending.details import Details, parse_details
+from invoicing.text import clean_text
 
 MAX_ITEMS = 250
 MAX_QUANTITY = 10_000
 MAX_DAYS = 365
 MAX_CUSTOM_FIELDS = 4
-_FIELDS = {"email", "name", "items", "days_until_due", "description", "custom_fields"}
+_FIELDS = {
+    "email", "name", "items", "days_until_due", "description", "memo", "custom_fields",
+    "customer", "footer", "discounts", "tax_rates",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -24,29 +28,18 @@ class Order:
     name: str | None
     items: tuple  # of (price dict from the catalog, quantity)
     days_until_due: int
-    description: str | None
+    description: str | None  # the memo
     custom_fields: tuple  # of {"name", "value"}
     currency: str
+    details: Details | None = None  # the customer's name, address, tax ID and phone
+    footer: str | None = None
+    discounts: tuple = ()  # of {"coupon": id} or {"promotion_code": id}
+    tax_rates: tuple = ()  # ids, for every line without its own
+    item_tax_rates: tuple = ()  # per item, ids (empty: the invoice's)
 
 
 def _invalid(message, field):
     return ApiError(400, message, field=field)
-
-
-# Control characters (C0, DEL, C1) and lone surrogates (from JSON's `\ud800`): no database
-# stores them all (PostgreSQL refuses NUL, every driver refuses surrogates), and no invoice
-# needs them. A multi-line text keeps its newlines and tabs.
-_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_NOT_MULTILINE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def clean_text(value, field, multiline=False):
-    """`value` if it holds no control character (newlines and tabs allowed when `multiline`)
-    and no lone surrogate; else a 400 naming `field`."""
-    if (_NOT_MULTILINE_TEXT if multiline else _NOT_TEXT).search(value):
-        allowed = " other than newlines and tabs" if multiline else ""
-        raise _invalid(f"{field} cannot hold control characters{allowed}.", field)
-    return value
 
 
 def _text(body, key, limit, multiline=False):
@@ -95,7 +88,7 @@ def _items(body, lookup):
         field = f"items[{i}]"
         if not isinstance(item, dict):
             raise _invalid("each item must be an object with price and quantity.", field)
-        extra = set(item) - {"price", "quantity"}
+        extra = set(item) - {"price", "quantity", "tax_rates"}
         if extra:
             raise _invalid(f"unknown field {sorted(extra)[0]!r}.", f"{field}.{sorted(extra)[0]}")
         price_id = item.get("price")
@@ -148,25 +141,49 @@ def _custom_fields(body):
     return tuple(checked)
 
 
-def parse_order(body, lookup, default_days):
-    """Check a `POST /invoices` body (a JSON object) against the rules and the catalog.
+def _memo(body):
+    """The memo (Stripe's invoice `description`), given as `memo` or, as before, `description`."""
+    if body.get("memo") is not None and body.get("description") is not None:
+        raise _invalid("give memo or description (the same field), not both.", "memo")
+    key = "memo" if body.get("memo") is not None else "description"
+    return _text(body, key, 500, multiline=True)
 
-    `lookup(price_ids)` answers the catalog as `{id: price}` (see invoicing.catalog.Catalog).
-    """
+
+def _name(body, details):
+    """The customer's name: `customer.name` or, as before, `name`, not two different ones."""
+    name = _text(body, "name", 256)
+    if details and details.name and name and details.name != name:
+        raise _invalid("name and customer.name differ: give one.", "customer.name")
+    return (details.name if details else None) or name
+
+
+def parse_order(body, catalog, default_days):
+    """Check a `POST /invoices` body (a JSON object) against the rules and the catalog
+    (invoicing.catalog.Catalog: prices, tax rates, coupons and promotion codes)."""
     unknown = set(body) - _FIELDS
     if unknown:
         raise _invalid(f"unknown field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
     email = _email(body)
-    name = _text(body, "name", 256)
-    items, currency = _items(body, lookup)
+    details = parse_details(body)
+    name = _name(body, details)
+    items, currency = _items(body, catalog.lookup)
     days = body.get("days_until_due")
     days = default_days if days is None else _whole(days, "days_until_due", 1, MAX_DAYS)
+    item_rates = tuple(
+        parse_tax_rates(item.get("tax_rates"), f"items[{i}].tax_rates", catalog)
+        for i, item in enumerate(body["items"])
+    )
     return Order(
         email=email,
         name=name,
         items=items,
         days_until_due=days,
-        description=_text(body, "description", 500, multiline=True),
+        description=_memo(body),
         custom_fields=_custom_fields(body),
         currency=currency,
+        details=details,
+        footer=_text(body, "footer", 5000, multiline=True),
+        discounts=parse_discounts(body, catalog, currency),
+        tax_rates=parse_tax_rates(body.get("tax_rates"), "tax_rates", catalog),
+        item_tax_rates=item_rates if any(item_rates) else (),
     )

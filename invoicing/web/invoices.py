@@ -10,7 +10,8 @@ from invoicing import invoice_actions
 from invoicing.errors import ApiError
 from invoicing.record import credit_notes, database, event_log, invoices, payments, refunds
 from invoicing.sending import idempotency, send
-from invoicing.sending.validation import clean_text, parse_order
+from invoicing.sending.validation import parse_order
+from invoicing.text import clean_text
 from invoicing.web import guards, paging
 from invoicing.web.bodies import json_body
 from invoicing.web.shapes import credit_note_json, invoice_json, payment_json, refund_json
@@ -28,7 +29,7 @@ def create_invoice():
     key = idempotency.checked_key(request.headers.get("Idempotency-Key"))
     body = json_body()
     catalog = current_app.extensions["catalog"]
-    order = parse_order(body, catalog.lookup, current_app.config["DAYS_UNTIL_DUE"])
+    order = parse_order(body, catalog, current_app.config["DAYS_UNTIL_DUE"])
     invoice, replayed = send.send(order, key, body)
     headers = {"Location": url_for("invoices.get_invoice", invoice_id=invoice.id)}
     if replayed:

@@ -5,7 +5,7 @@ import re
 
 from invoicing.errors import ApiError
 from invoicing.record.snapshots import is_stripe_id
-from invoicing.sending.validation import clean_text
+from invoicing.text import clean_text
 
 PAGE = 100  # the most, and the default, of one answer
 

@@ -8,6 +8,8 @@ from invoicing.receivables import days_overdue
 def invoice_json(invoice, now=None):
     """The invoice row as JSON (overdue as of `now`)."""
     late = days_overdue(invoice, int(time.time()) if now is None else now)
+    # An invoice recorded before Stripe's totals were kept: what it was due when it opened.
+    total = invoice.total if invoice.total is not None else invoice.amount_due
     return {
         "id": invoice.id,
         "number": invoice.number,
@@ -35,7 +37,11 @@ def invoice_json(invoice, now=None):
         "amount_credited": invoice.amount_credited,
         "paid_off_stripe_memo": invoice.paid_off_stripe_memo,
         "amount_refunded": invoice.amount_refunded,
-        "total": invoice.total if invoice.total is not None else invoice.amount_due,
+        "total": total,
+        "subtotal": invoice.subtotal if invoice.subtotal is not None else total,
+        "total_discount": invoice.total_discount,
+        "total_tax": invoice.total_tax,
+        "footer": invoice.footer,
         "starting_balance": invoice.starting_balance,
     }
 
