@@ -26,6 +26,7 @@ from flask import current_app
 
 from invoicing import events, stripe_calls
 from invoicing.record import database, invoices, sends, settings
+from invoicing.record.snapshots import line_facts
 from invoicing.sending import send
 
 # How far back each pass looks before the newest event it saw last time, in seconds.
@@ -193,13 +194,15 @@ def _name_lines(pacer):
     for invoice_id in unnamed:
         pacer.call()
         try:
-            line_ids = stripe_calls.invoice_line_ids(invoice_id)
+            facts = [
+                f for line in stripe_calls.invoice_lines(invoice_id) if (f := line_facts(line))
+            ]
         except stripe.InvalidRequestError as error:
             if error.http_status != 404:
                 raise
-            line_ids = []  # gone at Stripe: nothing left to name
+            facts = []  # gone at Stripe: nothing left to name
         with database.begin() as db:
-            invoices.name_lines(db, invoice_id, line_ids, complete=True)
+            invoices.name_lines(db, invoice_id, facts, complete=True)
     return len(unnamed)
 
 

@@ -352,10 +352,10 @@ def refunds_of(charge_id):
     return [refund.to_dict() for refund in listed.auto_paging_iter()]
 
 
-def invoice_line_ids(invoice_id):
-    """The ids of an invoice's lines, in their order."""
+def invoice_lines(invoice_id):
+    """An invoice's lines (dicts), in their order."""
     listed = client().v1.invoices.line_items.list(invoice_id, {"limit": 100})
-    return [line.id for line in listed.auto_paging_iter()]
+    return [line.to_dict() for line in listed.auto_paging_iter()]
 
 
 def send_again(invoice_id):

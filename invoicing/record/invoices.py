@@ -25,7 +25,10 @@ FINAL = 3
 # A succeeded payment is final; otherwise the newest attempt wins.
 PAYMENT_RANK = {None: 0, "processing": 1, "failed": 2, "succeeded": 3}
 
-_MOVING = (*MIRRORED, "total_discount", "total_tax", "finalized_at", "closed_at")
+_MOVING = (
+    *MIRRORED, "total_discount", "total_tax", "customer_address", "customer_tax_ids",
+    "finalized_at", "closed_at",
+)  # fmt: skip
 
 
 _insert_invoice = built_once(skip_conflicts(invoices, invoices.c.id))
@@ -237,20 +240,20 @@ def open_at(db, moment):
     return db.execute(select(invoices).where(open_at_condition(moment))).all()
 
 
-def name_lines(db, invoice_id, line_ids, complete):
-    """Give the invoice's lines, in order, Stripe's ids (`line`); `complete` if `line_ids` are
-    all Stripe has (the rest are then left unnamed for good)."""
+def name_lines(db, invoice_id, facts, complete):
+    """Give the invoice's lines, in order, what Stripe says of each (`facts`, as
+    snapshots.line_facts gives them: its id `line`, and its `discount` and `tax`); `complete`
+    if `facts` cover all Stripe has (the rest are then left unnamed for good)."""
     invoice = get_invoice(db, invoice_id)
     if invoice is None:
         return
     lines = [
-        {**line, "line": line_ids[i]} if i < len(line_ids) else line
-        for i, line in enumerate(invoice.lines)
+        {**line, **facts[i]} if i < len(facts) else line for i, line in enumerate(invoice.lines)
     ]
     db.execute(
         update(invoices)
         .where(invoices.c.id == invoice_id)
-        .values(lines=lines, lines_unnamed=not complete and len(line_ids) < len(lines))
+        .values(lines=lines, lines_unnamed=not complete and len(facts) < len(lines))
     )
 
 

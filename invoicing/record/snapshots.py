@@ -1,6 +1,7 @@
 """What the record mirrors from a Stripe invoice, and the check each value must pass: even a
 signed event is not trusted for what the pages render as links or amounts."""
 
+import json
 import re
 
 _BIGINT = 2**63
@@ -57,6 +58,7 @@ MIRRORED = {
     "starting_balance": _signed,
     "subtotal": _amount,
     "footer": _matches(_TEXT),
+    "customer_phone": _matches(_NAME),
 }
 
 
@@ -78,6 +80,42 @@ is_stripe_id = _matches(_ID)
 is_signed_amount = _signed
 
 
+_ADDRESS_KEYS = ("line1", "line2", "city", "postal_code", "state", "country")
+_SHORT = re.compile("[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,200}")
+
+
+def _address(value):
+    """A Stripe address with its parts as short text (each checked; null parts dropped)."""
+    if not isinstance(value, dict) or not set(value) <= set(_ADDRESS_KEYS):
+        return None
+    kept = {key: value[key] for key in _ADDRESS_KEYS if value.get(key) is not None}
+    ok = all(isinstance(v, str) and _SHORT.fullmatch(v) for v in kept.values())
+    return kept if ok and kept else None
+
+
+def _tax_ids(value):
+    """Stripe's `customer_tax_ids` as [{type, value}], each part short text."""
+    kept = [
+        {"type": item.get("type"), "value": item.get("value")}
+        for item in _list_of(value)
+        if isinstance(item, dict)
+    ]
+    fits = all(isinstance(v, str) and _SHORT.fullmatch(v) for item in kept for v in item.values())
+    return kept if fits else None
+
+
+def line_facts(line):
+    """What the record keeps of one of Stripe's invoice lines: its id, and what discounts took
+    off it and its tax when Stripe says (each checked); None for a line that is not one."""
+    if not isinstance(line, dict) or not is_stripe_id(line.get("id")):
+        return None
+    facts = {"line": line["id"]}
+    for key, name in (("discount_amounts", "discount"), ("taxes", "tax")):
+        if key in line and (total := _summed(line, key)) is not None:
+            facts[name] = total
+    return facts
+
+
 def invoice_id_of(snapshot):
     """The id of a Stripe invoice (a dict), or None if it has none that fits."""
     value = snapshot.get("id")
@@ -93,6 +131,14 @@ def changes_of(snapshot):
         for key, fits in MIRRORED.items()
         if (value := snapshot.get(key)) is not None and fits(value)
     }
+    # Kept as JSON text (see tables.py), written the same way each time.
+    if (address := _address(snapshot.get("customer_address"))) is not None:
+        changes["customer_address"] = json.dumps(address, sort_keys=True)
+    if (
+        "customer_tax_ids" in snapshot
+        and (tax_ids := _tax_ids(snapshot["customer_tax_ids"])) is not None
+    ):
+        changes["customer_tax_ids"] = json.dumps(tax_ids, sort_keys=True)
     for key, column in (("total_discount_amounts", "total_discount"), ("total_taxes", "total_tax")):
         if key in snapshot and (total := _summed(snapshot, key)) is not None:
             changes[column] = total

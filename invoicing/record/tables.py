@@ -92,6 +92,12 @@ invoices = Table(
     Column("total_discount", BigInteger, nullable=False, server_default="0"),
     Column("total_tax", BigInteger, nullable=False, server_default="0"),
     Column("footer", Text),
+    # The customer as the invoice shows them (Stripe copies them at finalization): address,
+    # phone and tax IDs ([{type, value}]). The address and tax IDs are JSON kept as text, so
+    # that events' conditional updates compare them as they compare every other column.
+    Column("customer_address", Text),
+    Column("customer_phone", String(256)),
+    Column("customer_tax_ids", Text),
     # Pages newest first (all, by status, by email), a customer's open invoices, and what was
     # open at a moment (the receivables).
     Index("ix_invoices_created_recorded", "created", "recorded"),

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from invoicing import stripe_calls
 from invoicing.errors import SendNotRecordedError, StateConflictError
 from invoicing.record import database, invoices, sends
-from invoicing.record.snapshots import changes_of
+from invoicing.record.snapshots import changes_of, line_facts
 from invoicing.sending import idempotency
 from invoicing.sending.customers import customer_for, new_customer
 
@@ -193,10 +193,9 @@ def _carry_out(row):
         raise
 
 
-def _line_ids(embedded):
-    """The ids of the lines a Stripe invoice embeds (the first ten), in order."""
-    lines = embedded.get("data") or []
-    return [line["id"] for line in lines if isinstance(line, dict) and "id" in line]
+def _line_facts(embedded):
+    """What the record keeps of the lines a Stripe invoice embeds (the first ten), in order."""
+    return [facts for line in embedded.get("data") or [] if (facts := line_facts(line))]
 
 
 def _finish(send_id, invoice):
@@ -205,7 +204,7 @@ def _finish(send_id, invoice):
         row = sends.get_send(db, send_id)
         invoices.record_invoice(db, _record_fields(invoice, row.request["record"]))
         embedded = invoice.get("lines") or {}
-        invoices.name_lines(db, invoice["id"], _line_ids(embedded), not embedded.get("has_more"))
+        invoices.name_lines(db, invoice["id"], _line_facts(embedded), not embedded.get("has_more"))
         sends.touch_send(db, send_id, state=DONE, invoice_id=invoice["id"])
         if row.idempotency_key:
             idempotency.finish(db, row.idempotency_key, invoice["id"])

@@ -1,5 +1,6 @@
 """The invoice, the credit note, the refund and the payment as the HTTP interface shows them."""
 
+import json
 import time
 
 from invoicing.receivables import days_overdue
@@ -42,6 +43,9 @@ def invoice_json(invoice, now=None):
         "total_discount": invoice.total_discount,
         "total_tax": invoice.total_tax,
         "footer": invoice.footer,
+        "customer_address": json.loads(invoice.customer_address or "null"),
+        "customer_phone": invoice.customer_phone,
+        "customer_tax_ids": json.loads(invoice.customer_tax_ids or "[]"),
         "starting_balance": invoice.starting_balance,
     }
 

@@ -63,6 +63,12 @@ def test_details_discounts_and_taxes_reach_stripe_and_the_invoice(api, client, c
     assert stripe_side.description == "Thank you for your order."
     assert stripe_side.customer_address.city == "Paris"
     assert [t.value for t in stripe_side.customer_tax_ids] == ["FR12345678901"]
+    assert shown["customer_address"]["city"] == "Paris"
+    assert shown["customer_tax_ids"] == [{"type": "eu_vat", "value": "FR12345678901"}]
+    assert shown["customer_phone"] == "+33 1 23 45 67 89"
+    (line,) = shown["lines"]
+    assert line["discount"] == shown["total_discount"] and line["tax"] == shown["total_tax"]
+    assert api.invoice(shown["id"])["customer_address"] == shown["customer_address"]
     customer = client.v1.customers.retrieve(shown["customer"])
     assert customer.name == "Ada SARL" and customer.phone == "+33 1 23 45 67 89"
     assert customer.address.postal_code == "75001"

@@ -1,5 +1,6 @@
-"""Complete invoices: an invoice's subtotal, discount, tax and footer, and the details last
-given to Stripe for a customer (name, address, phone, tax ID).
+"""Complete invoices: an invoice's subtotal, discount, tax and footer and its customer as it
+shows them (address, phone, tax IDs), and the details last given to Stripe for a customer
+(name, address, phone, tax ID).
 
 Revision ID: 0011
 Revises: 0010
@@ -24,6 +25,9 @@ def upgrade():
         )
         batch.add_column(sa.Column("total_tax", sa.BigInteger, nullable=False, server_default="0"))
         batch.add_column(sa.Column("footer", sa.Text))
+        batch.add_column(sa.Column("customer_address", sa.Text))
+        batch.add_column(sa.Column("customer_phone", sa.String(256)))
+        batch.add_column(sa.Column("customer_tax_ids", sa.Text))
     with op.batch_alter_table("customers") as batch:
         batch.add_column(sa.Column("details", sa.JSON))
 
@@ -33,5 +37,8 @@ def downgrade():
     with op.batch_alter_table("customers") as batch:
         batch.drop_column("details")
     with op.batch_alter_table("invoices") as batch:
-        for name in ("footer", "total_tax", "total_discount", "subtotal"):
+        for name in (
+            "customer_tax_ids", "customer_phone", "customer_address",
+            "footer", "total_tax", "total_discount", "subtotal",
+        ):  # fmt: skip
             batch.drop_column(name)
