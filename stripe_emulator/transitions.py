@@ -123,6 +123,23 @@ def _apply_balance(store, invoice):
     return invoice["amount_due"] == 0
 
 
+def _refuse_without_location(store, invoice):
+    """Stripe Tax needs to know where the customer is: without an address (or shipping
+    address) it cannot compute the tax, and finalization fails; the draft stays a draft."""
+    if not invoice["automatic_tax"]["enabled"]:
+        return
+    customer = store.objects[invoice["customer"]]
+    if customer.get("address") or customer.get("shipping"):
+        return
+    invoice["automatic_tax"]["status"] = "requires_location_inputs"
+    raise StripeAPIError(
+        "The customer's location isn't recognized, so tax can't be calculated: give it an "
+        "address with a country, or a shipping address.",
+        code="customer_tax_location_invalid",
+        param="customer",
+    )
+
+
 def _copy_customer(store, invoice):
     """Copy the customer's details as they are now: a finalized invoice keeps them, whatever
     happens to the customer later."""
@@ -134,6 +151,7 @@ def _copy_customer(store, invoice):
 def finalize(store, invoice):
     """Move a draft to open (or straight to paid when nothing is due)."""
     _refuse_too_large(store, invoice)
+    _refuse_without_location(store, invoice)
     moment = store.now()
     settled = _apply_balance(store, invoice)
     _copy_customer(store, invoice)

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from invoicing import stripe_calls
-from invoicing.errors import SendNotRecordedError, StateConflictError
+from invoicing.errors import ApiError, SendNotRecordedError, StateConflictError, stripe_message
 from invoicing.record import database, invoices, sends
 from invoicing.record.snapshots import changes_of, line_facts
 from invoicing.sending import idempotency
@@ -190,6 +190,13 @@ def _carry_out(row):
         if sent is not None and isinstance(error, SQLAlchemyError):
             # Sent and emailed, but not recorded: a retry must not send it again.
             raise SendNotRecordedError(sent["id"]) from error
+        if (
+            isinstance(error, stripe.InvalidRequestError)
+            and error.code == "customer_tax_location_invalid"
+        ):
+            # Stripe Tax cannot place the customer: the request's to mend (nothing was left).
+            message = f"Stripe Tax needs the customer's address: {stripe_message(error)}"
+            raise ApiError(400, message, field="customer.address") from None
         raise
 
 
