@@ -6,7 +6,7 @@ import time
 
 from flask import current_app
 
-from invoicing import stripe_calls
+from invoicing import stripe_catalog
 
 CATALOG_TTL = 300
 # An unknown price id refreshes the catalog at most this often, so bad input can't amplify.
@@ -66,9 +66,9 @@ class Catalog:
 
     def _refresh(self):
         client = current_app.extensions["stripe"]
-        self._prices = stripe_calls.fetch_catalog(client)
+        self._prices = stripe_catalog.fetch_catalog(client)
         self._adjustments = (
-            stripe_calls.fetch_tax_rates(client),
-            *stripe_calls.fetch_coupons(client),
+            stripe_catalog.fetch_tax_rates(client),
+            *stripe_catalog.fetch_coupons(client),
         )
         self._fetched = time.monotonic()

@@ -22,7 +22,14 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import DBAPIError
 
-from invoicing import events, exports, invoice_actions, receivables, reconcile, stripe_calls
+from invoicing import (
+    events,
+    exports,
+    invoice_actions,
+    receivables,
+    reconcile,
+    stripe_catalog,
+)
 from invoicing.errors import StateConflictError, stripe_message
 from invoicing.record import database, event_log, invoices, migrate
 
@@ -54,7 +61,7 @@ def seed_catalog():
     if current_app.config["MODE"] == "live":
         raise click.ClickException("Refusing to create sample products with a live key.")
     try:
-        stripe_calls.seed_catalog(current_app.extensions["stripe"])
+        stripe_catalog.seed_catalog(current_app.extensions["stripe"])
     except stripe.StripeError as error:
         raise click.ClickException(stripe_message(error)) from None
     click.echo("Sample catalog ready.")

@@ -13,6 +13,7 @@ from invoicing.errors import ConfigError
 _KEY = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,}$")
 _PUBLISHABLE = re.compile(r"^pk_(test|live)_[A-Za-z0-9_]{8,}$")
 _WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/=_]{8,}$")
+_TEST_CLOCK = re.compile(r"clock_[A-Za-z0-9]{8,64}")
 _KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
 EMULATOR_KEY = "sk_test_emulator"
 
@@ -109,6 +110,9 @@ def from_environ(environ=None):
         raise ConfigError("a live key needs ADMIN_PASSWORD: every route but /webhook would be open")
     admin_user = environ.get("ADMIN_USER", "").strip() or "admin"
     port = whole_number(environ, "PORT", 4242, 1, 65535)
+    test_clock = environ.get("STRIPE_TEST_CLOCK", "").strip()
+    if test_clock and (mode_of(key) == "live" or not _TEST_CLOCK.fullmatch(test_clock)):
+        raise ConfigError("STRIPE_TEST_CLOCK must be a test clock's id (clock_...), in test mode")
     if ":" in admin_user:
         raise ConfigError("ADMIN_USER cannot contain ':'")
     return {
@@ -123,6 +127,7 @@ def from_environ(environ=None):
         "DOMAIN_SET": bool(environ.get("DOMAIN", "").strip()),
         "DAYS_UNTIL_DUE": whole_number(environ, "DAYS_UNTIL_DUE", 30, 1, 365),
         "AUTOMATIC_TAX": _flag(environ, "AUTOMATIC_TAX"),
+        "STRIPE_TEST_CLOCK": test_clock,
         "EMULATOR_PROCESSING_SECONDS": _seconds(environ, "EMULATOR_PROCESSING_SECONDS", 3, 3600),
         "EMULATOR_STATE_FILE": environ.get("EMULATOR_STATE_FILE", "").strip(),
         "ADMIN_USER": admin_user,

@@ -13,7 +13,7 @@ import os
 import requests
 import stripe
 
-from invoicing import stripe_calls
+from invoicing import stripe_calls, stripe_catalog
 from invoicing.cli import flask_run_port, serving
 from invoicing.config import EMULATOR_KEY
 from invoicing.errors import ConfigError, StateConflictError
@@ -188,7 +188,8 @@ def prepare(config, engine, http_client=None, serves_webhooks=True):
     base = config["STRIPE_API_BASE"] or find_or_start_emulator(config, engine)
     stripe_client = stripe_calls.make_client(EMULATOR_KEY, base, http_client)
     secrets = [webhook_secret(stripe_client, config["DOMAIN"], engine)] if serves_webhooks else []
-    stripe_calls.seed_catalog(stripe_client)
+    stripe_catalog.seed_catalog(stripe_client)
+    stripe_catalog.seed_adjustments(stripe_client)
     return {"STRIPE_API_BASE": base, "STRIPE_WEBHOOK_SECRETS": secrets}
 
 

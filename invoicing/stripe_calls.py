@@ -1,7 +1,8 @@
 """Every Stripe call this server makes, each a small named function, and nothing else: the
-client, the catalog, customers, the steps of a send, void, mark uncollectible and remind, the
-pay page's secret, and the lookups that webhooks and reconciliation need. No database work
-happens here, so no Stripe call ever waits while a database connection is held."""
+client, customers, the steps of a send, void, mark uncollectible and remind, the pay page's
+secret, and the lookups that webhooks and reconciliation need (the catalog's are in
+stripe_catalog.py). No database work happens here, so no Stripe call ever waits while a
+database connection is held."""
 
 import hashlib
 import json
@@ -13,14 +14,6 @@ import stripe
 from flask import current_app
 
 from invoicing.errors import StateConflictError
-
-# The guide's "Gold Special" and two more, found again by lookup_key so a restart adds nothing.
-SAMPLE_CATALOG = (
-    ("gold_special", "Gold Special", 1000),
-    ("consulting_hour", "Consulting hour", 15000),
-    ("setup_fee", "Setup fee", 25000),
-)
-
 
 # Connections kept open to Stripe: one for each thread of a worker that can call at once
 # (gunicorn.conf.py allows up to 256) and its reconciliation thread.
@@ -67,70 +60,6 @@ def current_account():
     return client().v1.accounts.retrieve_current().id
 
 
-def seed_catalog(stripe_client):
-    """Create the sample products and prices that are missing, by lookup_key."""
-    keys = [key for key, _, _ in SAMPLE_CATALOG]
-    found = {p.lookup_key for p in stripe_client.v1.prices.list({"lookup_keys": keys}).data}
-    for key, name, amount in SAMPLE_CATALOG:
-        if key not in found:
-            stripe_client.v1.prices.create(
-                {
-                    "currency": "usd",
-                    "unit_amount": amount,
-                    "lookup_key": key,
-                    "product_data": {"name": name},
-                },
-                {"idempotency_key": f"seed-catalog-{key}"},
-            )
-
-
-def fetch_catalog(stripe_client):
-    """The account's active one-time prices with a fixed amount, as `{id: price}`."""
-    prices = stripe_client.v1.prices.list(
-        {"active": True, "limit": 100, "expand": ["data.product"]}
-    )
-    catalog = {}
-    for price in prices.auto_paging_iter():
-        product = price.product
-        if price.type != "one_time" or price.unit_amount is None or not product.active:
-            continue
-        catalog[price.id] = {
-            "id": price.id,
-            "product": product.name,
-            "product_id": product.id,
-            "nickname": price.nickname,
-            "unit_amount": price.unit_amount,
-            "currency": price.currency,
-            "lookup_key": price.lookup_key,
-        }
-    return catalog
-
-
-_RATE_FIELDS = ("id", "display_name", "percentage", "inclusive", "country", "jurisdiction")
-_COUPON_FIELDS = ("id", "name", "percent_off", "amount_off", "currency", "duration")
-
-
-def fetch_tax_rates(stripe_client):
-    """The account's active tax rates, as `{id: rate}`."""
-    rates = stripe_client.v1.tax_rates.list({"active": True, "limit": 100}).auto_paging_iter()
-    return {rate.id: {key: rate[key] for key in _RATE_FIELDS} for rate in rates}
-
-
-def fetch_coupons(stripe_client):
-    """The account's coupons still valid, and the active promotion codes of those, as
-    `({id: coupon}, {id: promotion code})`."""
-    listed = stripe_client.v1.coupons.list({"limit": 100}).auto_paging_iter()
-    coupons = {c.id: {key: c[key] for key in _COUPON_FIELDS} for c in listed if c.valid}
-    codes = {}
-    listed = stripe_client.v1.promotion_codes.list({"active": True, "limit": 100})
-    for code in listed.auto_paging_iter():
-        coupon = code.promotion.coupon if code.promotion else None
-        coupon = coupon if isinstance(coupon, str) or coupon is None else coupon.id
-        if coupon in coupons:
-            codes[code.id] = {"id": code.id, "code": code.code, "coupon": coupon}
-    return coupons, codes
-
-
 def _customer_key(email):
     # Only the email: parallel first sends for one email with different names must still
     # share the key, so that Stripe makes one customer.
@@ -148,6 +77,8 @@ def create_customer(email, name, replacing=None, details=None):
     made it.
     """
     params = {"email": email, **({"name": name} if name else {})}
+    if current_app.config["STRIPE_TEST_CLOCK"]:
+        params["test_clock"] = current_app.config["STRIPE_TEST_CLOCK"]
     if details is not None:
         params.update(details.stripe_fields())
         if details.tax_id:
@@ -185,7 +116,10 @@ def delete_tax_id(customer_id, tax_id):
 
 def newest_customer(email):
     """The newest Stripe customer with this email as (id, name), or None."""
-    found = client().v1.customers.list({"email": email, "limit": 1}).data
+    params = {"email": email, "limit": 1}
+    if current_app.config["STRIPE_TEST_CLOCK"]:  # Stripe lists a clock's customers apart
+        params["test_clock"] = current_app.config["STRIPE_TEST_CLOCK"]
+    found = client().v1.customers.list(params).data
     return (found[0].id, found[0].name) if found else None
 
 

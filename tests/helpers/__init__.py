@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 import stripe
 
-from invoicing import stripe_calls
+from invoicing import stripe_catalog
 from invoicing.web.apidoc import DESCRIPTION_FILE
 from stripe_emulator import WSGIClient, sign
 from tests.helpers.serving import LiveServer
@@ -140,7 +140,7 @@ def deployed(tmp_path, port, emulator, errors=subprocess.DEVNULL, **settings):
     from stripe_emulator import serve
 
     emulator_server = serve(emulator)
-    stripe_calls.seed_catalog(sdk_client(emulator))
+    stripe_catalog.seed_catalog(sdk_client(emulator))
     settings = {"RECONCILE_SECONDS": "0", **settings}
     env = clean_env(
         tmp_path, STRIPE_WEBHOOK_SECRET=HOOK_SECRET, STRIPE_API_BASE=emulator_server.url,
@@ -298,7 +298,7 @@ def serve_api(emulator, url, **settings):
     """
     live = make_server(emulator, url, **settings)
     if settings.get("STRIPE_WEBHOOK_SECRETS"):
-        stripe_calls.seed_catalog(live.app.extensions["stripe"])
+        stripe_catalog.seed_catalog(live.app.extensions["stripe"])
     api = Api(live)
     yield api
     # Let in-flight deliveries finish before the server and its connections go away.

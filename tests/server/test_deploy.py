@@ -22,6 +22,7 @@ from tests.helpers import ROOT, clean_env, start_gunicorn, stop, wait_for
         ("STRIPE_WEBHOOK_SECRET", "secret", "STRIPE_WEBHOOK_SECRET"),
         ("EMULATOR_PROCESSING_SECONDS", "later", "EMULATOR_PROCESSING_SECONDS"),
         ("AUTOMATIC_TAX", "maybe", "AUTOMATIC_TAX"),
+        ("STRIPE_TEST_CLOCK", "tomorrow", "STRIPE_TEST_CLOCK"),
     ],
 )
 def test_bad_configuration_stops_with_one_line(tmp_path, setting, value, says):

@@ -104,6 +104,16 @@ def test_port_commands_and_a_second_server_share_one_emulator(tmp_path):
         try:
             assert _paid_after_a_test_payment(second_url)
             assert _paid_after_a_test_payment(first_url)
+            # The sample tax rates and discount, seeded once however many servers start.
+            rates = requests.get(f"{second_url}/tax-rates", timeout=10).json()["data"]
+            assert sorted((r["display_name"], r["inclusive"]) for r in rates) == [
+                ("GST", True),
+                ("VAT", False),
+            ]
+            (coupon,) = requests.get(f"{second_url}/coupons", timeout=10).json()["data"]
+            assert (
+                coupon["percent_off"] == 10 and coupon["promotion_codes"][0]["code"] == "WELCOME10"
+            )
             assert _endpoints(env) == sorted(
                 [
                     f"http://localhost:{first_port}/webhook",

@@ -16,7 +16,7 @@ import time
 import pytest
 import requests
 
-from invoicing import MAX_BODY, stripe_calls
+from invoicing import MAX_BODY, stripe_catalog
 from invoicing.record import database, invoices
 from invoicing.web.buffered_worker import ANSWERS_CAP, ARRIVING_CAP
 from stripe_emulator import Emulator, serve
@@ -65,7 +65,7 @@ def gunicorn(folder, **settings):
     an emulator served from this process (no STRIPE_SECRET_KEY: emulator mode)."""
     emulator = Emulator()
     emulator_server = serve(emulator)
-    stripe_calls.seed_catalog(sdk_client(emulator))
+    stripe_catalog.seed_catalog(sdk_client(emulator))
     settings = {"RECONCILE_SECONDS": "0", "WEB_CONCURRENCY": "1", **settings}
     env = clean_env(
         folder, STRIPE_WEBHOOK_SECRET=HOOK_SECRET, STRIPE_API_BASE=emulator_server.url,
