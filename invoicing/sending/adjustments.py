@@ -82,7 +82,12 @@ def parse_discounts(body, catalog, currency):
             raise _invalid(
                 f"{wanted!r} is not an active promotion code.", f"{field}.promotion_code"
             )
-        _coupon_in(catalog.coupons()[code["coupon"]], currency, f"{field}.promotion_code")
+        coupon = catalog.coupons().get(code["coupon"])  # the catalog may refresh between reads
+        if coupon is None:
+            raise _invalid(
+                f"{wanted!r} is not an active promotion code.", f"{field}.promotion_code"
+            )
+        _coupon_in(coupon, currency, f"{field}.promotion_code")
         checked.append({"promotion_code": code["id"]})
     if len({tuple(d.items()) for d in checked}) != len(checked):
         raise _invalid("discounts names one discount twice.", "discounts")
