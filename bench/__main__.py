@@ -170,7 +170,9 @@ def _webhook_section(hooks, verdict, profile):
     return f"""## Webhook throughput under gunicorn, beside its references
 
 Every target runs under the server's deployed gunicorn settings (`gunicorn.conf.py`: its
-worker class, `buffered_worker.BufferedWorker`, and the same worker count), loaded by wrk (2
+worker class, `invoicing.web.buffered_worker.BufferedWorker`, and the same worker count;
+dj-stripe under gunicorn's sync worker, since its virtualenv has no Flask, which that class's
+package imports), loaded by wrk (2
 threads, 32 connections, 15 s a run) with distinct pre-signed `invoice.paid` events; 3
 rounds, the order of the targets rotated each round, each run on a fresh database after a 2 s
 warm-up. Figures are the median of the rounds, with the

@@ -178,6 +178,12 @@ def targets(folder, postgres, djstripe=True, servers=(), emulator=None):
     ]  # fmt: skip
     found.append(Target(BARE_FLASK, "bench.bare_webhook:app", config=config))
     if djstripe:
+        # dj-stripe's virtualenv has no Flask, which the server's own worker class imports
+        # (through its package): dj-stripe runs under gunicorn's sync worker, the settings
+        # otherwise the same.
+        sync_config = os.path.join(folder, "gunicorn_settings_sync.py")
+        with open(sync_config, "w") as out:
+            out.write(deployed_settings() + 'worker_class = "sync"\n')
         bindir = djstripe_site.ensure_venv()
         site = djstripe_site.write_site(os.path.join(folder, "djstripe"))
         invoices = emulator.invoices(200)
@@ -191,7 +197,7 @@ def targets(folder, postgres, djstripe=True, servers=(), emulator=None):
                 name = DJSTRIPE_RECORD if mode == "record" else "dj-stripe 2.11, default processing"
                 found.append(Target(
                     f"{name}, {label[kind]}", "benchsite.wsgi:application", kind,
-                    djstripe_site.count_sql(mode), cwd=site, bindir=bindir, config=config,
+                    djstripe_site.count_sql(mode), cwd=site, bindir=bindir, config=sync_config,
                     path=djstripe_site.WEBHOOK_PATH, template=template,
                     env={"DJSTRIPE_MODE": mode, "STRIPE_API_HOST": emulator.url},
                     invoices=invoices if mode == "process" else None,
