@@ -9,7 +9,9 @@ and credited by then (it may have left no payment of its own: paid outside Strip
 payments were recorded).
 """
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+import functools
+
+from sqlalchemy import BigInteger, and_, bindparam, case, func, literal, or_, select, union_all
 
 from invoicing.record.tables import credit_notes, invoices, open_amounts, payments
 
@@ -84,13 +86,19 @@ def bucket_of(moment, due_date=invoices.c.due_date):
     )
 
 
+def _grouped(rows):
+    """The sums and counts of `rows` (currency, bucket, amount, how many) per currency and
+    bucket."""
+    rows = rows.subquery()
+    currency, bucket, amount, count = rows.c
+    return select(currency, bucket, func.sum(amount), func.sum(count)).group_by(currency, bucket)
+
+
 def _by_bucket(db, rows):
     """[(currency, bucket, sum, count)] of `rows` (currency, bucket, amount, how many), grouped
     by the database."""
-    rows = rows.subquery()
-    currency, bucket, amount, count = rows.c
-    query = select(currency, bucket, func.sum(amount), func.sum(count)).group_by(currency, bucket)
-    return [(currency, name, int(total), int(n)) for currency, name, total, n in db.execute(query)]
+    found = db.execute(_grouped(rows))
+    return [(currency, name, int(total), int(n)) for currency, name, total, n in found]
 
 
 def owed_by_bucket(db, moment):
@@ -106,26 +114,44 @@ def owed_by_bucket(db, moment):
     return _by_bucket(db, rows)
 
 
+# What is owed now, as statements built once (building them costs more than running them):
+# the moment and the four days cut by a bucket's start are given at execution.
+_MOMENT = bindparam("moment", type_=BigInteger)
+_CUT = [bindparam(f"cut{k}", type_=BigInteger) for k in range(4)]
+
+
+@functools.cache
+def _owed_now_statements():
+    """The sums of the whole days (kept) and of the days cut by a bucket's start (read)."""
+    kept = open_amounts.c
+    day = case((kept.due_day < 0, None), else_=kept.due_day * DAY)
+    whole_days = select(
+        kept.currency, bucket_of(_MOMENT, day).label("bucket"), kept.amount, kept.invoices
+    ).where(kept.due_day.not_in(_CUT))
+    owed = case((invoices.c.amount_remaining > 0, invoices.c.amount_remaining), else_=literal(0))
+    # One range of the index per day, each read from the index alone.
+    cut_days = union_all(
+        *(
+            select(invoices.c.currency, bucket_of(_MOMENT).label("bucket"), owed, literal(1))
+            .where(invoices.c.status == "open")
+            .where(invoices.c.due_date.between(cut * DAY, cut * DAY + DAY - 1))
+            for cut in _CUT
+        )
+    )
+    return _grouped(whole_days), _grouped(cut_days)
+
+
 def owed_now_by_bucket(db, moment):
     """[(currency, bucket, what is owed, how many invoices)] for the invoices open now, aged at
     `moment`: summed from what the database keeps per day of due dates (open_amounts), but for
     the days in which a bucket begins, which are summed from their invoices."""
     # A bucket begins where the due date is `moment` less 0, 30, 60 or 90 days: in four days
-    # (or fewer) of due dates. Every other day lies whole in one bucket.
-    cut = sorted({(moment - k * 30 * DAY) // DAY for k in range(4)})
-    kept = open_amounts.c
-    day = case((kept.due_day < 0, None), else_=kept.due_day * DAY)
-    whole_days = select(
-        kept.currency, bucket_of(moment, day).label("bucket"), kept.amount, kept.invoices
-    ).where(kept.due_day.not_in(cut))
-    owed = case((invoices.c.amount_remaining > 0, invoices.c.amount_remaining), else_=literal(0))
-    # One range of the index per day, each read from the index alone.
-    cut_days = union_all(
-        *(
-            select(invoices.c.currency, bucket_of(moment).label("bucket"), owed, literal(1))
-            .where(invoices.c.status == "open")
-            .where(invoices.c.due_date.between(day * DAY, day * DAY + DAY - 1))
-            for day in cut
-        )
-    )
-    return [row for rows in (whole_days, cut_days) for row in _by_bucket(db, rows) if row[3]]
+    # of due dates. Every other day lies whole in one bucket.
+    params = {"moment": moment}
+    params.update({f"cut{k}": (moment - k * 30 * DAY) // DAY for k in range(4)})
+    return [
+        (currency, name, int(total), int(count))
+        for statement in _owed_now_statements()
+        for currency, name, total, count in db.execute(statement, params)
+        if count
+    ]
