@@ -1,12 +1,13 @@
 """Make the README's screenshots in emulator mode: the demo page (desktop and a 390 px phone),
 a paid invoice's detail view (with its refunds), the Refund… dialog with Stripe's preview, the
-Credit… dialog line by line on a phone, the payment page, and the list searched beside the
-customers view once there are more than a page of each.
+Credit… dialog line by line on a phone, the payment page, the list searched beside the
+customers view once there are more than a page of each, and a complete invoice's detail view
+(the customer's address and tax ID, a coupon, a tax rate, a memo and a footer).
 
 .venv/bin/python scripts/screenshots.py    # writes docs/index.png, docs/index-phone.png,
                                            # docs/detail.png, docs/refund.png,
-                                           # docs/credit-phone.png, docs/pay.png and
-                                           # docs/lists.png
+                                           # docs/credit-phone.png, docs/pay.png,
+                                           # docs/lists.png and docs/complete.png
 """
 
 import json
@@ -138,6 +139,36 @@ def lists_shot(page, server, path):
     page.screenshot(path=path, clip=clip, full_page=True)
 
 
+def complete_shot(page, server, path):
+    """A complete invoice sent from the form, with emulator mode's sample VAT and coupon, then
+    its detail view."""
+    page.set_viewport_size({"width": 1200, "height": 1250})
+    page.goto(server.url)
+    page.wait_for_selector("input.quantity")
+    form = page.locator("#invoice-form")
+    page.fill("#qty-0", "2")
+    page.fill("#qty-1", "1")
+    form.get_by_label("VAT 20% (FR)").check()
+    form.get_by_label("Coupon").select_option(label="Welcome, 10% off")
+    page.fill("#email", "accounts@ada-sarl.example")
+    page.fill("#name", "Ada SARL")
+    page.locator("#customer-details summary").click()
+    fields = {
+        "#address_line1": "1 Rue de Rivoli", "#address_postal_code": "75001",
+        "#address_city": "Paris", "#address_country": "FR", "#phone": "+33 1 23 45 67 89",
+        "#tax_id_value": "FR12345678901", "#description": "Thank you for your order.",
+        "#footer": "Payment within 30 days. Ada SARL, RCS Paris 123 456 789.",
+    }  # fmt: skip
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    form.get_by_label("Tax ID type").select_option("eu_vat")
+    page.click("#send")
+    expect(page.locator("#result-email")).to_have_text("accounts@ada-sarl.example")
+    page.click("#result-detail")
+    expect(page.locator("#detail dl.facts")).to_contain_text("EU VAT FR12345678901")
+    page.screenshot(path=path)
+
+
 def main():
     """Start a server with its emulator, fill the page, save the screenshots."""
     emulator = serve()
@@ -206,12 +237,13 @@ def main():
         pay.screenshot(path=os.path.join(out, "pay.png"), full_page=True)
 
         lists_shot(page, server, os.path.join(out, "lists.png"))
+        complete_shot(page, server, os.path.join(out, "complete.png"))
         browser.close()
     server.stop()
     emulator.stop()
     shots = (
-        "index.png, index-phone.png, detail.png, refund.png, credit-phone.png, pay.png "
-        "and lists.png"
+        "index.png, index-phone.png, detail.png, refund.png, credit-phone.png, pay.png, "
+        "lists.png and complete.png"
     )
     print(f"Wrote {out}/{shots}")
 

@@ -1,6 +1,8 @@
-// One invoice in a dialog, opened by its URL hash (`#in_...`): lines, due date, payments,
-// reminders, the events timeline and links; it follows the invoice while open.
+// One invoice in a dialog, opened by its URL hash (`#in_...`): who is billed, lines, totals,
+// due date, payments, reminders, the events timeline and links; it follows the invoice while
+// open.
 import { day, element, link, moment, money, overdueText, request, statusBadges } from "./shared.js";
+import { customerPairs, lineAmount, totalsPairs } from "./billing.js";
 import { creditNotesList, detailActions, refundsList } from "./money.js";
 import { onChange } from "./live.js";
 
@@ -63,14 +65,15 @@ function remindersText(invoice) {
   return `${invoice.reminder_count} sent, the last at ${moment(invoice.reminded_at)}`;
 }
 
-// The money facts: the total when a balance changed what is due, what the customer's balance
-// gave or added, what was paid, refunded, credited and paid outside Stripe, and what remains.
+// The money facts: Stripe's totals when a discount or tax made them (or a balance changed what
+// is due), what the customer's balance gave or added, what was paid, refunded, credited and
+// paid outside Stripe, and what remains.
 function amounts(invoice) {
   const of = (amount) => money(amount, invoice.currency);
   const balance = invoice.starting_balance || 0;
-  const pairs = [];
+  const pairs = totalsPairs(invoice);
   if (balance) {
-    pairs.push(["Total", of(invoice.total)]);
+    if (!pairs.length) pairs.push(["Total", of(invoice.total)]);
     pairs.push(balance < 0 ? ["Customer credit used", of(-balance)] : ["Owed from before", of(balance)]);
   }
   pairs.push(["Paid", of(invoice.amount_paid)]);
@@ -93,7 +96,7 @@ function linesTable(invoice) {
     row.append(
       element("td", "", line.description),
       element("td", "num", String(line.quantity)),
-      element("td", "num", money(line.amount, invoice.currency)),
+      lineAmount(line, invoice.currency),
     );
     rows.append(row);
   }
@@ -132,12 +135,14 @@ function render(invoice) {
     head,
     facts([
       ["Billed to", invoice.customer_name ? `${invoice.customer_name} <${invoice.email}>` : invoice.email],
+      ...customerPairs(invoice),
       ["Due", dueText(invoice)],
       ...amounts(invoice),
       ["Last payment", invoice.payment || "none yet"],
       ["Reminders", remindersText(invoice)],
       ["Created", moment(invoice.created)],
-      ...(invoice.description ? [["Description", invoice.description]] : []),
+      ...(invoice.description ? [["Memo", element("span", "pre-line", invoice.description)]] : []),
+      ...(invoice.footer ? [["Footer", element("span", "pre-line", invoice.footer)]] : []),
     ]),
     element("h3", "", "Lines"),
     linesTable(invoice),

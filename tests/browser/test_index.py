@@ -150,7 +150,7 @@ def test_the_form_never_submits_itself_and_without_stripe_the_list_loads(site, b
     assert '<form id="invoice-form" method="post" action="/invoices" novalidate>' in html
     assert '<button type="submit" id="send" disabled>' in html
     watched = Watched(browser, tmp_path)
-    watched.expect_failures("/prices", "/outbox")
+    watched.expect_failures("/prices", "/outbox", "/tax-rates", "/coupons")
     page = watched.page
     navigations = []
     page.on("request", lambda r: r.is_navigation_request() and navigations.append(r.url))
@@ -179,6 +179,9 @@ def test_the_form_never_submits_itself_and_without_stripe_the_list_loads(site, b
     # The catalog says why in one plain sentence; the local list and receivables still load.
     expect(page.locator("#catalog")).to_contain_text(UNREACHABLE)
     assert "127.0.0.1" not in page.inner_text("#catalog")
+    expect(page.locator("#adjustments-error")).to_have_text(
+        "The tax rates and coupons could not be loaded, so none can be chosen now."
+    )
     expect(row(page, sent["number"])).to_have_count(1)
     expect(page.locator("[data-bucket='total'] dd")).to_have_text("$10.00")
     expect(page.locator("#outbox-note")).to_have_text(

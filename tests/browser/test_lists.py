@@ -9,7 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from playwright.sync_api import expect
 
-from tests.helpers.browser import Watched, first_price, needs_chromium, open_demo, row
+from tests.helpers.browser import (
+    Watched,
+    assert_fits,
+    first_price,
+    needs_chromium,
+    open_demo,
+    row,
+)
 
 pytestmark = needs_chromium
 PHONE = 390
@@ -73,12 +80,6 @@ def customer(page, email):
     return page.locator("#customers tr").filter(
         has=page.get_by_role("button", name=f"Invoices of {email}", exact=True)
     )
-
-
-def assert_fits(page):
-    """Nothing wider than the window: no sideways scrolling."""
-    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert scroll <= inner, f"{page.url}: {scroll} px wide in a {inner} px window"
 
 
 def test_search_narrows_the_list_and_follows_the_polling(site, watched):

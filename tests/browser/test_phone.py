@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.helpers.browser import (
     Watched,
+    assert_fits,
     make_overdue,
     needs_chromium,
     row,
@@ -15,12 +16,6 @@ from tests.helpers.browser import (
 
 pytestmark = needs_chromium
 PHONE = 390
-
-
-def assert_fits(page):
-    """Nothing wider than the window: no sideways scrolling."""
-    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert scroll <= inner, f"{page.url}: {scroll} px wide in a {inner} px window"
 
 
 def test_no_page_scrolls_sideways_on_a_phone(site, browser, tmp_path):

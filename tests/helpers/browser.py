@@ -110,6 +110,12 @@ class Watched:
         assert self.errors == [], self.errors
 
 
+def assert_fits(page):
+    """Nothing wider than the window: no sideways scrolling."""
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= inner, f"{page.url}: {scroll} px wide in a {inner} px window"
+
+
 def open_demo(page, site):
     """The demo page, once its catalog has loaded."""
     page.goto(site.url)
