@@ -48,6 +48,17 @@ def test_a_year_on_a_test_clock_leaves_the_servers_invoice_overdue_at_stripe(emu
         aged = api.get("/receivables", params={"as_of": a_year_on}).json()["data"]
         assert aged[0]["overdue_over_90"] == sent["amount_remaining"]
         assert api.get("/receivables").json()["data"][0]["current"] == sent["amount_remaining"]
+        # Paid at the clock's time, a year ahead: reconciliation sees that event, but keeps its
+        # cursor at now (there, it would pass over every real event until then).
+        client.v1.invoices.pay(sent["id"], {"paid_out_of_band": True})
+        before = int(time.time())
+        result = api.live.app.test_cli_runner().invoke(args=["reconcile"])
+        assert result.exit_code == 0, result.output
+        with api.live.app.extensions["db"].connect() as connection:
+            cursor = connection.exec_driver_sql(
+                "SELECT value FROM settings WHERE key = 'reconcile.events_since'"
+            ).scalar()
+        assert before - 5 <= int(cursor) <= time.time()
 
 
 def test_a_clock_started_in_the_past_makes_invoices_overdue_now(emulator, sqlite_url):
