@@ -106,12 +106,12 @@ def _tax_ids(value):
 
 def line_facts(line):
     """What the record keeps of one of Stripe's invoice lines: its id, and what discounts took
-    off it and its tax when Stripe says (each checked); None for a line that is not one."""
+    off it and its tax when there are any (each checked); None for a line that is not one."""
     if not isinstance(line, dict) or not is_stripe_id(line.get("id")):
         return None
     facts = {"line": line["id"]}
     for key, name in (("discount_amounts", "discount"), ("taxes", "tax")):
-        if key in line and (total := _summed(line, key)) is not None:
+        if key in line and (total := _summed(line, key)):  # none, or none taken: not shown
             facts[name] = total
     return facts
 
