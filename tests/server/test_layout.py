@@ -32,7 +32,8 @@ def _layout_script():
 def _tracked(*roots):
     for root in roots:
         for folder, subfolders, files in os.walk(os.path.join(ROOT, root)):
-            subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+            # Not the benchmark's own virtualenvs (bench/results/, which git ignores).
+            subfolders[:] = [d for d in subfolders if d not in ("__pycache__", "results")]
             for name in files:
                 if name.endswith(".py"):
                     yield os.path.relpath(os.path.join(folder, name), ROOT)
