@@ -1,9 +1,11 @@
 """dj-stripe's webhook endpoint as a reference: its own virtualenv, and a tiny Django site.
 
-The virtualenv (bench/results/djstripe-venv, not committed) gets dj-stripe and its stack from
-PyPI at the versions pinned below. The Django site is written by `write_site` into a scratch
-folder: Django's default middleware (as `startproject` makes it), the webhook route, and a
-`/healthz`. dj-stripe runs in one of two modes:
+The virtualenv gets dj-stripe and its stack from PyPI at the versions pinned below. It lives
+outside the project, in the user's cache (`$XDG_CACHE_HOME/invoicing-bench`, by default
+`~/.cache/invoicing-bench`), so that the project's tree holds only the project's own code. The
+Django site is written by `write_site` into a scratch folder: Django's default middleware (as
+`startproject` makes it), the webhook route, and a `/healthz`. dj-stripe runs in one of two
+modes:
 
 - `record`: the `WebhookEventTrigger` row only (verified, stored, processing handed to a
   callback that does nothing, as a site passing events to a queue would);
@@ -23,7 +25,10 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(ROOT, "bench", "results", "djstripe-venv")
+CACHE = os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "invoicing-bench"
+)
+VENV = os.path.join(CACHE, "djstripe-venv")
 PINS = ("dj-stripe==2.11.0", "Django==5.2.19", "stripe==15.6.2", "psycopg[binary]==3.3.9",
         "gunicorn==27.0.1")  # fmt: skip
 ENDPOINT_UUID = "5f0c2a8e-3b1d-4c7a-9e2f-6a1b8d4c0e11"
@@ -192,7 +197,7 @@ def prepare_database(bindir, folder, database_url, secret):
 
 def sqlite_template(bindir, folder, secret):
     """A migrated SQLite database with the webhook's rows, made once for these pins and kept
-    in bench/results (dj-stripe's migrations take minutes); its URL."""
+    in the cache beside the virtualenv (dj-stripe's migrations take minutes); its URL."""
     digest = hashlib.sha256("\n".join([*PINS, ENDPOINT_UUID, secret]).encode()).hexdigest()[:12]
     path = os.path.join(os.path.dirname(VENV), f"djstripe-{digest}.db")
     if not os.path.exists(path):

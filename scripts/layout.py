@@ -21,9 +21,7 @@ def modules():
     found = list(ENTRIES)
     for package in PACKAGES:
         for folder, subfolders, files in os.walk(os.path.join(ROOT, package)):
-            subfolders[:] = sorted(
-                d for d in subfolders if d not in ("__pycache__", "versions", "results")
-            )
+            subfolders[:] = sorted(d for d in subfolders if d not in ("__pycache__", "versions"))
             here = os.path.relpath(folder, ROOT)
             found += [os.path.join(here, name) for name in sorted(files) if name.endswith(".py")]
     return found

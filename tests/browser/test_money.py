@@ -1,54 +1,29 @@
 """static/money.js and static/credit.js in a real headless Chromium (Debian's), over HTTP:
 credit an invoice from its detail view (with Stripe's preview first), by amount or by line, a
 refused amount, voiding a credit note, refunding a paid invoice, crediting the customer's
-balance, marking an invoice paid outside Stripe, a refund made in Stripe's Dashboard, the list's
-badges, and all of it on a 390 px phone."""
+balance, marking an invoice paid outside Stripe, a refund made in Stripe's Dashboard, and the
+list's badges (crediting and refunding on a 390 px phone: test_money_phone.py)."""
 
 import re
-import time
 
 import requests
 from playwright.sync_api import expect
 
-from tests.helpers.browser import Watched, badge, needs_chromium, open_demo, row, send_by_api
+from tests.helpers.browser import (
+    assert_fits,
+    badge,
+    invoice_of,
+    needs_chromium,
+    open_demo,
+    open_detail,
+    paid,
+    row,
+    send_by_api,
+)
 
 pytestmark = needs_chromium
 PHONE = 390
 AMOUNT = re.compile(r"^Amount \(")  # the dialog's amount, not a line's "or amount"
-
-
-def fits(page):
-    """Nothing wider than the window: no sideways scrolling."""
-    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert scroll <= inner, f"{page.url}: {scroll} px wide in a {inner} px window"
-
-
-def invoice_of(site, invoice_id):
-    """The invoice as the server has it, with its credit notes and refunds."""
-    return requests.get(f"{site.url}/invoices/{invoice_id}", timeout=10).json()
-
-
-def paid(site, email, quantity=1, outcome="succeed"):
-    """An invoice sent and paid by card (the emulator's test payment), once the record has it."""
-    sent = send_by_api(site, email, quantity=quantity)
-    pay = {"outcome": outcome}
-    emulator = site.app.config["STRIPE_API_BASE"]
-    answer = requests.post(f"{emulator}/_emulator/invoices/{sent['id']}/payments", json=pay)
-    assert answer.ok, answer.text
-    for _ in range(150):
-        if invoice_of(site, sent["id"])["status"] == "paid":
-            return sent
-        time.sleep(0.1)
-    raise AssertionError(f"{sent['id']} is not paid")
-
-
-def open_detail(page, site, invoice):
-    """The demo page with the invoice's detail view open."""
-    open_demo(page, site)
-    page.get_by_role("link", name=f"Details of {invoice['number']}").click()
-    dialog = page.locator("#detail")
-    expect(dialog.locator("h2")).to_have_text(f"Invoice {invoice['number']}")
-    return dialog
 
 
 def test_credit_an_open_invoice_after_its_preview_then_void_it(site, watched):
@@ -313,7 +288,7 @@ def test_the_list_badges_say_what_was_given_back(site, watched):
         expect(row(page, part["number"]).locator(".badge")).to_have_text(
             ["paid", "partly refunded", "credited"]
         )
-        fits(page)
+        assert_fits(page)
 
 
 def test_a_refund_made_in_stripe_reaches_the_page(site, watched):
@@ -353,68 +328,3 @@ def test_a_failed_refund_says_why(site, watched):
     # What failed is no longer refunded.
     expect(detail.locator("dl.facts")).not_to_contain_text("Refunded")
     expect(detail.get_by_role("button", name=f"Refund {sent['number']}")).to_be_visible()
-
-
-def test_crediting_on_a_phone_does_not_scroll_sideways(site, browser, tmp_path):
-    long_email = "accounts-payable.department.of.somewhere@subsidiary.example.com"
-    sent = send_by_api(site, long_email, quantity=250)
-    phone = Watched(browser, tmp_path, width=PHONE)
-    page = phone.page
-    detail = open_detail(page, site, sent)
-    fits(page)
-    # The keyboard reaches the Credit… button and opens the dialog with it.
-    credit_button = detail.get_by_role("button", name=f"Credit {sent['number']}")
-    credit_button.focus()
-    page.keyboard.press("Enter")
-    credit = page.locator("#credit")
-    expect(credit).to_be_visible()
-    page.keyboard.type("1,234.56")
-    expect(credit.locator("#credit-preview")).to_contain_text("$1,234.56")
-    fits(page)
-    credit.get_by_label("Line by line").check()
-    expect(credit.locator(".credit-line-inputs input")).to_have_count(2)
-    fits(page)
-    credit.get_by_label("An amount").check()
-    expect(credit.locator("#credit-preview")).to_contain_text("$1,234.56")
-    credit.get_by_label("Memo").fill("A long memo " * 20)
-    page.get_by_role("button", name="Issue credit note").focus()
-    page.keyboard.press("Enter")
-    expect(credit).to_be_hidden()
-    expect(detail.locator(".credit-notes li")).to_have_count(1)
-    fits(page)
-    phone.shot("credited-phone")
-    # The void confirmation and the mark-paid dialog fit too.
-    detail.get_by_role("button", name=re.compile("^Void credit note")).click()
-    expect(page.locator("#confirm")).to_be_visible()
-    fits(page)
-    page.keyboard.press("Escape")
-    detail.get_by_role("button", name=f"Mark paid {sent['number']}").click()
-    expect(page.locator("#mark-paid")).to_be_visible()
-    fits(page)
-    page.keyboard.press("Escape")
-    page.keyboard.press("Escape")
-    expect(row(page, sent["number"]).locator(".badge-credited")).to_be_visible()
-    fits(page)
-    phone.close()
-
-
-def test_refunding_on_a_phone_does_not_scroll_sideways(site, browser, tmp_path):
-    sent = paid(site, "refund-phone@example.com", quantity=3)
-    requests.post(f"{site.url}/invoices/{sent['id']}/credit-notes", json={"amount": 500})
-    phone = Watched(browser, tmp_path, width=PHONE)
-    page = phone.page
-    detail = open_detail(page, site, sent)
-    expect(detail.locator(".refunds li")).to_have_count(1)
-    fits(page)
-    detail.get_by_role("button", name=f"Refund {sent['number']}").click()
-    credit = page.locator("#credit")
-    expect(credit.locator("#credit-preview")).to_contain_text("refund $25.00")
-    fits(page)
-    credit.get_by_label("Line by line").check()
-    fits(page)
-    phone.shot("refund-phone")
-    page.keyboard.press("Escape")
-    page.keyboard.press("Escape")
-    expect(row(page, sent["number"]).locator(".badge-partly-refunded")).to_be_visible()
-    fits(page)
-    phone.close()

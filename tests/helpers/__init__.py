@@ -322,3 +322,10 @@ def api_description():
     """openapi.json as the server serves it, read afresh (so a caller may change its copy)."""
     with open(DESCRIPTION_FILE, encoding="utf-8") as description_file:
         return json.load(description_file)
+
+
+def reconcile(api):
+    """One `flask --app server reconcile` pass of the server `api`; its summary line."""
+    result = api.live.app.test_cli_runner().invoke(args=["reconcile"])
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]

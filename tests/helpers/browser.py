@@ -179,3 +179,31 @@ def open_pay_page(watched, site, page):
     pay = watched.watch(watched.context.new_page())
     pay.goto(site.url + page.get_attribute("#result-pay", "href"))
     return pay
+
+
+def invoice_of(site, invoice_id):
+    """The invoice as the server has it, with its credit notes and refunds."""
+    return requests.get(f"{site.url}/invoices/{invoice_id}", timeout=10).json()
+
+
+def paid(site, email, quantity=1, outcome="succeed"):
+    """An invoice sent and paid by card (the emulator's test payment), once the record has it."""
+    sent = send_by_api(site, email, quantity=quantity)
+    pay = {"outcome": outcome}
+    emulator = site.app.config["STRIPE_API_BASE"]
+    answer = requests.post(f"{emulator}/_emulator/invoices/{sent['id']}/payments", json=pay)
+    assert answer.ok, answer.text
+    for _ in range(150):
+        if invoice_of(site, sent["id"])["status"] == "paid":
+            return sent
+        time.sleep(0.1)
+    raise AssertionError(f"{sent['id']} is not paid")
+
+
+def open_detail(page, site, invoice):
+    """The demo page with the invoice's detail view open."""
+    open_demo(page, site)
+    page.get_by_role("link", name=f"Details of {invoice['number']}").click()
+    dialog = page.locator("#detail")
+    expect(dialog.locator("h2")).to_have_text(f"Invoice {invoice['number']}")
+    return dialog

@@ -16,6 +16,8 @@ TOP_LEVEL = {
     "scripts", "node", "docs", ".ci", "pyproject.toml", ".gitignore",
 }  # fmt: skip
 SIZED = ("invoicing", "stripe_emulator", "bench")
+# Every module of the project is held to 400 lines, its tests and scripts too.
+EVERY = (*SIZED, "tests", "scripts")
 # Where test files live; what a test may import from tests/ (helpers, and the schema extract
 # the conformance test reads).
 TEST_FOLDERS = (["tests", "server"], ["tests", "emulator"], ["tests", "browser"])
@@ -32,8 +34,7 @@ def _layout_script():
 def _tracked(*roots):
     for root in roots:
         for folder, subfolders, files in os.walk(os.path.join(ROOT, root)):
-            # Not the benchmark's own virtualenvs (bench/results/, which git ignores).
-            subfolders[:] = [d for d in subfolders if d not in ("__pycache__", "results")]
+            subfolders[:] = [d for d in subfolders if d != "__pycache__"]
             for name in files:
                 if name.endswith(".py"):
                     yield os.path.relpath(os.path.join(folder, name), ROOT)
@@ -47,11 +48,13 @@ def test_the_top_level_holds_only_the_entries_and_the_packages():
 
 def test_no_module_over_400_lines_and_no_function_over_60():
     too_long = []
-    for path in [*_tracked(*SIZED), "server.py", "webhook.py", "gunicorn.conf.py"]:
+    for path in [*_tracked(*EVERY), "server.py", "webhook.py", "gunicorn.conf.py"]:
         with open(os.path.join(ROOT, path), encoding="utf-8") as source:
             text = source.read()
         if text.count("\n") > 400:
             too_long.append(f"{path}: {text.count(chr(10))} lines")
+        if path.split("/")[0] in ("tests", "scripts"):
+            continue  # a test or script may tell its story in one longer function
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 length = node.end_lineno - node.lineno + 1

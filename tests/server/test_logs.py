@@ -1,7 +1,10 @@
 """web/logs.py: one log line per request, its fields, the client's address behind proxies, and no
 secrets."""
 
+import json
 import logging
+
+import requests
 
 from tests.helpers import post_signed, served
 
@@ -42,3 +45,14 @@ def test_one_log_line_per_request_and_event_without_secrets(emulator, sqlite_url
         everything = "\n".join(messages)
         for secret in (SECRET, "p@x.io", "v1=", "customer_email"):
             assert secret not in everything
+
+
+def test_a_refused_webhook_logs_why(hook, caplog):
+    with caplog.at_level(logging.INFO):
+        bad = requests.post(
+            f"{hook.url}/webhook", data=json.dumps({"id": "evt_x"}),
+            headers={"Stripe-Signature": "t=1,v1=00"}, timeout=10,
+        )  # fmt: skip
+    assert bad.status_code == 400
+    line = next(r.getMessage() for r in caplog.records if "path=/webhook" in r.getMessage())
+    assert line.endswith("reason=invalid_signature")
