@@ -22,7 +22,7 @@ import requests
 from sqlalchemy import insert
 
 from bench.gunicorn_run import Gunicorn
-from invoicing.record import migrate, tables
+from invoicing.record import ledger, migrate, tables
 from invoicing.record.database import make_engine
 from stripe_emulator import serve
 from tests.helpers.postgres import Postgres
@@ -67,9 +67,12 @@ def _payments(invoices_rows):
 def fill(url, count):
     """Migrate and fill the record at `url` with `count` invoices, their payments and their
     5,000 customers; then gather the statistics and visibility a live database's autovacuum
-    would have (PostgreSQL plans from them)."""
+    would have (PostgreSQL plans from them). A bulk load: the ledger's triggers are off while
+    it runs, and its rows are made from the whole record at the end."""
     engine = make_engine(url)
     migrate.upgrade(engine)
+    with engine.begin() as db:
+        ledger.uninstall(db)
     now, rng = int(time.time()), random.Random(1)
     with engine.begin() as db:
         db.execute(insert(tables.customers), [
@@ -82,6 +85,8 @@ def fill(url, count):
         with engine.begin() as db:
             db.execute(insert(tables.invoices), rows)
             db.execute(insert(tables.payments), _payments(rows))
+    with engine.begin() as db:
+        ledger.install(db)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
         db.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
     engine.dispose()

@@ -7,10 +7,11 @@ Each pass, safe to repeat and to run beside a live server:
    an overlap: the list is not strictly in order of arrival), through the webhook's own path;
    its cost follows what changed (a call per 100 events), not the history;
 2. only where events cannot answer (no cursor yet, or one older than the 30 days Stripe keeps
-   events), and once a day (what two events of one second say of an invoice's amounts comes in
-   no knowable order), refreshes the local invoices not yet paid or void: from Stripe's lists
-   of open and uncollectible invoices, then one by one for those no longer in them, at most
-   REFRESH_PER_PASS a pass;
+   events), refreshes the local invoices not yet paid or void: from Stripe's lists of open and
+   uncollectible invoices, then one by one for those no longer in them, at most
+   REFRESH_PER_PASS a pass; and once a day, one by one, those of them whose events of one
+   second and one status say different things (which of them is the latest, nothing tells),
+   so that this too costs what changed, not the history;
 3. settles the sends that dead processes left pending (sending/send.py's repair), and drafts no send
    owns any more;
 4. names the lines of a few invoices whose lines lack Stripe's ids (a send's answer embeds the
@@ -25,8 +26,8 @@ import stripe
 from flask import current_app
 
 from invoicing import events, stripe_calls
-from invoicing.record import database, invoices, sends, settings
-from invoicing.record.snapshots import line_facts
+from invoicing.record import database, event_log, invoices, sends, settings
+from invoicing.record.snapshots import changes_of, line_facts
 from invoicing.sending import send
 
 # How far back each pass looks before the newest event it saw last time, in seconds.
@@ -112,9 +113,13 @@ def run(progress=None):
     with database.connect() as db:
         refreshed = int(settings.get_setting(db, REFRESHED) or 0)
     if not fresh or refreshed < time.time() - REFRESH_SECONDS:
-        _refresh_invoices(summary, tick, pacer)
+        started = int(time.time())
+        if fresh:
+            _refresh_doubtful(summary, tick, pacer, refreshed)
+        else:
+            _refresh_invoices(summary, tick, pacer)
         with database.begin() as db:
-            settings.set_setting(db, REFRESHED, str(int(time.time())))
+            settings.set_setting(db, REFRESHED, str(started))
     summary.sends_finished, summary.sends_rolled_back = send.repair()
     summary.drafts_removed = _remove_orphan_drafts()
     summary.lines_named = _name_lines(pacer)
@@ -180,6 +185,28 @@ def _refresh_invoices(summary, tick, pacer):
         found = stripe_calls.retrieve_invoice(invoice_id)
         if found is not None:
             _refreshed(summary, tick, found)
+
+
+def _refresh_doubtful(summary, tick, pacer, since):
+    """Bring up to Stripe's the local invoices not yet paid or void, changed since `since`,
+    whose events of one second and one status disagree on what the record keeps of them."""
+    said = {}  # (invoice, second, status) -> {field: the values its snapshots gave it}
+    with database.connect() as db:
+        found = event_log.same_second_snapshots(db, since * 1_000_000)
+    for invoice_id, second, payload in found:
+        snapshot = json.loads(payload).get("data", {}).get("object", {})
+        # A snapshot of a lower status never undoes a higher one: only those of one status
+        # compete, and only on a field they both carry.
+        fields = said.setdefault((invoice_id, second, snapshot.get("status")), {})
+        for field, value in changes_of(snapshot).items():
+            fields.setdefault(field, set()).add(json.dumps(value))
+    doubtful = sorted(
+        {key[0] for key, fields in said.items() if any(len(v) > 1 for v in fields.values())}
+    )
+    for invoice_id in doubtful:
+        pacer.call()
+        if (invoice := stripe_calls.retrieve_invoice(invoice_id)) is not None:
+            _refreshed(summary, tick, invoice)
 
 
 def _refreshed(summary, tick, invoice):

@@ -5,6 +5,7 @@ import time
 
 from sqlalchemy import bindparam, exists, func, select
 
+from invoicing.record.invoices import FINAL
 from invoicing.record.statements import insert_for, make_change, run
 from invoicing.record.tables import events, invoices
 
@@ -86,3 +87,20 @@ def events_for(db, invoice_id):
         .order_by(events.c.created, events.c.received, events.c.id)
     )
     return [{"id": e.id, "type": e.type, "created": e.created} for e in db.execute(query)]
+
+
+def same_second_snapshots(db, since):
+    """[(invoice id, second, snapshot JSON)] of the invoice events (`invoice.*`) of the local
+    invoices not yet paid or void that changed here at `since` (microseconds) or later, for
+    each second in which one of them had two or more."""
+    chosen = (
+        select(events.c.invoice_id, events.c.created, events.c.payload)
+        .join(invoices, invoices.c.id == events.c.invoice_id)
+        .where(invoices.c.changed >= since, invoices.c.status_rank < FINAL)
+        .where(events.c.type.startswith("invoice.", autoescape=True))
+    )
+    found = {}
+    for invoice_id, second, payload in db.execute(chosen):
+        found.setdefault((invoice_id, second), []).append(payload)
+    return [(*key, payload) for key, payloads in found.items() if len(payloads) > 1
+            for payload in payloads]  # fmt: skip

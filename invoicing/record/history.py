@@ -1,31 +1,24 @@
-"""What invoices owed at a moment, from each amount's own time, summed by the database:
-payments (payments table) and credit notes (in force from `created` until `voided_at`).
-Refunds and post-payment credits come after payment and change nothing owed.
+"""What invoices owed at a moment, from each amount's own time: payments (payments table) and
+credit notes (in force from `created` until `voided_at`). Refunds and post-payment credits come
+after payment and change nothing owed.
 
 An invoice still open now owed, at `moment`, what it owes now plus what was paid and credited
 since, less the credit notes in force then and voided since; one closed since owed what it
 was due when it opened (its amount due plus its issued pre-payment credit) less what was paid
 and credited by then (it may have left no payment of its own: paid outside Stripe, or before
-payments were recorded).
+payments were recorded). The database keeps these rules' result as each invoice's changes
+over time (ledger.py), and what is owed now per day of due date (open_amounts, ddl.py): both
+are read here as sums, grouped by currency and bucket of days past due.
 """
 
 import functools
 
 from sqlalchemy import BigInteger, and_, bindparam, case, func, literal, or_, select, union_all
 
-from invoicing.record.tables import credit_notes, invoices, open_amounts, payments
+from invoicing.record.tables import invoices, open_amounts, owed_changes, owed_days
 
 DAY = 86400
 BUCKETS = ("current", "overdue_1_30", "overdue_31_60", "overdue_61_90", "overdue_over_90")
-
-
-def _sum(table, condition, column):
-    """The sum of `column` over the invoice's rows of `table` where `condition` holds."""
-    return (
-        select(func.coalesce(func.sum(column), 0))
-        .where(table.c.invoice_id == invoices.c.id, condition)
-        .scalar_subquery()
-    )
 
 
 def open_at_condition(moment):
@@ -39,38 +32,6 @@ def open_at_condition(moment):
             invoices.c.closed_at.is_(None) & (invoices.c.status == "open"),
         ),
     )
-
-
-def owed_then(moment, greatest):
-    """The SQL expression of what an invoice open at `moment` owed then (never below 0, by
-    the dialect's `greatest` of two values, which computes the sums once)."""
-    pre = credit_notes.c.pre_payment_amount
-    issued = credit_notes.c.status == "issued"
-    in_force = (credit_notes.c.created <= moment) & (issued | (credit_notes.c.voided_at > moment))
-    paid = payments.c.amount
-    # Most invoices have no credit note: one look for any spares the sums' own.
-    credited = select(credit_notes.c.id).where(credit_notes.c.invoice_id == invoices.c.id).exists()
-    still_open = (
-        invoices.c.amount_remaining
-        + _sum(payments, payments.c.paid_at > moment, paid)
-        + case(
-            (
-                credited,
-                _sum(credit_notes, issued & (credit_notes.c.created > moment), pre)
-                - _sum(credit_notes, ~issued & in_force, pre),
-            ),
-            else_=literal(0),
-        )
-    )
-    closed_since = (
-        invoices.c.amount_due
-        + case(
-            (credited, _sum(credit_notes, issued, pre) - _sum(credit_notes, in_force, pre)),
-            else_=literal(0),
-        )
-        - _sum(payments, payments.c.paid_at <= moment, paid)
-    )
-    return greatest(case((invoices.c.status == "open", still_open), else_=closed_since), 0)
 
 
 def bucket_of(moment, due_date=invoices.c.due_date):
@@ -94,24 +55,9 @@ def _grouped(rows):
     return select(currency, bucket, func.sum(amount), func.sum(count)).group_by(currency, bucket)
 
 
-def _by_bucket(db, rows):
-    """[(currency, bucket, sum, count)] of `rows` (currency, bucket, amount, how many), grouped
-    by the database."""
-    found = db.execute(_grouped(rows))
-    return [(currency, name, int(total), int(n)) for currency, name, total, n in found]
-
-
-def owed_by_bucket(db, moment):
-    """[(currency, bucket, what was owed, how many invoices)] at `moment`, grouped by the
-    database."""
-    greatest = func.greatest if db.dialect.name == "postgresql" else func.max
-    rows = select(
-        invoices.c.currency,
-        bucket_of(moment).label("bucket"),
-        owed_then(moment, greatest),
-        literal(1),
-    ).where(open_at_condition(moment))
-    return _by_bucket(db, rows)
+def _day_start(day):
+    """The due date a row of sums per day of due dates stands for (none for -1)."""
+    return case((day < 0, None), else_=day * DAY)
 
 
 # What is owed now, as statements built once (building them costs more than running them):
@@ -124,10 +70,10 @@ _CUT = [bindparam(f"cut{k}", type_=BigInteger) for k in range(4)]
 def _owed_now_statements():
     """The sums of the whole days (kept) and of the days cut by a bucket's start (read)."""
     kept = open_amounts.c
-    day = case((kept.due_day < 0, None), else_=kept.due_day * DAY)
     whole_days = select(
-        kept.currency, bucket_of(_MOMENT, day).label("bucket"), kept.amount, kept.invoices
-    ).where(kept.due_day.not_in(_CUT))
+        kept.currency, bucket_of(_MOMENT, _day_start(kept.due_day)).label("bucket"),
+        kept.amount, kept.invoices,
+    ).where(kept.due_day.not_in(_CUT))  # fmt: skip
     owed = case((invoices.c.amount_remaining > 0, invoices.c.amount_remaining), else_=literal(0))
     # One range of the index per day, each read from the index alone.
     cut_days = union_all(
@@ -141,17 +87,65 @@ def _owed_now_statements():
     return _grouped(whole_days), _grouped(cut_days)
 
 
+def _params(moment):
+    """The moment, its day, and the four days of due dates cut by a bucket's start: where the
+    due date is `moment` less 0, 30, 60 or 90 days. Every other day lies whole in one bucket."""
+    params = {"moment": moment, "today": moment // DAY}
+    params.update({f"cut{k}": (moment - k * 30 * DAY) // DAY for k in range(4)})
+    return params
+
+
+def _summed(db, statements, moment):
+    """[(currency, bucket, sum, count)] of `statements` at `moment`, but buckets of none."""
+    return [
+        (currency, name, int(total), int(count))
+        for statement in statements
+        for currency, name, total, count in db.execute(statement, _params(moment))
+        if count
+    ]
+
+
+_TODAY = bindparam("today", type_=BigInteger)
+
+
+@functools.cache
+def _owed_then_statement():
+    """The sums of the changes of the days before the moment's (kept per day), of the moment's
+    own day up to it, and of the days of due dates cut by a bucket's start (read)."""
+    days, changes = owed_days.c, owed_changes.c
+    # Summed per day of due dates first: the bucket is then worked out once per due day, not
+    # once per day of change.
+    per_due_day = (
+        select(days.currency, days.due_day, func.sum(days.amount), func.sum(days.invoices))
+        .where(days.day < _TODAY, days.due_day.not_in(_CUT))
+        .group_by(days.currency, days.due_day)
+        .subquery()
+    )
+    currency, due_day, amount, count = per_due_day.c
+    whole_days = select(currency, bucket_of(_MOMENT, _day_start(due_day)), amount, count)
+    due_day = func.coalesce(changes.due_date // DAY, -1)
+    today = select(
+        changes.currency, bucket_of(_MOMENT, changes.due_date), changes.amount, changes.invoices
+    ).where(changes.at.between(_TODAY * DAY, _MOMENT), due_day.not_in(_CUT))
+    cut_days = (
+        select(
+            changes.currency, bucket_of(_MOMENT, changes.due_date), changes.amount,
+            changes.invoices,
+        ).where(changes.due_date.between(cut * DAY, cut * DAY + DAY - 1), changes.at <= _MOMENT)
+        for cut in _CUT
+    )  # fmt: skip
+    return (_grouped(union_all(whole_days, today, *cut_days)),)
+
+
+def owed_by_bucket(db, moment):
+    """[(currency, bucket, what was owed, how many invoices)] at `moment`, from what the
+    database keeps of each invoice's changes (ledger.py): the sums per day before the moment's
+    day, and the changes since."""
+    return _summed(db, _owed_then_statement(), moment)
+
+
 def owed_now_by_bucket(db, moment):
     """[(currency, bucket, what is owed, how many invoices)] for the invoices open now, aged at
     `moment`: summed from what the database keeps per day of due dates (open_amounts), but for
     the days in which a bucket begins, which are summed from their invoices."""
-    # A bucket begins where the due date is `moment` less 0, 30, 60 or 90 days: in four days
-    # of due dates. Every other day lies whole in one bucket.
-    params = {"moment": moment}
-    params.update({f"cut{k}": (moment - k * 30 * DAY) // DAY for k in range(4)})
-    return [
-        (currency, name, int(total), int(count))
-        for statement in _owed_now_statements()
-        for currency, name, total, count in db.execute(statement, params)
-        if count
-    ]
+    return _summed(db, _owed_now_statements(), moment)

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import OperationalError
 
 from invoicing.errors import DatabaseUnreachableError
-from invoicing.record import ddl, tables
+from invoicing.record import ddl, ledger, tables
 
 FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 # The schema the server made with `create_all` before it had migrations.
@@ -75,6 +75,7 @@ def upgrade(engine, revision="head"):
             ddl.before_tables(connection)
             tables.metadata.create_all(connection)
             ddl.after_tables(connection)
+            ledger.install(connection)
             command.stamp(config, "head")
         else:
             if before is None and not empty:  # made before migrations: at the baseline

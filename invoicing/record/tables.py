@@ -149,6 +149,36 @@ open_amounts = Table(
     Column("invoices", BigInteger, nullable=False),
 )
 
+# What each invoice owed over time, kept by the database itself (triggers on invoices,
+# payments and credit_notes, see ledger.py): the moments at which what it owed, or whether it
+# was open, changed; and their sums per currency, day of due date and day of change, so that
+# what was owed at a past moment is a sum of a few tens of thousands of rows.
+owed_changes = Table(
+    "owed_changes",
+    metadata,
+    Column("invoice_id", String(255), primary_key=True),
+    Column("at", BigInteger, primary_key=True, autoincrement=False),
+    Column("currency", String(3), nullable=False),
+    Column("due_date", BigInteger),
+    Column("amount", BigInteger, nullable=False),
+    Column("invoices", BigInteger, nullable=False),
+    # A day's own changes, and those of a day of due dates, read from the indexes alone.
+    Index("ix_owed_changes_at", "at", "due_date", "currency", "amount", "invoices"),
+    Index("ix_owed_changes_due_date", "due_date", "at", "currency", "amount", "invoices"),
+)
+
+owed_days = Table(
+    "owed_days",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    # The due date's day (Unix time // 86400), -1 for none; the day of the change.
+    Column("due_day", BigInteger, primary_key=True, autoincrement=False),
+    Column("day", BigInteger, primary_key=True, autoincrement=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("invoices", BigInteger, nullable=False),
+    Index("ix_owed_days_day", "day", "currency", "due_day", "amount", "invoices"),
+)
+
 payments = Table(
     "payments",
     metadata,
