@@ -135,6 +135,12 @@ def credit_note_pdf(note, invoice):
             table.row(
                 (_latin(line["description"]), quantity, format_code(line["amount"], currency))
             )
+        # The lines show gross amounts: their discounts and tax make up the total credited.
+        if note["discount_amount"]:
+            table.row(("Discounts", "", format_code(-note["discount_amount"], currency)))
+        for tax in note["total_taxes"]:
+            label = "Tax (included)" if tax["tax_behavior"] == "inclusive" else "Tax"
+            table.row((label, "", format_code(tax["amount"], currency)))
         table.row(("Total credited", "", format_code(note["amount"], currency)))
     doc.ln(4)
     doc.cell(0, 7, "Issued by the Stripe emulator: no real money moves.")

@@ -126,8 +126,14 @@ def _rates(invoice, item):
     return item["tax_rates"] or invoice["default_tax_rates"]
 
 
-def _totals(lines):
-    """The invoice's discount amounts per discount and taxes per rate and behaviour."""
+def line_rates(store, invoice, line):
+    """The tax rates that apply to an invoice line: its item's own, else the invoice's."""
+    return _rates(invoice, _item(store, line))
+
+
+def summed(lines):
+    """Lines' discount amounts per discount and taxes per rate and behaviour (an invoice's or a
+    credit note's)."""
     discounts, taxes = {}, {}
     for line in lines:
         for found in line["discount_amounts"]:
@@ -149,7 +155,7 @@ def total(store, invoice):
     `previous_attributes`)."""
     own_off, included_before = _line_amounts(store, invoice)
     lines = invoice["_lines"]
-    discounts, taxes = _totals(lines)
+    discounts, taxes = summed(lines)
     subtotal = sum(line["amount"] for line in lines) - own_off
     invoice_off = sum(d["amount"] for d in discounts) - own_off
     included = sum(t["amount"] for t in taxes if t["tax_behavior"] == "inclusive")
