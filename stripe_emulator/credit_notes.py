@@ -115,7 +115,7 @@ def _split(invoice, amount):
     return pre, amount - pre
 
 
-def plan(store, params, note_id=None):
+def plan(store, params, note_id=None, preview=False):
     """The invoice and the credit note `params` would make, checked; nothing is changed."""
     _refuse_not_covered(params)
     invoice = _creditable_invoice(store, params["invoice"])
@@ -124,7 +124,7 @@ def plan(store, params, note_id=None):
     amounts = _amounts(store, params, lines, invoice, notes)
     amount = amounts["total"]
     pre, post = _split(invoice, amount)
-    out_of_band = payback.account_for(store, params, invoice, post)
+    out_of_band = payback.account_for(store, params, invoice, post, preview)
     sequence = len(invoice.get("_credit_notes", [])) + 1
     moment = store.now()
     return invoice, {
@@ -236,7 +236,7 @@ def create_credit_note(store, params):
 )
 def preview_credit_note(store, params):
     """The credit note `params` would make; nothing is made."""
-    _, note = plan(store, params, store.new_id("cn"))
+    _, note = plan(store, params, store.new_id("cn"), preview=True)
     return _with_lines(note, "/v1/credit_notes/preview/lines")
 
 
@@ -263,7 +263,8 @@ def preview_credit_note(store, params):
 def preview_lines(store, params):
     """Page through the lines of the credit note `params` would make; nothing is made."""
     keys = ("limit", "starting_after", "ending_before")
-    _, note = plan(store, {k: v for k, v in params.items() if k not in keys}, "preview")
+    asked = {k: v for k, v in params.items() if k not in keys}
+    _, note = plan(store, asked, "preview", preview=True)
     return page_lines(note["_lines"], params, "/v1/credit_notes/preview/lines")
 
 

@@ -50,10 +50,14 @@ def _creditable(invoice):
 
 
 def _amount_of(invoice, params):
-    """What the body credits: its amount, or what its lines come to by the record's lines
-    (None when a line is not one the record knows: Stripe then names it)."""
+    """What the body credits: its amount, or what its lines come to (None when a line is not
+    one the record knows: Stripe then names it). On an invoice with tax or discounts a line's
+    credit carries its share of them, in Stripe's rounding: Stripe's preview says what."""
     if "amount" in params:
         return params["amount"]
+    if invoice.total_tax or invoice.total_discount:
+        previewed = {"invoice": invoice.id, "lines": params["lines"]}
+        return stripe_calls.preview_credit_note(previewed)["amount"]
     known = {line.get("line"): line for line in invoice.lines if isinstance(line, dict)}
     total = 0
     for wanted in params["lines"]:
@@ -103,11 +107,29 @@ def preview(invoice, params):
         return stripe_calls.preview_credit_note(_stripe_params(invoice, asked))
 
     made = _at_stripe(call)
+    _check_split(asked, made)
     # A preview may come without an id (nothing was made): checked as one, shown as none.
     fields = _readable({**made, "id": made.get("id") or "cn_preview"})
     # Nothing is refunded nor credited by a preview: it shows the split it was asked for.
     refund, credit = asked.get("refund_amount", 0), asked.get("credit_amount", 0)
     return {**fields, "id": made.get("id"), "refund_amount": refund, "credit_amount": credit}
+
+
+def _check_split(asked, made):
+    """A split asked for must add up to the post-payment amount, as issuing it would need:
+    Stripe's preview answers one that falls short (so that a caller may learn the total)."""
+    given = [key for key in SPLIT if key in asked]
+    post = made.get("post_payment_amount")
+    if not given or not isinstance(post, int):
+        return
+    total = sum(asked[key] for key in given)
+    if total != post:
+        raise ApiError(
+            400,
+            f"The sum of refund_amount, credit_amount and out_of_band_amount ({total}) must "
+            f"equal the credit note's post-payment amount ({post}).",
+            field="out_of_band_amount" if total < post else given[0],
+        )
 
 
 def issue(invoice, params, idempotency_key=None):

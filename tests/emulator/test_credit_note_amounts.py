@@ -228,8 +228,12 @@ def test_a_paid_taxed_invoice_refunds_the_tax_with_the_line(emulator, client, cu
     with pytest.raises(stripe.InvalidRequestError) as short:
         client.v1.credit_notes.create({**asked, "refund_amount": 1000})
     assert short.value.param == "out_of_band_amount"  # 1000 leaves the tax unaccounted for
-    preview = client.v1.credit_notes.preview({**asked, "refund_amount": 1200})
-    assert (preview.total, preview.total_taxes[0].amount) == (1200, 200)
+    # A preview answers a split that falls short (nothing is made): it says what the tax adds.
+    for short_split in ({}, {"refund_amount": 1000}):
+        preview = client.v1.credit_notes.preview({**asked, **short_split})
+        assert (preview.total, preview.total_taxes[0].amount) == (1200, 200)
+    with pytest.raises(stripe.InvalidRequestError):  # but not one over the post-payment amount
+        client.v1.credit_notes.preview({**asked, "refund_amount": 1201})
     note = client.v1.credit_notes.create({**asked, "refund_amount": 1200})
     assert (note.type, note.post_payment_amount, note.refunds[0].amount_refunded) == (
         "post_payment",

@@ -163,9 +163,15 @@ def test_preview_computes_and_makes_nothing(client, customer, paid):
         [],
         None,
     )
+    # A split that falls short is previewed all the same (Stripe's preview is how a caller
+    # learns the whole amount); one that goes over is refused.
+    short = client.v1.credit_notes.preview(
+        {"invoice": paid.id, "amount": 900, "refund_amount": 400}
+    )
+    assert short.post_payment_amount == 900
     with pytest.raises(stripe.InvalidRequestError) as error:
-        client.v1.credit_notes.preview({"invoice": paid.id, "amount": 900, "refund_amount": 400})
-    assert error.value.param == "out_of_band_amount"
+        client.v1.credit_notes.preview({"invoice": paid.id, "amount": 900, "refund_amount": 901})
+    assert error.value.param == "refund_amount"
     assert client.v1.events.list({"limit": 100}).data == before
     assert client.v1.refunds.list().data == []
     assert client.v1.customers.retrieve(customer.id).balance == 0

@@ -114,8 +114,8 @@ def credit_notes(w):
             echoes(made_now, split)
     refund = {"invoice": w.invoice.id, "amount": 100, "refund_amount": 100}
     assert w.v1.credit_notes.preview(refund).post_payment_amount == 100
-    try:  # the preview reads refund_amount: one that does not add up is refused
-        w.v1.credit_notes.preview({**refund, "refund_amount": 50})
+    try:  # the preview reads refund_amount: one over the post-payment amount is refused
+        w.v1.credit_notes.preview({**refund, "refund_amount": 150})
     except stripe.InvalidRequestError as refused:
         assert refused.http_status == 400
     else:
