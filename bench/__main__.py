@@ -16,6 +16,7 @@ from bench import (
     emulator_flows,
     invoice_latency,
     invoice_throughput,
+    pages_profile,
     reconcile_scale,
     scale,
     webhook_profile,
@@ -53,6 +54,7 @@ def smoke():
     assert all(r["balanced"] for runs in sends.values() for r in runs), "a 201 was not stored"
     emulator_flows.main(["--flows", "20", "--processes", "1"])
     scale.main(["--smoke"])
+    pages_profile.main(["--invoices", "2000", "--calls", "5", "--repeat", "1"])
     reconcile_scale.main(["--smoke"])
     converged = convergence.measure(invoices=20)
     print(convergence.report(converged))

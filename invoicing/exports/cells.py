@@ -10,12 +10,14 @@ escaped: a negative amount (Xero's credit notes) stays a number.
 """
 
 import datetime
+import functools
 
 from invoicing.currencies import decimals
 
 # What makes a spreadsheet read a cell as a formula (or strip what would make it one).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 _SCALE = {2: 100, 3: 1000}
+DAY = 86400
 
 
 def text(value):
@@ -62,9 +64,26 @@ def _moment(moment, pattern):
         return str(moment)
 
 
+@functools.lru_cache(maxsize=1024)
+def _iso_day(days):
+    """The UTC day `days` after the epoch as ISO 8601 (`2024-05-01`), or None past the year
+    9999; cached, as an export's rows come in order of time and share their days."""
+    try:
+        return datetime.datetime.fromtimestamp(days * DAY, datetime.UTC).strftime("%Y-%m-%d")
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
 def iso(moment):
     """Unix seconds as ISO 8601 in UTC (`2024-05-01T09:30:00Z`), or empty."""
-    return _moment(moment, "%Y-%m-%dT%H:%M:%SZ")
+    if moment is None:
+        return ""
+    days, seconds = divmod(moment, DAY)
+    day_text = _iso_day(days)
+    if day_text is None:
+        return str(moment)
+    minutes, second = divmod(seconds, 60)
+    return f"{day_text}T{minutes // 60:02d}:{minutes % 60:02d}:{second:02d}Z"
 
 
 def day(moment):

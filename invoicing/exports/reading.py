@@ -11,13 +11,13 @@ from invoicing.record.tables import credit_notes, invoices
 # Records per read: a few hundred kilobytes of rows for typical invoices (a few lines each).
 BATCH = 500
 
-_INVOICE_COLUMNS = (
-    invoices.c.id, invoices.c.number, invoices.c.status, invoices.c.email,
-    invoices.c.customer_name, invoices.c.currency, invoices.c.finalized_at, invoices.c.due_date,
-    invoices.c.lines, invoices.c.total, invoices.c.amount_due, invoices.c.amount_paid,
-    invoices.c.amount_remaining, invoices.c.amount_credited, invoices.c.amount_refunded,
-    invoices.c.amount_paid_off_stripe,
+# An invoice's values, in the order columns.invoice_rows reads them.
+INVOICE_FIELDS = (
+    "id", "number", "status", "email", "customer_name", "currency", "finalized_at", "due_date",
+    "lines", "total", "amount_due", "amount_paid", "amount_remaining", "amount_credited",
+    "amount_refunded", "amount_paid_off_stripe",
 )  # fmt: skip
+_INVOICE_COLUMNS = tuple(invoices.c[name] for name in INVOICE_FIELDS)
 
 _CREDIT_NOTE_COLUMNS = (
     credit_notes.c.id, credit_notes.c.number, credit_notes.c.invoice_id, credit_notes.c.status,

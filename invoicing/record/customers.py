@@ -1,9 +1,10 @@
 """Customers: one Stripe customer per lower-cased email, with its balance at Stripe, and what
 each owes."""
 
+import functools
 import time
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import BigInteger, bindparam, func, select, tuple_, update
 
 from invoicing.record.statements import insert_into, like_prefix
 from invoicing.record.tables import customers, invoices
@@ -60,27 +61,59 @@ def record_balance(db, stripe_id, balance, currency, at):
     return changed.rowcount > 0
 
 
+_BY_STRIPE_ID = select(customers).where(customers.c.stripe_id == bindparam("b_id"))
+
+
 def get_customer(db, stripe_id):
     """The local customer with this Stripe id, or None."""
-    return db.execute(select(customers).where(customers.c.stripe_id == stripe_id)).first()
+    return db.execute(_BY_STRIPE_ID, {"b_id": stripe_id}).first()
+
+
+@functools.cache
+def _page(after, q):
+    """A page's statement, for one shape (each a flag), built once with its values given at
+    execution (`list_customers`)."""
+    query = select(customers).order_by(customers.c.created.desc(), customers.c.email.desc())
+    if after:
+        position = tuple_(customers.c.created, customers.c.email)
+        bound = tuple_(bindparam("b_created", type_=BigInteger), bindparam("b_email"))
+        query = query.where(position < bound)
+    if q:
+        name = func.lower(customers.c.name)
+        query = query.where(
+            customers.c.email.like(bindparam("b_prefix"), escape="\\")
+            | name.like(bindparam("b_prefix"), escape="\\")
+            | name.like(bindparam("b_word"), escape="\\")
+        )
+    return query.limit(bindparam("b_limit"))
 
 
 def list_customers(db, limit, q=None, after=None):
     """Customers newest first (by when this server first made or found them), `limit` of
     them after the row `after`, those whose email or name (any word) begins with `q`."""
-    query = select(customers).order_by(customers.c.created.desc(), customers.c.email.desc())
+    values = {"b_limit": limit}
     if after is not None:
-        position = tuple_(customers.c.created, customers.c.email)
-        query = query.where(position < tuple_(after.created, after.email))
+        values.update(b_created=after.created, b_email=after.email)
     if q:
         prefix = like_prefix(q)
-        name = func.lower(customers.c.name)
-        query = query.where(
-            customers.c.email.like(prefix, escape="\\")
-            | name.like(prefix, escape="\\")
-            | name.like("% " + prefix, escape="\\")
-        )
-    return db.execute(query.limit(limit)).all()
+        values.update(b_prefix=prefix, b_word="% " + prefix)
+    return db.execute(_page(after is not None, bool(q)), values).all()
+
+
+_OPEN = invoices.c.status == "open"
+_OWED_BY_EACH = (
+    select(invoices.c.customer, invoices.c.currency, func.sum(invoices.c.amount_remaining))
+    .where(invoices.c.customer.in_(bindparam("b_ids", expanding=True)), _OPEN)
+    .group_by(invoices.c.customer, invoices.c.currency)
+    .order_by(invoices.c.customer, invoices.c.currency)
+)
+_COUNT = select(func.count()).select_from(invoices).where(invoices.c.customer == bindparam("b_id"))
+_OWED = (
+    select(invoices.c.currency, func.sum(invoices.c.amount_remaining))
+    .where(invoices.c.customer == bindparam("b_id"), _OPEN)
+    .group_by(invoices.c.currency)
+    .order_by(invoices.c.currency)
+)
 
 
 def owed_by_each(db, stripe_ids):
@@ -88,26 +121,13 @@ def owed_by_each(db, stripe_ids):
     owed = {stripe_id: [] for stripe_id in stripe_ids}
     if not stripe_ids:
         return owed
-    rows = db.execute(
-        select(invoices.c.customer, invoices.c.currency, func.sum(invoices.c.amount_remaining))
-        .where(invoices.c.customer.in_(stripe_ids), invoices.c.status == "open")
-        .group_by(invoices.c.customer, invoices.c.currency)
-        .order_by(invoices.c.customer, invoices.c.currency)
-    )
-    for customer, currency, amount in rows:
+    for customer, currency, amount in db.execute(_OWED_BY_EACH, {"b_ids": list(stripe_ids)}):
         owed[customer].append((currency, int(amount)))
     return owed
 
 
 def owed_by(db, stripe_id):
     """(how many invoices the customer has here, [(currency, what its open ones still owe)])."""
-    count = db.execute(
-        select(func.count()).select_from(invoices).where(invoices.c.customer == stripe_id)
-    ).scalar()
-    owed = db.execute(
-        select(invoices.c.currency, func.sum(invoices.c.amount_remaining))
-        .where(invoices.c.customer == stripe_id, invoices.c.status == "open")
-        .group_by(invoices.c.currency)
-        .order_by(invoices.c.currency)
-    ).all()
+    count = db.execute(_COUNT, {"b_id": stripe_id}).scalar()
+    owed = db.execute(_OWED, {"b_id": stripe_id}).all()
     return count, [(currency, int(amount)) for currency, amount in owed]

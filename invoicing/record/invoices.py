@@ -1,9 +1,10 @@
 """Invoices: a row per Stripe invoice this server sent, moved only forward by what Stripe says
 (each change one conditional UPDATE, see statements.py), and the reads the pages and jobs make."""
 
+import functools
 import time
 
-from sqlalchemy import bindparam, func, or_, select, tuple_, update
+from sqlalchemy import BigInteger, bindparam, func, or_, select, tuple_, update
 
 from invoicing.errors import NotFoundError
 from invoicing.record.history import open_at_condition
@@ -197,16 +198,54 @@ def require_invoice(db, invoice_id):
 STATUSES = ("draft", "open", "paid", "void", "uncollectible", "overdue")
 
 
-def search_terms(q):
-    """The conditions of a search: `q` as a prefix (case-insensitive) of the invoice's number,
-    the customer's email or any word of the customer's name."""
-    prefix = like_prefix(q)
+def search_terms(prefix, word):
+    """The conditions of a search (LIKE patterns, see `search_values`): a prefix
+    (case-insensitive) of the invoice's number, the customer's email or any word of the
+    customer's name."""
     return or_(
         func.lower(invoices.c.number).like(prefix, escape="\\"),
         invoices.c.email.like(prefix, escape="\\"),
         func.lower(invoices.c.customer_name).like(prefix, escape="\\"),
-        func.lower(invoices.c.customer_name).like("% " + prefix, escape="\\"),
+        func.lower(invoices.c.customer_name).like(word, escape="\\"),
     )
+
+
+def search_values(q):
+    """The values of `search_terms` for a search `q`: its prefix, and a word's."""
+    prefix = like_prefix(q)
+    return {"b_prefix": prefix, "b_word": "% " + prefix}
+
+
+_MOMENT = {"type_": BigInteger}
+
+
+@functools.cache
+def _page(changed, after, email, status, q):
+    """A page's statement, for one shape of its filters (each a flag, `status` None, "overdue"
+    or "one"), built once with its values given at execution (`list_invoices`): building it and
+    working out its cache key cost more than a page's query does."""
+    query = select(invoices).limit(bindparam("b_limit"))
+    if not changed:
+        query = query.order_by(invoices.c.created.desc(), invoices.c.recorded.desc())
+        if after:
+            # A row comparison, which both databases answer from the (created, recorded) index.
+            position = tuple_(invoices.c.created, invoices.c.recorded)
+            bound = tuple_(bindparam("b_created", **_MOMENT), bindparam("b_recorded", **_MOMENT))
+            query = query.where(position < bound)
+    else:
+        since = bindparam("b_since", **_MOMENT)
+        query = query.where(invoices.c.changed > since).order_by(invoices.c.changed, invoices.c.id)
+    if email:
+        query = query.where(invoices.c.email == bindparam("b_email"))
+    if status == "overdue":
+        query = query.where(
+            invoices.c.status == "open", invoices.c.due_date < bindparam("b_now", **_MOMENT)
+        )
+    elif status:
+        query = query.where(invoices.c.status == bindparam("b_status"))
+    if q:
+        query = query.where(search_terms(bindparam("b_prefix"), bindparam("b_word")))
+    return query
 
 
 def list_invoices(db, email=None, since=None, status=None, limit=100, q=None, after=None):
@@ -214,24 +253,23 @@ def list_invoices(db, email=None, since=None, status=None, limit=100, q=None, af
     past its due date now), matching a search `q`, and after the invoice row `after` (a page's
     last); or, with a `since` cursor, those changed after it, in the order they changed (so
     that a full page can be followed by the next)."""
-    query = select(invoices).limit(limit)
-    if since is None:
-        query = query.order_by(invoices.c.created.desc(), invoices.c.recorded.desc())
-        if after is not None:
-            # A row comparison, which both databases answer from the (created, recorded) index.
-            position = tuple_(invoices.c.created, invoices.c.recorded)
-            query = query.where(position < tuple_(after.created, after.recorded))
-    else:
-        query = query.where(invoices.c.changed > since).order_by(invoices.c.changed, invoices.c.id)
+    values = {"b_limit": limit}
+    if since is not None:
+        after = None  # changes come in the order they were made, not by creation
+        values["b_since"] = since
+    if after is not None:
+        values.update(b_created=after.created, b_recorded=after.recorded)
     if email:
-        query = query.where(invoices.c.email == email.lower())
+        values["b_email"] = email.lower()
     if status == "overdue":
-        query = query.where(invoices.c.status == "open", invoices.c.due_date < int(time.time()))
+        values["b_now"] = int(time.time())
     elif status:
-        query = query.where(invoices.c.status == status)
+        values["b_status"] = status
     if q:
-        query = query.where(search_terms(q))
-    return db.execute(query).all()
+        values.update(search_values(q))
+    shape = "overdue" if status == "overdue" else "one" if status else None
+    query = _page(since is not None, after is not None, bool(email), shape, bool(q))
+    return db.execute(query, values).all()
 
 
 def open_at(db, moment):
@@ -277,9 +315,12 @@ def record_reminder(db, invoice_id, at):
     )
 
 
+_NEWEST_CHANGE = select(func.max(invoices.c.changed))
+
+
 def cursor(db):
     """The newest change stamp: pass it back as `since` to get only later changes."""
-    return db.execute(select(func.max(invoices.c.changed))).scalar() or 0
+    return db.execute(_NEWEST_CHANGE).scalar() or 0
 
 
 def unfinished_invoice_ids(db):

@@ -3,6 +3,7 @@ mark paid outside Stripe."""
 
 import functools
 import re
+import time
 
 from flask import Blueprint, current_app, request, url_for
 
@@ -69,7 +70,9 @@ def list_invoices():
         # Changes come oldest first: the next page starts at this one's last change, not
         # the overlap before it (its ties come again; merge by id).
         cursor = found[-1].changed - 1 + CURSOR_OVERLAP
-    return {"data": [invoice_json(i) for i in found], "cursor": cursor, "has_more": has_more}
+    now = int(time.time())
+    data = [invoice_json(invoice, now) for invoice in found]
+    return {"data": data, "cursor": cursor, "has_more": has_more}
 
 
 @bp.get("/invoices/<invoice_id>")
