@@ -6,6 +6,7 @@ import time
 
 from sqlalchemy import BigInteger, bindparam, func, select, tuple_, update
 
+from invoicing.record.history import IS_OPEN
 from invoicing.record.statements import insert_into, like_prefix
 from invoicing.record.tables import customers, invoices
 
@@ -100,17 +101,16 @@ def list_customers(db, limit, q=None, after=None):
     return db.execute(_page(after is not None, bool(q)), values).all()
 
 
-_OPEN = invoices.c.status == "open"
 _OWED_BY_EACH = (
     select(invoices.c.customer, invoices.c.currency, func.sum(invoices.c.amount_remaining))
-    .where(invoices.c.customer.in_(bindparam("b_ids", expanding=True)), _OPEN)
+    .where(invoices.c.customer.in_(bindparam("b_ids", expanding=True)), IS_OPEN)
     .group_by(invoices.c.customer, invoices.c.currency)
     .order_by(invoices.c.customer, invoices.c.currency)
 )
 _COUNT = select(func.count()).select_from(invoices).where(invoices.c.customer == bindparam("b_id"))
 _OWED = (
     select(invoices.c.currency, func.sum(invoices.c.amount_remaining))
-    .where(invoices.c.customer == bindparam("b_id"), _OPEN)
+    .where(invoices.c.customer == bindparam("b_id"), IS_OPEN)
     .group_by(invoices.c.currency)
     .order_by(invoices.c.currency)
 )

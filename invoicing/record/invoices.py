@@ -7,7 +7,7 @@ import time
 from sqlalchemy import BigInteger, bindparam, func, or_, select, tuple_, update
 
 from invoicing.errors import NotFoundError
-from invoicing.record.history import open_at_condition
+from invoicing.record.history import IS_OPEN, open_at_condition
 from invoicing.record.snapshots import MIRRORED, changes_of, is_stripe_id
 from invoicing.record.statements import (
     Change,
@@ -238,9 +238,7 @@ def _page(changed, after, email, status, q):
     if email:
         query = query.where(invoices.c.email == bindparam("b_email"))
     if status == "overdue":
-        query = query.where(
-            invoices.c.status == "open", invoices.c.due_date < bindparam("b_now", **_MOMENT)
-        )
+        query = query.where(IS_OPEN, invoices.c.due_date < bindparam("b_now", **_MOMENT))
     elif status:
         query = query.where(invoices.c.status == bindparam("b_status"))
     if q:
