@@ -86,6 +86,30 @@ def flow_credit_note_with_a_refund(account):
     return [*SENT, *PAID_BY_STRIPE, *REFUNDED, *NOTE]
 
 
+def flow_credit_note_on_a_taxed_and_discounted_invoice(account):
+    """A line of a paid invoice with a coupon and a tax rate credited by quantity: its share
+    of the discount and the tax, previewed first (a split that falls short is previewed), then
+    refunded whole; its lines read."""
+    v1 = account.v1
+    vat = v1.tax_rates.create({"display_name": "VAT", "percentage": 20, "inclusive": False})
+    coupon = v1.coupons.create({"percent_off": 10})
+    invoice = v1.invoices.create(
+        {"customer": account.customer.id, "collection_method": "send_invoice",
+         "days_until_due": 30, "discounts": [{"coupon": coupon.id}],
+         "default_tax_rates": [vat.id]}
+    )  # fmt: skip
+    line = {"pricing": {"price": account.price.id}, "quantity": 3}
+    invoice = v1.invoices.add_lines(invoice.id, {"lines": [line]})
+    v1.invoices.send_invoice(invoice.id)
+    v1.invoices.pay(invoice.id, {"payment_method": "pm_card_visa"})
+    credited = {"type": "invoice_line_item", "invoice_line_item": invoice.lines.data[0].id}
+    params = {"invoice": invoice.id, "lines": [{**credited, "quantity": 1}]}
+    total = v1.credit_notes.preview(params).total
+    note = v1.credit_notes.create({**params, "refund_amount": total})
+    v1.credit_notes.line_items.list(note.id)
+    return ["tax_rate.created", "coupon.created", *SENT, *PAID_BY_STRIPE, *REFUNDED, *NOTE]
+
+
 def flow_credit_note_to_the_balance_then_the_next_invoice(account):
     """A credit note crediting the customer's balance, which the next invoice takes."""
     v1 = account.v1
