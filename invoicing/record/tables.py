@@ -101,7 +101,9 @@ invoices = Table(
     # Pages newest first (all, by status, by email), a customer's open invoices, and what was
     # open at a moment (the receivables).
     Index("ix_invoices_created_recorded", "created", "recorded"),
-    Index("ix_invoices_status_created", "status", "created"),
+    # A status's page in order, the overdue page's due dates checked inside the index (an
+    # open invoice not yet due is passed over without reading its row).
+    Index("ix_invoices_status_created", "status", "created", "recorded", "due_date"),
     Index("ix_invoices_email_created", "email", "created"),
     Index("ix_invoices_customer_status", "customer", "status"),
     Index("ix_invoices_finalized_at", "finalized_at"),
