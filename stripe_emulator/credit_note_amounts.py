@@ -55,8 +55,8 @@ def _left(tax, done):
     return tax["amount"] - taken["amount"], tax["taxable_amount"] - taken["taxable_amount"]
 
 
-def _taxes(store, invoice, invoice_line, net, done, completes):
-    """The credit's taxes: the line's rates on `net`, or, for the credit completing the line,
+def _taxes(rates, invoice_line, net, done, completes):
+    """The credit's taxes: the line's `rates` on `net`, or, for the credit completing the line,
     what is left of each of the line's taxes."""
     billed = {_tax_key(tax): tax for tax in invoice_line["taxes"]}
     if completes:
@@ -65,7 +65,7 @@ def _taxes(store, invoice, invoice_line, net, done, completes):
             amount, taxable = _left(tax, done)
             taxes.append({**tax, "amount": amount, "taxable_amount": taxable})
         return taxes
-    taxes = line_taxes(line_rates(store, invoice, invoice_line), net)
+    taxes = line_taxes(rates, net)
     for tax in taxes:
         if _tax_key(tax) in billed:  # several partial credits never take more than was billed
             tax["amount"] = min(tax["amount"], _left(billed[_tax_key(tax)], done)[0])
@@ -82,7 +82,7 @@ def line_amounts(store, invoice, invoice_line, credited, done, completes):
         "discount_amount": sum(d["amount"] for d in discounts),
         "discount_amounts": discounts,
         "tax_rates": [dict(rate) for rate in rates],
-        "taxes": _taxes(store, invoice, invoice_line, net, done, completes),
+        "taxes": _taxes(rates, invoice_line, net, done, completes),
     }
 
 

@@ -7,7 +7,7 @@ import time
 from sqlalchemy import BigInteger, bindparam, func, select, tuple_, update
 
 from invoicing.record.history import IS_OPEN
-from invoicing.record.statements import insert_into, like_prefix
+from invoicing.record.statements import insert_into, search_values
 from invoicing.record.tables import customers, invoices
 
 _CUSTOMER = select(customers).where(customers.c.email == bindparam("b_email"))
@@ -96,8 +96,7 @@ def list_customers(db, limit, q=None, after=None):
     if after is not None:
         values.update(b_created=after.created, b_email=after.email)
     if q:
-        prefix = like_prefix(q)
-        values.update(b_prefix=prefix, b_word="% " + prefix)
+        values.update(search_values(q))
     return db.execute(_page(after is not None, bool(q)), values).all()
 
 

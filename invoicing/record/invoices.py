@@ -13,8 +13,8 @@ from invoicing.record.statements import (
     Change,
     built_once,
     columns_only,
-    like_prefix,
     make_change,
+    search_values,
     skip_conflicts,
     stamp,
 )
@@ -199,7 +199,7 @@ STATUSES = ("draft", "open", "paid", "void", "uncollectible", "overdue")
 
 
 def search_terms(prefix, word):
-    """The conditions of a search (LIKE patterns, see `search_values`): a prefix
+    """The conditions of a search (LIKE patterns, see statements.search_values): a prefix
     (case-insensitive) of the invoice's number, the customer's email or any word of the
     customer's name."""
     return or_(
@@ -208,12 +208,6 @@ def search_terms(prefix, word):
         func.lower(invoices.c.customer_name).like(prefix, escape="\\"),
         func.lower(invoices.c.customer_name).like(word, escape="\\"),
     )
-
-
-def search_values(q):
-    """The values of `search_terms` for a search `q`: its prefix, and a word's."""
-    prefix = like_prefix(q)
-    return {"b_prefix": prefix, "b_word": "% " + prefix}
 
 
 _MOMENT = {"type_": BigInteger}

@@ -106,3 +106,10 @@ def like_prefix(text):
     case-folded: its own `%`, `_` and `\\` match only themselves."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
+
+
+def search_values(q):
+    """The values a search's statement binds for `q` (`b_prefix`, `b_word`): the LIKE patterns
+    of a value that begins with it, and of one with a word that does."""
+    prefix = like_prefix(q)
+    return {"b_prefix": prefix, "b_word": "% " + prefix}

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from invoicing import catalog
 from tests.helpers import sdk_client
-from tests.helpers.browser import Watched, assert_fits, needs_chromium, open_demo
+from tests.helpers.browser import PHONE, Watched, assert_fits, needs_chromium, open_demo
 
 pytestmark = needs_chromium
 # Stripe's amounts off are shown with a minus sign, not a hyphen.
@@ -19,7 +19,7 @@ MINUS = "\N{MINUS SIGN}"
 # What the line of the first test's invoice shows under its amount: 15% off $20.00, then
 # 8.5% of $17.00 ($1.445, which Stripe rounds half up).
 LINE_EXTRAS = [f"{MINUS}$3.00 discount", "$1.45 tax"]
-SIZES = pytest.mark.parametrize("width", [1100, 390], ids=["desktop", "phone"])
+SIZES = pytest.mark.parametrize("width", [1100, PHONE], ids=["desktop", "phone"])
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.helpers.browser import (
+    PHONE,
     assert_fits,
     badge,
     invoice_of,
@@ -22,7 +23,6 @@ from tests.helpers.browser import (
 )
 
 pytestmark = needs_chromium
-PHONE = 390
 AMOUNT = re.compile(r"^Amount \(")  # the dialog's amount, not a line's "or amount"
 
 

@@ -7,6 +7,8 @@ import requests
 from playwright.sync_api import expect
 
 from tests.helpers.browser import (
+    LONG_EMAIL,
+    PHONE,
     Watched,
     assert_fits,
     needs_chromium,
@@ -17,12 +19,10 @@ from tests.helpers.browser import (
 )
 
 pytestmark = needs_chromium
-PHONE = 390
 
 
 def test_crediting_on_a_phone_does_not_scroll_sideways(site, browser, tmp_path):
-    long_email = "accounts-payable.department.of.somewhere@subsidiary.example.com"
-    sent = send_by_api(site, long_email, quantity=250)
+    sent = send_by_api(site, LONG_EMAIL, quantity=250)
     phone = Watched(browser, tmp_path, width=PHONE)
     page = phone.page
     detail = open_detail(page, site, sent)

@@ -5,7 +5,7 @@ each outbox email's text."""
 
 from playwright.sync_api import expect
 
-from tests.helpers.browser import Watched, needs_chromium, open_demo, row, send_from_form
+from tests.helpers.browser import PHONE, Watched, needs_chromium, open_demo, row, send_from_form
 
 pytestmark = needs_chromium
 
@@ -53,7 +53,7 @@ _LINES_OF = """([element, text]) => {
 
 
 def test_the_number_in_a_title_stays_whole_on_a_phone(site, browser, tmp_path):
-    phone = Watched(browser, tmp_path, width=390)
+    phone = Watched(browser, tmp_path, width=PHONE)
     page = phone.page
     open_demo(page, site)
     number = send_from_form(page, "title@example.com")

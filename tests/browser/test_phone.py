@@ -6,6 +6,8 @@ import requests
 from playwright.sync_api import expect
 
 from tests.helpers.browser import (
+    LONG_EMAIL,
+    PHONE,
     Watched,
     assert_fits,
     make_overdue,
@@ -15,12 +17,10 @@ from tests.helpers.browser import (
 )
 
 pytestmark = needs_chromium
-PHONE = 390
 
 
 def test_no_page_scrolls_sideways_on_a_phone(site, browser, tmp_path):
-    long_email = "accounts-payable.department.of.somewhere@subsidiary.example.com"
-    late = send_by_api(site, long_email, quantity=250)
+    late = send_by_api(site, LONG_EMAIL, quantity=250)
     paid = send_by_api(site, "paid@example.com")
     open_one = send_by_api(site, "open@example.com")
     make_overdue(site, late, 120)

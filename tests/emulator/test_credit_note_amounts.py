@@ -35,6 +35,13 @@ def _sent(client, customer, lines, currency="usd", **extra):
     return client.v1.invoices.send_invoice(invoice.id)
 
 
+def _three_at_twenty_percent(client, customer, price):
+    """Three units of `price` (10.00) at a 20% exclusive rate, sent: 36.00 due."""
+    rate = _rate(client, 20)
+    lines = [{"pricing": {"price": price.id}, "quantity": 3}]
+    return _sent(client, customer, lines, default_tax_rates=[rate.id])
+
+
 def _credit(client, invoice, index=0, **by):
     line = {"type": "invoice_line_item", "invoice_line_item": invoice.lines.data[index].id}
     return client.v1.credit_notes.create({"invoice": invoice.id, "lines": [{**line, **by}]})
@@ -186,13 +193,7 @@ def test_part_of_a_line_credits_its_share_and_the_last_part_the_rest(client, cus
 
 
 def test_a_partial_quantity_lowers_what_remains_by_its_total(client, customer, price):
-    rate = _rate(client, 20)
-    invoice = _sent(
-        client,
-        customer,
-        [{"pricing": {"price": price.id}, "quantity": 3}],
-        default_tax_rates=[rate.id],
-    )
+    invoice = _three_at_twenty_percent(client, customer, price)
     note = _credit(client, invoice, quantity=2)
     assert (note.total, note.pre_payment_amount, note.type) == (2400, 2400, "pre_payment")
     after = client.v1.invoices.retrieve(invoice.id)
@@ -215,13 +216,7 @@ def test_a_taxed_line_credited_by_amount_credits_tax_on_that_amount(client, cust
 
 
 def test_a_paid_taxed_invoice_refunds_the_tax_with_the_line(emulator, client, customer, price):
-    rate = _rate(client, 20)
-    invoice = _sent(
-        client,
-        customer,
-        [{"pricing": {"price": price.id}, "quantity": 3}],
-        default_tax_rates=[rate.id],
-    )
+    invoice = _three_at_twenty_percent(client, customer, price)
     emulator.simulate_payment(invoice.id, "succeed")
     line = {"type": "invoice_line_item", "invoice_line_item": invoice.lines.data[0].id}
     asked = {"invoice": invoice.id, "lines": [{**line, "quantity": 1}]}

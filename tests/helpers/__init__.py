@@ -329,3 +329,13 @@ def reconcile(api):
     result = api.live.app.test_cli_runner().invoke(args=["reconcile"])
     assert result.exit_code == 0, result.output
     return result.output.strip().splitlines()[-1]
+
+
+def by_bucket(rows):
+    """{(currency, bucket): (what is owed, how many invoices)} of receivables' rows (currency,
+    bucket, owed, count), those of one bucket added up, buckets of no invoice left out."""
+    found = {}
+    for currency, bucket, owed, count in rows:
+        before = found.get((currency, bucket), (0, 0))
+        found[(currency, bucket)] = (before[0] + owed, before[1] + count)
+    return {key: value for key, value in found.items() if value[1]}

@@ -32,6 +32,9 @@ ARGS = [
 ]
 DAY = 86400
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A phone's width in CSS pixels, and an email long enough to push a page wider than it.
+PHONE = 390
+LONG_EMAIL = "accounts-payable.department.of.somewhere@subsidiary.example.com"
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select, update
 from invoicing.record import history, ledger, migrate
 from invoicing.record.database import make_engine
 from invoicing.record.tables import credit_notes, invoices, owed_changes, owed_days, payments
+from tests.helpers import by_bucket
 
 DAY = 86400
 T = 1_760_000_000
@@ -99,14 +100,6 @@ def _expected(db, moment):
     return found
 
 
-def _aging(rows):
-    found = {}
-    for currency, bucket, owed, count in rows:
-        before = found.get((currency, bucket), (0, 0))
-        found[(currency, bucket)] = (before[0] + owed, before[1] + count)
-    return {key: value for key, value in found.items() if value[1]}
-
-
 def _change(db, rng, count):
     choice = rng.randrange(9)
     invoice = invoices.c.id == f"in_{rng.randrange(count)}"
@@ -171,7 +164,7 @@ def test_what_was_owed_at_any_moment_follows_every_change(engine):
         with engine.connect() as db:
             for moment in _moments(rng, db):
                 expected = _expected(db, moment)
-                assert _aging(history.owed_by_bucket(db, moment)) == expected, moment
+                assert by_bucket(history.owed_by_bucket(db, moment)) == expected, moment
     with engine.connect() as db:
         assert any(_expected(db, moment) for moment in _moments(rng, db))
         kept = _kept(db)
@@ -191,11 +184,11 @@ def test_an_existing_database_fills_the_ledger_when_it_upgrades(database_url):
     moments = [T - 40 * DAY, T - 5 * DAY + 3, T]
     with engine.connect() as db:
         for moment in moments:
-            assert _aging(history.owed_by_bucket(db, moment)) == _expected(db, moment)
+            assert by_bucket(history.owed_by_bucket(db, moment)) == _expected(db, moment)
         assert any(_expected(db, moment) for moment in moments)
     with engine.begin() as db:  # and follows changes from then on
         db.execute(update(invoices).values(status="open", closed_at=None, finalized_at=T - DAY))
     with engine.connect() as db:
-        assert _aging(history.owed_by_bucket(db, T)) == _expected(db, T)
+        assert by_bucket(history.owed_by_bucket(db, T)) == _expected(db, T)
         assert sum(count for _, count in _expected(db, T).values()) == 60
     engine.dispose()

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from invoicing.record import history, migrate
 from invoicing.record.database import make_engine
 from invoicing.record.tables import invoices, open_amounts
+from tests.helpers import by_bucket
 
 DAY = 86400
 T = 1_760_000_000
@@ -68,14 +69,6 @@ def _change(db, rng, n):
         db.execute(update(invoices).where(target).values(email="x@example.com", amount_paid=1))
 
 
-def _aging(rows):
-    found = {}
-    for currency, bucket, owed, count in rows:
-        before = found.get((currency, bucket), (0, 0))
-        found[(currency, bucket)] = (before[0] + owed, before[1] + count)
-    return {key: value for key, value in found.items() if value[1]}
-
-
 def test_the_kept_sums_follow_every_change(engine):
     rng = random.Random(7)
     with engine.begin() as db:
@@ -100,8 +93,8 @@ def test_what_is_owed_now_equals_the_history_at_every_moment(engine):
     moments = [T, T + 1, T - 1, T + DAY // 2, T + 17 * DAY + 5, T + 45 * DAY, T - DAY]
     with engine.connect() as db:
         for moment in moments:
-            now = _aging(history.owed_now_by_bucket(db, moment))
-            assert now == _aging(history.owed_by_bucket(db, moment)), moment
+            now = by_bucket(history.owed_now_by_bucket(db, moment))
+            assert now == by_bucket(history.owed_by_bucket(db, moment)), moment
         assert now  # the moments had something owed
 
 
