@@ -91,6 +91,25 @@ SEARCH_INDEXES = {
 }
 
 
+# PostgreSQL plans a search from how many rows it expects each LIKE to match. With the default
+# 100 buckets of an email's histogram, a prefix matching fewer than 1% of the invoices is taken
+# for 1%, and the search walks the newest invoices instead of the email index: at a million
+# invoices, a prefix matching 0.2% of them read 46,000 rows (96 ms) where the index reads
+# 2,200 (2 ms). A thousand buckets tell prefixes apart down to 0.1%.
+SEARCH_STATISTICS = {("invoices", "email"): 1000}
+
+
+def search_statistics(connection):
+    """On PostgreSQL, the finer statistics the search is planned from (SEARCH_STATISTICS); the
+    next ANALYZE (autovacuum's, or the migration's) gathers them."""
+    if connection.dialect.name != "postgresql":
+        return
+    for (table, column), target in SEARCH_STATISTICS.items():
+        connection.exec_driver_sql(
+            f"ALTER TABLE {table} ALTER COLUMN {column} SET STATISTICS {target}"
+        )
+
+
 def before_tables(connection):
     """What the tables' indexes need first: pg_trgm on PostgreSQL (a trusted extension, which
     the database's owner may create)."""

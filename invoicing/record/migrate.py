@@ -75,6 +75,7 @@ def upgrade(engine, revision="head"):
             ddl.before_tables(connection)
             tables.metadata.create_all(connection)
             ddl.after_tables(connection)
+            ddl.search_statistics(connection)
             ledger.install(connection)
             command.stamp(config, "head")
         else:

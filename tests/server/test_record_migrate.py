@@ -4,7 +4,9 @@ agree."""
 
 import os
 import threading
+import uuid
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -123,3 +125,30 @@ def test_money_with_its_own_time_upgrades_a_database_in_place(database_url):
     assert tuple(row) == (2000, 0, 0, True)
     assert _differences(engine) == []
     engine.dispose()
+
+
+def _email_statistics(engine):
+    with engine.connect() as connection:
+        return connection.exec_driver_sql(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'invoices'::regclass AND attname = 'email'"
+        ).scalar()
+
+
+def test_postgresql_plans_the_search_from_finer_statistics_new_or_upgraded(postgres):
+    # 0014: a thousand buckets for the emails' histogram, whether the database is new or
+    # upgraded from 0013 (which had the default), so that a rare prefix reads the index.
+    fresh = make_engine(postgres.create_database(f"t_{uuid.uuid4().hex[:12]}"))
+    migrate.upgrade(fresh)
+    upgraded = make_engine(postgres.create_database(f"t_{uuid.uuid4().hex[:12]}"))
+    migrate.upgrade(upgraded, "0013")
+    before = _email_statistics(upgraded)
+    migrate.upgrade(upgraded)
+    assert before in (-1, None)  # the database's default (PostgreSQL 17 says NULL)
+    assert _email_statistics(fresh) == _email_statistics(upgraded) == 1000
+    assert _differences(upgraded) == []
+    with upgraded.begin() as connection:  # and back
+        command.downgrade(migrate._config(connection), "0013")
+    assert _email_statistics(upgraded) in (-1, None)
+    for engine in (fresh, upgraded):
+        engine.dispose()
