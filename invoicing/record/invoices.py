@@ -4,7 +4,7 @@
 import functools
 import time
 
-from sqlalchemy import BigInteger, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import BigInteger, bindparam, func, or_, select, tuple_, union, update
 
 from invoicing.errors import NotFoundError
 from invoicing.record.history import IS_OPEN, open_at_condition
@@ -199,45 +199,63 @@ STATUSES = ("draft", "open", "paid", "void", "uncollectible", "overdue")
 
 
 def search_terms(prefix, word):
-    """The conditions of a search (LIKE patterns, see statements.search_values): a prefix
-    (case-insensitive) of the invoice's number, the customer's email or any word of the
-    customer's name."""
-    return or_(
+    """The conditions of a search (LIKE patterns, see statements.search_values), one per way
+    of reading it: a prefix (case-insensitive) of the invoice's number, of the customer's
+    email, or of any word of the customer's name."""
+    name = func.lower(invoices.c.customer_name)
+    return (
         func.lower(invoices.c.number).like(prefix, escape="\\"),
         invoices.c.email.like(prefix, escape="\\"),
-        func.lower(invoices.c.customer_name).like(prefix, escape="\\"),
-        func.lower(invoices.c.customer_name).like(word, escape="\\"),
+        or_(name.like(prefix, escape="\\"), name.like(word, escape="\\")),
     )
 
 
 _MOMENT = {"type_": BigInteger}
+_NEWEST = (invoices.c.created.desc(), invoices.c.recorded.desc())
 
 
 @functools.cache
-def _page(changed, after, email, status, q):
+def _page(changed, after, email, status, q, apart):
     """A page's statement, for one shape of its filters (each a flag, `status` None, "overdue"
     or "one"), built once with its values given at execution (`list_invoices`): building it and
-    working out its cache key cost more than a page's query does."""
-    query = select(invoices).limit(bindparam("b_limit"))
-    if not changed:
-        query = query.order_by(invoices.c.created.desc(), invoices.c.recorded.desc())
-        if after:
-            # A row comparison, which both databases answer from the (created, recorded) index.
-            position = tuple_(invoices.c.created, invoices.c.recorded)
-            bound = tuple_(bindparam("b_created", **_MOMENT), bindparam("b_recorded", **_MOMENT))
-            query = query.where(position < bound)
-    else:
-        since = bindparam("b_since", **_MOMENT)
-        query = query.where(invoices.c.changed > since).order_by(invoices.c.changed, invoices.c.id)
+    working out its cache key cost more than a page's query does. `apart`: a search's terms
+    each read apart (PostgreSQL), see `_matching`."""
+    filters = []
+    if after:
+        # A row comparison, which both databases answer from the (created, recorded) index.
+        position = tuple_(invoices.c.created, invoices.c.recorded)
+        bound = tuple_(bindparam("b_created", **_MOMENT), bindparam("b_recorded", **_MOMENT))
+        filters.append(position < bound)
+    if changed:
+        filters.append(invoices.c.changed > bindparam("b_since", **_MOMENT))
     if email:
-        query = query.where(invoices.c.email == bindparam("b_email"))
+        filters.append(invoices.c.email == bindparam("b_email"))
     if status == "overdue":
-        query = query.where(IS_OPEN, invoices.c.due_date < bindparam("b_now", **_MOMENT))
+        filters.extend((IS_OPEN, invoices.c.due_date < bindparam("b_now", **_MOMENT)))
     elif status:
-        query = query.where(invoices.c.status == bindparam("b_status"))
-    if q:
-        query = query.where(search_terms(bindparam("b_prefix"), bindparam("b_word")))
-    return query
+        filters.append(invoices.c.status == bindparam("b_status"))
+    terms = search_terms(bindparam("b_prefix"), bindparam("b_word")) if q else ()
+    if apart:
+        filters, terms = [invoices.c.id.in_(_matching(filters, terms))], ()
+    elif terms:
+        filters.append(or_(*terms))
+    query = select(invoices).where(*filters).limit(bindparam("b_limit"))
+    if changed:
+        return query.order_by(invoices.c.changed, invoices.c.id)
+    return query.order_by(*_NEWEST)
+
+
+def _matching(filters, terms):
+    """The ids of the newest page of invoices that match each search term, apart, together:
+    PostgreSQL then reads each from its own index or from the newest invoices, whichever its
+    statistics say is cheaper for that term, where one condition over all of them is read in
+    one way for all (from the newest invoices, when any term is common, testing every term on
+    each)."""
+    limit = bindparam("b_limit")
+    return union(
+        *(select(invoices.c.id).where(*filters, term).order_by(*_NEWEST).limit(limit)
+          for term in terms)
+    )  # fmt: skip
 
 
 def list_invoices(db, email=None, since=None, status=None, limit=100, q=None, after=None):
@@ -260,7 +278,9 @@ def list_invoices(db, email=None, since=None, status=None, limit=100, q=None, af
     if q:
         values.update(search_values(q))
     shape = "overdue" if status == "overdue" else "one" if status else None
-    query = _page(since is not None, after is not None, bool(email), shape, bool(q))
+    # Apart only in the newest-first order: changes since a cursor are few.
+    apart = bool(q) and since is None and db.dialect.name == "postgresql"
+    query = _page(since is not None, after is not None, bool(email), shape, bool(q), apart)
     return db.execute(query, values).all()
 
 
