@@ -1,9 +1,10 @@
 """What tables.py cannot declare: PostgreSQL's indexes for the search (a prefix of a number or
-an email, and a word of a name through pg_trgm), which SQLite cannot have, and the triggers
-through which the database keeps `open_amounts` (what the open invoices owe per currency and
-day of due date) equal to the invoices, whatever statement changes them.
+an email, and a word of a name through pg_trgm) and the statistics it is planned from, which
+SQLite cannot have, and the triggers through which the database keeps `open_amounts` (what the
+open invoices owe per currency and day of due date) equal to the invoices, whatever statement
+changes them.
 
-Run by the migration that brought them (0010) and when an empty database is made from
+Run by the migrations that brought them (0010, 0014) and when an empty database is made from
 tables.py (migrate.py). A change here needs a new migration that applies it.
 """
 
