@@ -1,5 +1,7 @@
-"""What the benchmarks share: a server with its emulator on free ports, and statistics."""
+"""What the benchmarks share: a server with its emulator on free ports, statistics, and what
+wrk's Lua scripts print."""
 
+import json
 import os
 import shutil
 import statistics
@@ -44,3 +46,9 @@ def summary(seconds):
     ordered = sorted(seconds)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return statistics.median(ordered), p95
+
+
+def wrk_result(output):
+    """The JSON of the `RESULT ` line a bench/wrk_*.lua script prints at its end."""
+    line = next(x for x in output.splitlines() if x.startswith("RESULT "))
+    return json.loads(line[len("RESULT ") :])

@@ -28,6 +28,7 @@ import stripe
 
 from bench import webhook_events
 from bench.gunicorn_run import ROOT, Gunicorn, _cpu_seconds
+from bench.harness import wrk_result
 
 LUA = os.path.join(ROOT, "bench", "wrk_invoices.lua")
 KEY = "sk_test_bench_invoices_0000"
@@ -70,8 +71,7 @@ def run(emulator, price, folder, seconds, connections, cwd=ROOT):
             raise RuntimeError(f"workers replaced during the run (see {folder}/gunicorn.log)")
     finally:
         server.stop()
-    line = next(x for x in output.splitlines() if x.startswith("RESULT "))
-    result = json.loads(line[len("RESULT ") :])
+    result = wrk_result(output)
     ok = max(result["ok"], 1)
     result["in_flight"] = result["sent"] - result["answered"]
     result.update(

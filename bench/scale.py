@@ -11,7 +11,6 @@ so that the load itself takes little of the CPU the server and its database shar
 """
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -23,6 +22,7 @@ import requests
 from sqlalchemy import insert
 
 from bench.gunicorn_run import Gunicorn
+from bench.harness import wrk_result
 from invoicing.record import ledger, migrate, tables
 from invoicing.record.database import make_engine
 from stripe_emulator import serve
@@ -117,8 +117,7 @@ def percentiles(url, seconds):
     assert answer.status_code == 200, (url, answer.status_code, answer.text[:200])
     command = ["wrk", "-t1", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "30s", "-s", LUA, url]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(x for x in output.splitlines() if x.startswith("RESULT "))
-    result = json.loads(line[len("RESULT ") :])
+    result = wrk_result(output)
     assert result["requests"] and not result["bad_status"] + result["socket_errors"], (url, result)
     return result["p50_us"] / 1000, result["p99_us"] / 1000
 

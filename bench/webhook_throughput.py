@@ -20,7 +20,6 @@ Every 2xx must be stored (for the targets that store).
 """
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -29,6 +28,7 @@ import tempfile
 
 from bench import djstripe_site, webhook_events
 from bench.gunicorn_run import ROOT, Gunicorn, deployed_settings
+from bench.harness import wrk_result
 
 LUA = os.path.join(ROOT, "bench", "wrk_events.lua")
 BARE_FLASK = "bare Flask, verify only"
@@ -58,8 +58,7 @@ def wrk(url, path, events, seconds, connections, threads=2):
         "-s", LUA, url, "--", events, str(threads), path,
     ]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(x for x in output.splitlines() if x.startswith("RESULT "))
-    result = json.loads(line[len("RESULT ") :])
+    result = wrk_result(output)
     # Sent but unanswered when wrk stopped: the server finishes (and stores) them all the same.
     result["in_flight"] = result["sent"] - result["answered"]
     result["rate"] = result["answered"] / (result["duration_us"] / 1e6)

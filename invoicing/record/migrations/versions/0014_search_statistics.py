@@ -22,7 +22,7 @@ def upgrade():
     connection = op.get_bind()
     ddl.search_statistics(connection)
     if connection.dialect.name == "postgresql":
-        for table, _ in ddl.SEARCH_STATISTICS:
+        for table in {table for table, _ in ddl.SEARCH_STATISTICS}:
             connection.exec_driver_sql(f"ANALYZE {table}")
 
 
