@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from invoicing.record import migrate
+from invoicing.record.database import make_engine
 from stripe_emulator import Emulator
 from tests.helpers import HOOK_SECRET, Receiver, sdk_client, serve_api
 from tests.helpers.browser import Watched, chromium, running_site
@@ -56,11 +58,36 @@ def postgres():
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    """Each storage test runs on SQLite and on PostgreSQL."""
+    """Each storage test runs on SQLite and on PostgreSQL, on an empty database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'invoicing.db'}"
     postgres = request.getfixturevalue("postgres")
     return postgres.create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated(postgres):
+    """The name of a PostgreSQL database that the server's own upgrade brought from empty to
+    the newest migration, once per test process, for copies (see upgraded_url)."""
+    url = postgres.create_database("migrated")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return "migrated"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def upgraded_url(request, tmp_path):
+    """The database of a storage test whose server (or engine) upgrades it first, on SQLite
+    and on PostgreSQL: on SQLite an empty file, which it upgrades from empty; on PostgreSQL a
+    copy of postgres_migrated, which it finds at the newest migration. What PostgreSQL's
+    upgrade from empty did is the same in the copy; the upgrade itself, on an empty database
+    at a server's start and from older revisions, is what database_url's tests check."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'invoicing.db'}"
+    template = request.getfixturevalue("postgres_migrated")
+    postgres = request.getfixturevalue("postgres")
+    return postgres.create_database(f"t_{uuid.uuid4().hex[:12]}", template=template)
 
 
 @pytest.fixture
@@ -70,9 +97,9 @@ def sqlite_url(tmp_path):
 
 
 @pytest.fixture
-def api(emulator, database_url):
+def api(emulator, upgraded_url):
     """The server on SQLite and on PostgreSQL, wired to the emulator."""
-    yield from serve_api(emulator, database_url)
+    yield from serve_api(emulator, upgraded_url)
 
 
 @pytest.fixture
@@ -82,10 +109,10 @@ def sqlite_api(emulator, sqlite_url):
 
 
 @pytest.fixture
-def hook(emulator, database_url):
+def hook(emulator, upgraded_url):
     """The server on SQLite and on PostgreSQL with a known webhook secret (HOOK_SECRET): the
     emulator delivers nothing to it, so the record moves only by what the test posts."""
-    yield from serve_api(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[HOOK_SECRET])
+    yield from serve_api(emulator, upgraded_url, STRIPE_WEBHOOK_SECRETS=[HOOK_SECRET])
 
 
 @pytest.fixture
@@ -94,9 +121,10 @@ def sqlite_hook(emulator, sqlite_url):
     yield from serve_api(emulator, sqlite_url, STRIPE_WEBHOOK_SECRETS=[HOOK_SECRET])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """One Chromium for a browser test module."""
+    """One Chromium for each test process: every test opens its own context (Watched,
+    browser_page), so no page, cookie or storage passes from one test to another."""
     with chromium() as launched:
         yield launched
 

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,7 +16,7 @@ import stripe
 from invoicing import stripe_catalog
 from invoicing.web.apidoc import DESCRIPTION_FILE
 from stripe_emulator import WSGIClient, sign
-from tests.helpers.serving import LiveServer
+from tests.helpers.serving import LiveServer, serve_in_thread
 
 
 def generate_header(payload, secret, timestamp=None):
@@ -72,7 +71,7 @@ class Receiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_port}/webhook"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        serve_in_thread(self._server)
 
     def events(self):
         """The JSON bodies received so far."""

@@ -64,11 +64,13 @@ class Postgres:
         """The SQLAlchemy URL of one database."""
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name):
-        """A new empty database; return its SQLAlchemy URL."""
+    def create_database(self, name, template=None):
+        """A new database, empty or a copy of the database `template` (which nobody may be
+        connected to); return its SQLAlchemy URL."""
         dsn = f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
     def stop(self):

@@ -5,6 +5,17 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+# How often a server thread looks for a request to stop: stop() waits up to this long
+# (socketserver's default of 0.5 s, at every test's teardown, added minutes to the suite).
+POLL_SECONDS = 0.05
+
+
+def serve_in_thread(server):
+    """Run `server.serve_forever` in a daemon thread, stoppable within POLL_SECONDS."""
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+    ).start()
+
 
 def free_port():
     """A TCP port nothing listens on right now."""
@@ -30,7 +41,7 @@ class LiveServer:
             "127.0.0.1", 0, self._dispatch, threaded=True, request_handler=QuietHandler
         )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        serve_in_thread(self._server)
 
     def _dispatch(self, environ, start_response):
         return self.app(environ, start_response)

@@ -14,10 +14,10 @@ def test_mode(emulator, sqlite_url):
 
 
 @pytest.fixture
-def engine(database_url):
+def engine(upgraded_url):
     """The local database alone, no server: on SQLite and on PostgreSQL, made by the server's
     own make_engine and brought to the newest migration."""
-    made = make_engine(database_url)
+    made = make_engine(upgraded_url)
     migrate.upgrade(made)
     yield made
     made.dispose()

@@ -117,6 +117,24 @@ def test_test_keys_without_a_webhook_secret_warn_at_start_in_one_line(emulator, 
     assert not [r for r in caplog.records if "STRIPE_WEBHOOK_SECRET" in r.getMessage()]
 
 
+# The server's reconciliation thread until it has logged two failed passes, the first and a
+# retry (at most 8 s), then a normal exit: each failure's line is written before it counts.
+_TWO_FAILED_PASSES = """
+import logging, threading, time
+import server
+failed = threading.Semaphore(0)
+class Failures(logging.Handler):
+    def emit(self, record):
+        if record.getMessage().startswith("reconciliation failed"):
+            failed.release()
+server.app.logger.addHandler(Failures())
+server.reconciler.start(server.app)
+deadline = time.monotonic() + 8
+for _ in range(2):
+    failed.acquire(timeout=max(0, deadline - time.monotonic()))
+"""
+
+
 def test_the_background_reconciliation_logs_an_unreachable_stripe_in_one_line(tmp_path):
     env = clean_env(
         tmp_path, RECONCILE_SECONDS="1", STRIPE_SECRET_KEY="sk_test_51FakeSecretKeyForTests",
@@ -131,8 +149,7 @@ def test_the_background_reconciliation_logs_an_unreachable_stripe_in_one_line(tm
                                      "amount_paid": 0, "currency": "usd", "lines": [],
                                      "created": int(time.time())})  # fmt: skip
     engine.dispose()
-    script = "import server, time; server.reconciler.start(server.app); time.sleep(8)"
-    ran = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+    ran = subprocess.run([sys.executable, "-c", _TWO_FAILED_PASSES], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     failed = [line for line in ran.stdout.splitlines() if "reconciliation failed" in line]
     assert failed, ran.stdout + ran.stderr

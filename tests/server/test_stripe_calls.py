@@ -4,7 +4,6 @@ database connection."""
 
 import json
 import logging
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +14,7 @@ import pytest
 from invoicing import stripe_calls
 from stripe_emulator import WSGIClient
 from tests.helpers import HOOK_SECRET, post_signed, served
+from tests.helpers.serving import serve_in_thread
 
 KEY = "sk_test_client_0123456789"
 
@@ -43,7 +43,7 @@ def recorders():
     for _ in range(2):
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
         server.seen, server.delay = [], 0
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        serve_in_thread(server)
         servers.append(server)
     yield servers
     for server in servers:

@@ -14,9 +14,9 @@ NEW_SECRET = "whsec_new_secret_0123456789"
 
 
 @pytest.fixture
-def hook(emulator, database_url):
+def hook(emulator, upgraded_url):
     """A server with two configured secrets (a roll) and no emulator deliveries."""
-    yield from serve_api(emulator, database_url, STRIPE_WEBHOOK_SECRETS=[OLD_SECRET, NEW_SECRET])
+    yield from serve_api(emulator, upgraded_url, STRIPE_WEBHOOK_SECRETS=[OLD_SECRET, NEW_SECRET])
 
 
 def stored_events(api):
