@@ -162,6 +162,8 @@ def test_a_delayed_payments_refund_waits_then_succeeds(sqlite_api, emulator):
     sent = sqlite_api.send("bank-refund@example.com").json()
     emulator.simulate_payment(sent["id"], "delayed")
     sqlite_api.wait(sent["id"], status="paid")
+    # Long enough that the refund is still pending when the credit note's answer is read.
+    emulator.processing_seconds = 2
     answer = credit(sqlite_api, sent["id"], {"amount": 2000})
     assert answer.status_code == 201, answer.text
     assert sqlite_api.invoice(sent["id"])["refunds"][0]["status"] == "pending"
