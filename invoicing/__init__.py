@@ -22,6 +22,7 @@ from invoicing.web import (
     guards,
     health,
     invoices,
+    json_answers,
     logs,
     pages,
     pay,
@@ -57,6 +58,7 @@ def app_or_exit():
 def create_app(test_config=None):
     """Build the app; `test_config` (a mapping) overrides the environment, as tests do."""
     app = Flask(__name__, root_path=ROOT, instance_relative_config=True)
+    app.json = json_answers.AnswerJSON(app)
     config.load_env()
     app.config.from_mapping(config.from_environ())
     if test_config:

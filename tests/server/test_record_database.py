@@ -2,9 +2,9 @@
 rule for transactions: a unit of work commits at its end and rolls back on an error."""
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from invoicing.record import database, migrate, settings
+from invoicing.record import database, migrate, settings, tables
 from invoicing.record.database import make_engine
 
 
@@ -36,3 +36,23 @@ def test_the_newest_migration_is_where_a_new_database_starts(database_url):
         assert migrate.current(engine) == migrate.head()
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "stored, value",
+    [
+        ('[{"price": "price_x", "amount": 2000, "description": "Zo\\u00eb"}]',
+         [{"price": "price_x", "amount": 2000, "description": "Zoë"}]),
+        # orjson refuses a lone surrogate's escape; the standard library reads it.
+        ('{"text": "\\ud800"}', {"text": "\ud800"}),
+    ],
+)  # fmt: skip
+def test_a_json_column_reads_back_what_was_written(engine, stored, value):
+    with database.begin(engine) as db:
+        db.execute(
+            text("INSERT INTO sends (id, state, customer, request, created, touched) "
+                 "VALUES ('send_json', 'pending', 'cus_json', :stored, 0, 0)"),
+            {"stored": stored},
+        )  # fmt: skip
+    with database.connect(engine) as db:
+        assert db.execute(select(tables.sends.c.request)).scalar() == value
