@@ -138,7 +138,8 @@ def _scale_section(at_scale):
 `python -m bench.scale`: the record filled by SQL (a fifth of the invoices open, each paid one
 with its payment, 5,000 customers; then `VACUUM ANALYZE` on PostgreSQL and `ANALYZE` on
 SQLite, as a live database's autovacuum would have), then each page route for 5 s from wrk's 8
-concurrent connections under gunicorn (2 workers), and the invoice export streamed whole; each
+concurrent connections under gunicorn (2 workers), after a second of the same load unmeasured
+(so that both workers have run the route), and the invoice export streamed whole; each
 beside the same at 1,000 invoices. Targets on PostgreSQL at 1,000,000 invoices: every page
 route p99 ≤ 50 ms and within twice its figure at 1,000, receivables a year ago ≤ 250 ms,
 export ≥ 20,000 rows/s with peak memory within 20 MiB of the 1,000-invoice run.
