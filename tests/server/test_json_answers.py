@@ -31,8 +31,8 @@ def test_an_answer_is_the_document_flasks_encoder_writes(sqlite_api):
         body = ours.get_data(as_text=True)
         assert body.endswith("\n") and "\n" not in body[:-1]
         # The same document (Flask escapes non-ASCII, orjson writes it as UTF-8): equal
-        # values, and the keys in the same order. (Infinity, which no answer holds, orjson writes as
-        # null where Flask writes a word that is not JSON.)
+        # values, and the keys in the same order. (Infinity, which no answer holds, orjson
+        # writes as null where Flask writes a word that is not JSON.)
         assert json.loads(body) == json.loads(theirs.get_data(as_text=True))
         assert json.dumps(json.loads(body)) == json.dumps(json.loads(theirs.get_data()))
 
