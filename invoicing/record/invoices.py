@@ -225,12 +225,12 @@ _NEWEST = (invoices.c.created.desc(), invoices.c.recorded.desc())
 
 
 @functools.cache
-def _page(changed, after, email, status, q, apart, dialect):
+def _page(changed, after, email, status, q, dialect):
     """A page's statement, for one shape of its filters (each a flag, `status` None, "overdue"
     or "one") and one database (`dialect`'s name), built once with its values given at
     execution (`list_invoices`): building it and working out its cache key cost more than a
-    page's query does. `apart`: a search's terms each read apart (PostgreSQL), see
-    `_matching`."""
+    page's query does. On PostgreSQL a search's terms are each read apart (`_matching`), in
+    the newest-first order only: changes since a cursor are few."""
     filters = []
     if after:
         # A row comparison, which both databases answer from the (created, recorded) index.
@@ -253,7 +253,7 @@ def _page(changed, after, email, status, q, apart, dialect):
     elif status:
         filters.append(invoices.c.status == bindparam("b_status"))
     terms = search_terms(bindparam("b_prefix"), bindparam("b_word")) if q else ()
-    if apart:
+    if q and not changed and dialect == "postgresql":
         filters, terms = [invoices.c.id.in_(_matching(filters, terms))], ()
     elif terms:
         filters.append(or_(*terms))
@@ -296,10 +296,9 @@ def list_invoices(db, email=None, since=None, status=None, limit=100, q=None, af
     if q:
         values.update(search_values(q))
     shape = "overdue" if status == "overdue" else "one" if status else None
-    # Apart only in the newest-first order: changes since a cursor are few.
-    dialect = db.dialect.name
-    apart = bool(q) and since is None and dialect == "postgresql"
-    query = _page(since is not None, after is not None, bool(email), shape, bool(q), apart, dialect)
+    query = _page(
+        since is not None, after is not None, bool(email), shape, bool(q), db.dialect.name
+    )
     return db.execute(query, values).all()
 
 
