@@ -6,6 +6,7 @@ import time
 
 from sqlalchemy import (
     BigInteger,
+    and_,
     bindparam,
     func,
     literal_column,
@@ -17,6 +18,7 @@ from sqlalchemy import (
 )
 
 from invoicing.errors import NotFoundError
+from invoicing.record.ddl import EMAIL_HEAD
 from invoicing.record.history import IS_OPEN, open_at_condition
 from invoicing.record.snapshots import MIRRORED, changes_of, is_stripe_id
 from invoicing.record.statements import (
@@ -208,14 +210,21 @@ def require_invoice(db, invoice_id):
 STATUSES = ("draft", "open", "paid", "void", "uncollectible", "overdue")
 
 
-def search_terms(prefix, word):
+def search_terms(prefix, word, head=None):
     """The conditions of a search (LIKE patterns, see statements.search_values), one per way
     of reading it: a prefix (case-insensitive) of the invoice's number, of the customer's
-    email, or of any word of the customer's name."""
+    email, or of any word of the customer's name. With `head` (the search's first EMAIL_HEAD
+    characters, for a search that long), the email's are compared first, as PostgreSQL's
+    index of them holds them (ddl.SEARCH_INDEXES)."""
     name = func.lower(invoices.c.customer_name)
+    email = invoices.c.email.like(prefix, escape="\\")
+    if head is not None:
+        # Written as the index is, constants and all, so that PostgreSQL matches the two.
+        first = func.substr(invoices.c.email, literal_column("1"), literal_column(str(EMAIL_HEAD)))
+        email = and_(first == head, email)
     return (
         func.lower(invoices.c.number).like(prefix, escape="\\"),
-        invoices.c.email.like(prefix, escape="\\"),
+        email,
         or_(name.like(prefix, escape="\\"), name.like(word, escape="\\")),
     )
 
@@ -227,10 +236,11 @@ _NEWEST = (invoices.c.created.desc(), invoices.c.recorded.desc())
 @functools.cache
 def _page(changed, after, email, status, q, dialect):
     """A page's statement, for one shape of its filters (each a flag, `status` None, "overdue"
-    or "one") and one database (`dialect`'s name), built once with its values given at
-    execution (`list_invoices`): building it and working out its cache key cost more than a
-    page's query does. On PostgreSQL a search's terms are each read apart (`_matching`), in
-    the newest-first order only: changes since a cursor are few."""
+    or "one", `q` None, "short" or "long": EMAIL_HEAD characters or more) and one database
+    (`dialect`'s name), built once with its values given at execution (`list_invoices`):
+    building it and working out its cache key cost more than a page's query does. On
+    PostgreSQL a search's terms are each read apart (`_matching`), in the newest-first order
+    only: changes since a cursor are few."""
     filters = []
     if after:
         # A row comparison, which both databases answer from the (created, recorded) index.
@@ -252,8 +262,10 @@ def _page(changed, after, email, status, q, dialect):
         filters.extend((IS_OPEN, due < bindparam("b_now", **_MOMENT)))
     elif status:
         filters.append(invoices.c.status == bindparam("b_status"))
-    terms = search_terms(bindparam("b_prefix"), bindparam("b_word")) if q else ()
-    if q and not changed and dialect == "postgresql":
+    apart = q and not changed and dialect == "postgresql"
+    head = bindparam("b_head") if apart and q == "long" else None
+    terms = search_terms(bindparam("b_prefix"), bindparam("b_word"), head) if q else ()
+    if apart:
         filters, terms = [invoices.c.id.in_(_matching(filters, terms))], ()
     elif terms:
         filters.append(or_(*terms))
@@ -293,12 +305,14 @@ def list_invoices(db, email=None, since=None, status=None, limit=100, q=None, af
         values["b_now"] = int(time.time())
     elif status:
         values["b_status"] = status
+    search = None
     if q:
         values.update(search_values(q))
+        head = q.lower()[:EMAIL_HEAD]
+        search = "long" if len(head) == EMAIL_HEAD else "short"
+        values["b_head"] = head  # bound only where the statement compares it (`_page`)
     shape = "overdue" if status == "overdue" else "one" if status else None
-    query = _page(
-        since is not None, after is not None, bool(email), shape, bool(q), db.dialect.name
-    )
+    query = _page(since is not None, after is not None, bool(email), shape, search, db.dialect.name)
     return db.execute(query, values).all()
 
 

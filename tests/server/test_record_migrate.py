@@ -157,30 +157,34 @@ def test_postgresql_plans_the_search_from_finer_statistics_new_or_upgraded(postg
 def _search_indexes(engine):
     with engine.connect() as connection:
         rows = connection.exec_driver_sql(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'invoices' "
-            "AND indexname IN ('ix_invoices_email_prefix', 'ix_invoices_newest_emails')"
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'invoices' AND "
+            "indexname IN ('ix_invoices_email_prefix', 'ix_invoices_newest_emails', "
+            "'ix_invoices_email_heads')"
         )
         return {name: definition.split(" USING ")[1] for name, definition in rows}
 
 
 def test_postgresql_reads_the_search_email_term_from_indexes_new_or_upgraded(postgres):
     # 0015: the email index carries each invoice's moment and id, and the newest invoices'
-    # emails have an index of their own, on a new database and on one at 0014 (made here by
-    # 0015's downgrade: 0010 makes the search's indexes as ddl.py has them now).
-    old = {"ix_invoices_email_prefix": "btree (email text_pattern_ops)"}
-    new = {
-        "ix_invoices_email_prefix": (
-            "btree (email text_pattern_ops) INCLUDE (created, recorded, id)"
-        ),
-        "ix_invoices_newest_emails": "btree (created, recorded) INCLUDE (email, id)",
+    # emails have an index of their own; 0016 replaces that one with an index of the emails'
+    # first three characters, newest first. On a new database, and on one at 0014 (made here
+    # by the downgrades: 0010 makes the search's indexes as ddl.py has them now).
+    at_0014 = {"ix_invoices_email_prefix": "btree (email text_pattern_ops)"}
+    email = {
+        "ix_invoices_email_prefix": "btree (email text_pattern_ops) INCLUDE (created, recorded, id)"
     }
+    newest = "btree (created, recorded) INCLUDE (email, id)"
+    at_0015 = {**email, "ix_invoices_newest_emails": newest}
+    heads = "btree (substr((email)::text, 1, 3), created, recorded) INCLUDE (email, id)"
+    at_head = {**email, "ix_invoices_email_heads": heads}
     engine = make_engine(postgres.create_database(f"t_{uuid.uuid4().hex[:12]}"))
     migrate.upgrade(engine)
-    assert _search_indexes(engine) == new
-    with engine.begin() as connection:
-        command.downgrade(migrate._config(connection), "0014")
-    assert _search_indexes(engine) == old
+    assert _search_indexes(engine) == at_head
+    for revision, expected in (("0015", at_0015), ("0014", at_0014)):
+        with engine.begin() as connection:
+            command.downgrade(migrate._config(connection), revision)
+        assert _search_indexes(engine) == expected
     migrate.upgrade(engine)
-    assert _search_indexes(engine) == new
+    assert _search_indexes(engine) == at_head
     assert _differences(engine) == []
     engine.dispose()

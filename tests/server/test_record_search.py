@@ -9,6 +9,7 @@ import pytest
 
 from invoicing.record import invoices, migrate
 from invoicing.record.database import make_engine
+from invoicing.record.statements import search_values
 
 T = 1_760_000_000
 NAMES = ("Ada Lovelace", "ADA Byron", "Grace Hopper", "Jo O'Neil_5", "Ana 100% Real", None)
@@ -54,8 +55,12 @@ def _page(engine, after=None, **filters):
         return [row.id for row in invoices.list_invoices(db, after=row, **filters)]
 
 
+# Of three characters or more (EMAIL_HEAD), an email's first three are compared as they are:
+# "g_h@", "ana%@" and "ada@example.com" find emails whose heads hold `_` and `%`, and a whole
+# email.
 QUERIES = ("ada", "ADA-00", "a", "g", "g_", "ana%", "100%", "o'neil_5", "lovelace", "real",
-           "byron", "ada@", "in", "inv-01", "zz", "%", "_")  # fmt: skip
+           "byron", "ada@", "in", "inv-01", "zz", "%", "_", "g_h@", "ana%@", "ada@example.com",
+           "zed@example.co", "ad")  # fmt: skip
 
 
 @pytest.mark.parametrize("q", QUERIES)
@@ -72,3 +77,18 @@ def test_each_term_read_apart_finds_what_one_condition_over_all_finds(engines, q
         assert _page(postgresql, q=q, **shape) == expected, shape
         found_any = found_any or bool(expected)
     assert found_any != (q in ("zz", "%", "_"))  # these begin nothing here
+
+
+def test_a_search_of_three_characters_can_read_the_emails_heads_index(engines):
+    # The statement's `substr(email, 1, 3)` must be the index's own expression, constants
+    # and all (ddl.SEARCH_INDEXES), or PostgreSQL cannot read the index for it: with the
+    # table's own reads priced out, the email term is read from that index.
+    postgresql = engines[0]
+    statement = invoices._page(False, False, False, None, "long", "postgresql")
+    compiled = statement.compile(dialect=postgresql.dialect)
+    values = {**compiled.params, **search_values("ada@"), "b_head": "ada", "b_limit": 101}
+    with postgresql.connect() as db:
+        for setting in ("enable_seqscan", "enable_sort", "enable_bitmapscan"):
+            db.exec_driver_sql(f"SET LOCAL {setting} = off")
+        plan = "\n".join(row[0] for row in db.exec_driver_sql(f"EXPLAIN {compiled}", values))
+    assert "ix_invoices_email_heads" in plan, plan

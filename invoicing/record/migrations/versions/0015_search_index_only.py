@@ -9,14 +9,17 @@ Create Date: 2026-12-07
 
 from alembic import op
 
-from invoicing.record import ddl
-
 revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
 
 _EMAIL, _NEWEST = "ix_invoices_email_prefix", "ix_invoices_newest_emails"
+# As this revision made them (0016 replaces the second).
+_TARGETS = {
+    _EMAIL: "invoices (email text_pattern_ops) INCLUDE (created, recorded, id)",
+    _NEWEST: "invoices (created, recorded) INCLUDE (email, id)",
+}
 
 
 def upgrade():
@@ -24,8 +27,7 @@ def upgrade():
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {_EMAIL}")
-        for name in (_EMAIL, _NEWEST):
-            target = ddl.SEARCH_INDEXES[name]
+        for name, target in _TARGETS.items():
             connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
 
 
