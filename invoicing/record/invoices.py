@@ -213,9 +213,9 @@ STATUSES = ("draft", "open", "paid", "void", "uncollectible", "overdue")
 def search_terms(prefix, word, head=None):
     """The conditions of a search (LIKE patterns, see statements.search_values), one per way
     of reading it: a prefix (case-insensitive) of the invoice's number, of the customer's
-    email, or of any word of the customer's name. With `head` (the search's first EMAIL_HEAD
-    characters, for a search that long), the email's are compared first, as PostgreSQL's
-    index of them holds them (ddl.SEARCH_INDEXES)."""
+    email, or of any word of the customer's name. With `head` (a search's first EMAIL_HEAD
+    characters, for one that long), the email's term also compares the email's first
+    characters with it: the key of PostgreSQL's index of them (ddl.SEARCH_INDEXES)."""
     name = func.lower(invoices.c.customer_name)
     email = invoices.c.email.like(prefix, escape="\\")
     if head is not None:
