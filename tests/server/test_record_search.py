@@ -55,9 +55,9 @@ def _page(engine, after=None, **filters):
         return [row.id for row in invoices.list_invoices(db, after=row, **filters)]
 
 
-# Of three characters or more (EMAIL_HEAD), an email's first three are compared as they are:
-# "g_h@", "ana%@" and "ada@example.com" find emails whose heads hold `_` and `%`, and a whole
-# email.
+# A search of three characters or more (EMAIL_HEAD) compares the email's first three as they
+# are, not as a pattern: "g_h@" finds an email whose first three hold `_`, "ana%@" one with `%`
+# right after them, "ada@example.com" a whole email.
 QUERIES = ("ada", "ADA-00", "a", "g", "g_", "ana%", "100%", "o'neil_5", "lovelace", "real",
            "byron", "ada@", "in", "inv-01", "zz", "%", "_", "g_h@", "ana%@", "ada@example.com",
            "zed@example.co", "ad")  # fmt: skip
