@@ -1,4 +1,4 @@
-"""The search's email term, for a prefix of ddl.EMAIL_HEAD characters or more, read on
+"""The search's email term, for a prefix of three characters or more (ddl.EMAIL_HEAD), read on
 PostgreSQL from an index of the emails' first characters, newest first, where 0015's index of
 the newest invoices' emails was walked until a page matched; the index's statistics gathered
 at once.
@@ -10,14 +10,17 @@ Create Date: 2026-12-07
 
 from alembic import op
 
-from invoicing.record import ddl
-
 revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None
 
 _HEADS, _NEWEST = "ix_invoices_email_heads", "ix_invoices_newest_emails"
+# As this revision makes them (a later one that changes ddl.SEARCH_INDEXES makes its own).
+_TARGETS = {
+    _HEADS: "invoices (substr(email, 1, 3), created, recorded) INCLUDE (email, id)",
+    _NEWEST: "invoices (created, recorded) INCLUDE (email, id)",
+}
 
 
 def upgrade():
@@ -26,8 +29,7 @@ def upgrade():
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {_NEWEST}")
-        target = ddl.SEARCH_INDEXES[_HEADS]
-        connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_HEADS} ON {target}")
+        connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_HEADS} ON {_TARGETS[_HEADS]}")
         connection.exec_driver_sql("ANALYZE invoices")
 
 
@@ -36,7 +38,4 @@ def downgrade():
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {_HEADS}")
-        connection.exec_driver_sql(
-            f"CREATE INDEX IF NOT EXISTS {_NEWEST} ON invoices (created, recorded) "
-            "INCLUDE (email, id)"
-        )
+        connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_NEWEST} ON {_TARGETS[_NEWEST]}")
