@@ -188,6 +188,10 @@ function route() {
 export function initDetail() {
   window.addEventListener("hashchange", route);
   dialog.addEventListener("close", () => {
+    // The event comes a moment after the view closed: an invoice asked for by its hash in
+    // between has opened it again, or is about to. Then the view and that hash are its own.
+    const asked = location.hash.slice(1);
+    if (dialog.open || (ID.test(asked) && asked !== shown)) return;
     shown = null;
     if (location.hash) history.replaceState(null, "", location.pathname + location.search);
     if (opener && opener.isConnected) opener.focus();

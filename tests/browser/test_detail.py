@@ -54,6 +54,26 @@ def test_the_detail_view_opens_from_its_hash(site, watched):
     expect(dialog.locator(".error")).to_contain_text("in_nope")
 
 
+def test_an_invoice_asked_for_as_the_view_closes_opens(site, watched):
+    # The view's close event comes a moment after it closes: an invoice asked for by its hash
+    # in between opens all the same, its hash kept and its answer shown, whichever comes first.
+    sent = send_by_api(site, "closing@example.com")
+    other = send_by_api(site, "next@example.com")
+    page = watched.page
+    dialog = page.locator("#detail")
+    watched.expect_failures("/invoices/in_nope")
+    for asked, shows in (("in_nope", "in_nope"), (other["id"], f"Invoice {other['number']}")):
+        page.goto(f"{site.url}/#{sent['id']}")
+        expect(dialog.locator("h2")).to_have_text(f"Invoice {sent['number']}")
+        page.evaluate(
+            f"document.getElementById('detail-close').click(); location.hash = '#{asked}'"
+        )
+        expect(dialog).to_be_visible()
+        expect(dialog.locator(".error" if asked == "in_nope" else "h2")).to_contain_text(shows)
+        assert page.evaluate("location.hash") == f"#{asked}"
+        page.goto("about:blank")
+
+
 def test_a_malformed_hash_leaves_the_page_working(site, watched):
     sent = send_by_api(site, "hash@example.com")
     page = watched.page
